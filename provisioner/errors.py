@@ -1,0 +1,110 @@
+"""Errors a user can act on. Each kind has its own exit code; the CLI prints one line and exits with it."""
+
+from __future__ import annotations
+
+
+class ProvisionerError(Exception):
+    """An expected failure: printed as one line (no traceback), exits with `exit_code`."""
+
+    exit_code = 1
+    #: permanent failures are not retried by the nightly job; transient ones are.
+    transient = False
+
+    def __init__(self, message: str, *, artifacts: list[str] | None = None):
+        super().__init__(message)
+        self.artifacts = artifacts or []
+
+
+class ConfigError(ProvisionerError):
+    exit_code = 2  # also click's usage-error code: "you asked for something invalid"
+
+
+class SpecFileError(ConfigError):
+    exit_code = 3
+
+
+class UnknownSpecKeyError(ConfigError):
+    exit_code = 4
+
+
+class InvalidCallbackUrlError(ConfigError):
+    exit_code = 5
+
+
+class CertificateError(ProvisionerError):
+    exit_code = 6
+
+
+class LoginError(ProvisionerError):
+    exit_code = 10
+
+
+class TotpRejectedError(LoginError):
+    exit_code = 11
+
+
+class AccountLockedError(LoginError):
+    exit_code = 12
+
+
+class UnknownChallengeError(LoginError):
+    exit_code = 13
+
+
+class ImapLoginError(ProvisionerError):
+    exit_code = 20
+
+
+class NoVerificationEmailError(ProvisionerError):
+    exit_code = 21
+    transient = True
+
+
+class MailConnectionError(ProvisionerError):
+    exit_code = 22
+    transient = True
+
+
+class UnknownProfileError(ProvisionerError):
+    exit_code = 30
+
+
+class AppNameTakenError(ProvisionerError):
+    exit_code = 31
+
+
+class SetupPageError(ProvisionerError):
+    """Salesforce rejected what we entered on a Setup page (a field error or toast)."""
+
+    exit_code = 32
+
+
+class OrgUnavailableError(ProvisionerError):
+    """Maintenance page, internal server error page, timeouts: worth a retry."""
+
+    exit_code = 40
+    transient = True
+
+
+class VerifyError(ProvisionerError):
+    """The JWT bearer token exchange failed."""
+
+    exit_code = 50
+
+
+class BrowserUnavailableError(ProvisionerError):
+    exit_code = 60
+
+
+class RecordingLeakError(ProvisionerError):
+    exit_code = 70
+
+
+class RunFailedError(ProvisionerError):
+    """The nightly job finished and at least one org failed."""
+
+    exit_code = 80
+
+
+class LockedError(ProvisionerError):
+    exit_code = 81

@@ -1,0 +1,132 @@
+"""The simulated org's data: users, profiles, permission sets, External Client Apps and their policies.
+
+Field names follow the Metadata API types where one exists (ExtlClntAppOauthConfigurablePolicies etc.), so the
+inspection JSON reads like what a `sf project retrieve` of the app would give.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Salesforce ids: 3-char key prefix + 12 chars (15-char id); we add a deterministic 3-char suffix for 18.
+_ID_CHARS = string.ascii_letters + string.digits
+
+
+class IdFactory:
+    """Random but seedable ids and secrets, so a `--seed` run is reproducible."""
+
+    def __init__(self, seed: int | None = None):
+        self.random = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def sf_id(self, prefix: str) -> str:
+        with self._lock:
+            body = "".join(self.random.choice(_ID_CHARS) for _ in range(12 - 3)) 
+            return prefix + "000" + body + "".join(self.random.choice(string.ascii_uppercase) for _ in range(3))
+
+    def token(self, n: int, alphabet: str = _ID_CHARS) -> str:
+        with self._lock:
+            return "".join(self.random.choice(alphabet) for _ in range(n))
+
+    def digits(self, n: int) -> str:
+        return self.token(n, string.digits)
+
+
+@dataclass
+class Profile:
+    id: str
+    name: str
+
+
+@dataclass
+class PermissionSet:
+    id: str
+    name: str  # API name
+    label: str
+
+
+@dataclass
+class User:
+    id: str  # 005...
+    username: str
+    password: str
+    email: str
+    first_name: str
+    last_name: str
+    profile: str  # profile name
+    permission_sets: list[str] = field(default_factory=list)  # permission set API names
+    active: bool = True
+    totp_secret: str | None = None  # set: the user has an authenticator app registered
+    locked: bool = False
+    failed_logins: int = 0
+    #: device "unrecognised": login asks for an emailed code (cleared per session, not per user)
+    unrecognised_device: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass
+class OAuthPolicies:
+    """ExtlClntAppOauthConfigurablePolicies, plus the session timeout of ExtlClntAppConfigurablePolicies."""
+
+    permitted_users: str = "AllSelfAuthorized"  # | "AdminApprovedPreAuthorized"
+    profiles: list[str] = field(default_factory=list)  # profile names
+    permission_sets: list[str] = field(default_factory=list)  # permission set API names
+    refresh_token_policy: str = "Infinite"  # | Zero | SpecificLifetime | SpecificInactivity
+    refresh_token_period: int | None = None
+    refresh_token_unit: str | None = None  # Hours | Days | Months
+    ip_relaxation: str = "Enforce"  # | Relax | RelaxWithSecondFactor (Metadata: ipRelaxationPolicyType)
+    session_timeout_minutes: int | None = None  # None: the org's default session timeout
+
+
+@dataclass
+class ExternalClientApp:
+    id: str  # 0xI...
+    name: str  # label, "External Client App Name"
+    api_name: str
+    contact_email: str
+    distribution_state: str = "Local"  # | Packaged
+    description: str = ""
+    info_url: str = ""
+    logo_url: str = ""
+    icon_url: str = ""
+    oauth_enabled: bool = False
+    callback_urls: list[str] = field(default_factory=list)
+    scopes: list[str] = field(default_factory=list)  # scope tokens: api, web, refresh_token offline_access, full...
+    jwt_enabled: bool = False
+    certificate_pem: str | None = None
+    client_credentials_enabled: bool = False
+    client_credentials_user: str | None = None  # username ("Run As")
+    auth_code_credentials_enabled: bool = False
+    require_secret_web_server: bool = True
+    require_secret_refresh: bool = True
+    pkce_required: bool = True
+    consumer_key: str = ""
+    consumer_secret: str = ""
+    created_at: float = field(default_factory=time.time)
+    #: when the app's OAuth settings or policies last changed; JWT logins fail until propagation ends
+    changed_at: float = field(default_factory=time.time)
+    policies: OAuthPolicies = field(default_factory=OAuthPolicies)
+
+    def to_json(self, include_secrets: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        if not include_secrets:
+            data["consumer_secret"] = "***" if self.consumer_secret else ""
+        return data
+
+
+@dataclass
+class VerificationCode:
+    code: str
+    purpose: str  # "login" | "consumer-details"
+    username: str
+    issued_at: float
+    used: bool = False
+    superseded: bool = False

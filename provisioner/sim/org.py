@@ -1,0 +1,98 @@
+"""The state of one simulated org, shared by all its page modules. Every mutation happens under `org.lock`."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .model import ExternalClientApp, IdFactory, PermissionSet, Profile, User, VerificationCode
+
+SESSION_COOKIE = "sid"  # Salesforce's session cookie name
+
+
+@dataclass
+class Session:
+    id: str
+    username: str
+    created_at: float
+    last_seen: float
+    #: a login still waiting for its identity verification (TOTP or emailed code): not yet a full session
+    pending_challenge: str | None = None  # "totp" | "email" | None
+
+
+@dataclass
+class OrgConfig:
+    """What the org data TOML describes (see orgdata.py for the file format and the defaults)."""
+
+    name: str = "Acme Corporation"
+    sandbox: bool = False
+    sandbox_name: str = ""  # e.g. "uat": usernames get the ".uat" suffix
+    admin_username: str = "admin@acme.example"
+    profiles: list[str] = field(default_factory=list)
+    permission_sets: list[tuple[str, str]] = field(default_factory=list)  # (api name, label)
+    users: list[dict] = field(default_factory=list)  # raw user dicts, see orgdata.py
+    session_timeout_seconds: int = 2 * 3600
+    code_ttl_seconds: int = 600  # [none]: not public; 10 minutes modelled
+    propagation_seconds: float = 2.0  # a changed app is not usable for JWT logins at once
+
+
+class SimOrg:
+    def __init__(self, config: OrgConfig, *, seed: int | None = None, base_url: str = "",
+                 send_mail: Callable[[str, str, str, str], None] | None = None):
+        self.config = config
+        self.ids = IdFactory(seed)
+        self.lock = threading.RLock()
+        self.base_url = base_url  # set by the server once the port is bound, e.g. http://127.0.0.1:8443
+        self.org_id = self.ids.sf_id("00D")
+        self.profiles: dict[str, Profile] = {}
+        self.permission_sets: dict[str, PermissionSet] = {}
+        self.users: dict[str, User] = {}  # by username (lower-case)
+        self.apps: dict[str, ExternalClientApp] = {}  # by id
+        self.sessions: dict[str, Session] = {}
+        self.codes: list[VerificationCode] = []
+        #: send_mail(to_address, subject, text_body, html_body): the mailer installs this
+        self.send_mail = send_mail
+        self.events: list[dict] = []  # what happened, for the inspection API and debugging
+
+    # --- users and sessions -------------------------------------------------------------------------
+    def user(self, username: str) -> User | None:
+        return self.users.get(username.strip().lower())
+
+    def new_session(self, username: str, pending_challenge: str | None) -> Session:
+        now = time.time()
+        session = Session(self.ids.token(40), username.lower(), now, now, pending_challenge)
+        with self.lock:
+            self.sessions[session.id] = session
+        return session
+
+    def session(self, sid: str | None, *, allow_pending: bool = False) -> Session | None:
+        """The live session for a cookie value, or None if missing, expired or still mid-login."""
+        if not sid:
+            return None
+        with self.lock:
+            session = self.sessions.get(sid)
+            if session is None:
+                return None
+            now = time.time()
+            if now - session.last_seen > self.config.session_timeout_seconds:
+                del self.sessions[sid]
+                return None
+            if session.pending_challenge and not allow_pending:
+                return None
+            session.last_seen = now
+            return session
+
+    # --- apps ---------------------------------------------------------------------------------------
+    def app_by_api_name(self, api_name: str) -> ExternalClientApp | None:
+        with self.lock:
+            return next((a for a in self.apps.values() if a.api_name.lower() == api_name.lower()), None)
+
+    def app_by_consumer_key(self, key: str) -> ExternalClientApp | None:
+        with self.lock:
+            return next((a for a in self.apps.values() if a.consumer_key and a.consumer_key == key), None)
+
+    def log(self, kind: str, **details: object) -> None:
+        with self.lock:
+            self.events.append({"at": time.time(), "kind": kind, **details})
