@@ -54,6 +54,8 @@ class SimOrg:
         self.codes: list[VerificationCode] = []
         #: send_mail(to_address, subject, text_body, html_body): the mailer installs this
         self.send_mail = send_mail
+        #: compose_verification(org, user, code) -> (subject, text, html): mailer.py installs this
+        self.compose_verification: Callable | None = None
         self.events: list[dict] = []  # what happened, for the inspection API and debugging
 
     # --- users and sessions -------------------------------------------------------------------------
@@ -92,6 +94,38 @@ class SimOrg:
     def app_by_consumer_key(self, key: str) -> ExternalClientApp | None:
         with self.lock:
             return next((a for a in self.apps.values() if a.consumer_key and a.consumer_key == key), None)
+
+    # --- verification codes ----------------------------------------------------------------------------
+    def issue_code(self, username: str, purpose: str) -> VerificationCode:
+        """A new 6-digit code for (user, purpose), mailed to the user; older codes for the same pair stop working."""
+        user = self.user(username)
+        if user is None or self.send_mail is None or self.compose_verification is None:
+            raise RuntimeError("verification mail is not wired for this org")
+        with self.lock:
+            for old in self.codes:
+                if old.username == user.username.lower() and old.purpose == purpose:
+                    old.superseded = True
+            code = VerificationCode(self.ids.digits(6), purpose, user.username.lower(), time.time())
+            self.codes.append(code)
+        subject, text, html = self.compose_verification(self, user, code.code)
+        self.send_mail(user.email, subject, text, html)
+        self.log("verification_code_sent", username=user.username, purpose=purpose)
+        return code
+
+    def check_code(self, username: str, purpose: str, entered: str) -> str:
+        """'ok', or why not: 'invalid' (wrong or superseded), 'expired' (too old or already used)."""
+        with self.lock:
+            now = time.time()
+            for code in reversed(self.codes):
+                if code.username != username.lower() or code.purpose != purpose or code.code != entered.strip():
+                    continue
+                if code.superseded:
+                    return "invalid"
+                if code.used or now - code.issued_at > self.config.code_ttl_seconds:
+                    return "expired"
+                code.used = True
+                return "ok"
+            return "invalid"
 
     def log(self, kind: str, **details: object) -> None:
         with self.lock:

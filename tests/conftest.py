@@ -1,0 +1,6 @@
+# Fixtures live in tests/support/*, one module per real part (mail server, browser, simulated org).
+pytest_plugins = [
+    "tests.support.dovecot_fixture",
+    "tests.support.browser_fixture",
+    "tests.support.sim_fixture",
+]
