@@ -43,3 +43,7 @@ for _name in COMMAND_MODULES:
             raise
         continue
     main.add_command(_module.command)
+
+
+if __name__ == "__main__":  # `python3 -m provisioner.cli ...` without installing
+    main()

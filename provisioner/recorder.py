@@ -1,14 +1,17 @@
 """The hooks flows call so that a recording (video, trace, screenshots) can follow them safely.
 
-Flows never know whether they are being recorded: they announce each step with `chapter`, and wrap every moment
-where a secret is typed or shown in `secret_input` / `secret_on_screen`. `NullRecorder` does nothing; the video
-recorder (provisioner/recording/) hides actions, stops tracing and covers secrets on screen in those moments.
+Flows never know whether they are being recorded: they announce each step with `await recorder.chapter(...)`, and
+wrap every moment where a secret is typed or shown in `async with recorder.secret_input(...)` /
+`async with recorder.secret_on_screen(...)`. `NullRecorder` does nothing; the video recorder
+(provisioner/recording/) hides actions, stops tracing and covers secrets on screen in those moments.
+
+All hooks are async because the real recorder drives Playwright's async API on the same page as the flow.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator, Sequence
+from contextlib import asynccontextmanager
+from typing import AsyncIterator, Sequence
 
 
 class NullRecorder:
@@ -16,25 +19,32 @@ class NullRecorder:
 
     active = False
 
-    def attach(self, context, page) -> None:  # noqa: ANN001 - Playwright objects
+    async def attach(self, context, page) -> None:  # noqa: ANN001 - Playwright objects
         """Called once a page exists in the org's browser context."""
 
-    def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
+    async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
         """A new step begins: a chapter card in the video, a chapter entry in index.html."""
 
-    def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
+    async def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
         """A masked screenshot for the recording's index."""
 
-    @contextmanager
-    def secret_input(self, page) -> Iterator[None]:  # noqa: ANN001
-        """Around typing a secret (password, TOTP, verification code): actions hidden, tracing stopped."""
+    @asynccontextmanager
+    async def secret_input(self, page, locators: Sequence = ()) -> AsyncIterator[None]:  # noqa: ANN001
+        """Around typing a secret (password, TOTP, verification code): actions hidden, tracing stopped.
+
+        `locators`: inputs whose typed value is readable on screen (a TOTP or emailed code field); they are covered
+        in the video too. Password fields show dots and need not be passed.
+        """
         yield
 
-    @contextmanager
-    def secret_on_screen(self, page, locators: Sequence) -> Iterator[None]:  # noqa: ANN001
-        """While secrets are visible (consumer key/secret page): covered in the video, tracing stopped."""
+    @asynccontextmanager
+    async def secret_on_screen(self, page, locators: Sequence) -> AsyncIterator[None]:  # noqa: ANN001
+        """While secrets are visible (consumer key/secret page): covered in the video, tracing stopped.
+
+        Enter before the secrets appear (before the click that reveals them) and leave once they are gone.
+        """
         yield
 
-    def finish(self, result: dict | None = None) -> list[str]:
-        """Close the recording; returns the files written."""
+    async def finish(self, result: dict | None = None) -> list[str]:
+        """Close the recording (before the browser context is closed); returns the files written."""
         return []

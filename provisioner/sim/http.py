@@ -128,8 +128,11 @@ def serve(router: Router, host: str = "127.0.0.1", port: int = 0) -> tuple[Threa
 
         def _handle(self) -> None:
             parts = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                body = _read_chunked(self.rfile)  # Node's fetch (the sf CLI) streams form bodies this way
+            else:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else b""
             cookies = SimpleCookie()
             cookies.load(self.headers.get("Cookie", ""))
             request = Request(
@@ -164,6 +167,20 @@ def serve(router: Router, host: str = "127.0.0.1", port: int = 0) -> tuple[Threa
     thread = threading.Thread(target=server.serve_forever, name=f"sim-http-{port}", daemon=True)
     thread.start()
     return server, thread
+
+
+def _read_chunked(stream) -> bytes:
+    """A `Transfer-Encoding: chunked` request body (RFC 9112 section 7.1), trailers skipped."""
+    body = bytearray()
+    while True:
+        size_line = stream.readline(65537)
+        size = int(size_line.split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline(65537) not in (b"\r\n", b"\n", b""):
+                pass
+            return bytes(body)
+        body += stream.read(size)
+        stream.readline(65537)  # the CRLF after each chunk
 
 
 def _parse_multipart(body: bytes, content_type: str) -> dict[str, list[str]]:

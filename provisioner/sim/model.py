@@ -64,6 +64,7 @@ class User:
     totp_secret: str | None = None  # set: the user has an authenticator app registered
     locked: bool = False
     failed_logins: int = 0
+    locked_at: float | None = None  # when the lockout began (it ends after lockout_minutes)
     #: device "unrecognised": login asks for an emailed code (cleared per session, not per user)
     unrecognised_device: bool = False
 

@@ -23,6 +23,14 @@ class Session:
 
 
 @dataclass
+class AccessToken:
+    username: str  # lower-case
+    expires_at: float
+    app_id: str
+    scopes: list[str] = field(default_factory=list)
+
+
+@dataclass
 class OrgConfig:
     """What the org data TOML describes (see orgdata.py for the file format and the defaults)."""
 
@@ -36,6 +44,9 @@ class OrgConfig:
     session_timeout_seconds: int = 2 * 3600
     code_ttl_seconds: int = 600  # [none]: not public; 10 minutes modelled
     propagation_seconds: float = 2.0  # a changed app is not usable for JWT logins at once
+    lockout_attempts: int = 10  # Salesforce's default "Maximum invalid login attempts"
+    lockout_minutes: int = 15  # Salesforce's default "Lockout effective period"
+    verification_attempts: int = 5  # [none]: wrong codes accepted before a login challenge ends
 
 
 class SimOrg:
@@ -52,11 +63,21 @@ class SimOrg:
         self.apps: dict[str, ExternalClientApp] = {}  # by id
         self.sessions: dict[str, Session] = {}
         self.codes: list[VerificationCode] = []
+        #: OAuth access tokens ("<15-char org id>!<random>") -> AccessToken (oauth.py issues and checks them)
+        self.access_tokens: dict[str, "AccessToken"] = {}
         #: send_mail(to_address, subject, text_body, html_body): the mailer installs this
         self.send_mail = send_mail
         #: compose_verification(org, user, code) -> (subject, text, html): mailer.py installs this
         self.compose_verification: Callable | None = None
         self.events: list[dict] = []  # what happened, for the inspection API and debugging
+        #: set by app.py before the page modules register: latency.page() / .api() / .mail_delay()
+        self.latency = None
+        #: switched by the inspection API: every page request goes to the maintenance / error page
+        self.faults: dict[str, bool] = {"maintenance": False, "server_error": False}
+        #: browsers that passed an emailed-code challenge, by username: device cookie values
+        self.recognised_devices: dict[str, set[str]] = {}
+        #: called (under the lock) after a sandbox refresh, so page modules can drop their own state
+        self.on_refresh: list[Callable[[], None]] = []
 
     # --- users and sessions -------------------------------------------------------------------------
     def user(self, username: str) -> User | None:
@@ -126,6 +147,20 @@ class SimOrg:
                 code.used = True
                 return "ok"
             return "invalid"
+
+    # --- sandbox refresh ------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """A sandbox refresh: apps, sessions, tokens and codes are gone, a new org id; users keep passwords."""
+        with self.lock:
+            self.apps.clear()
+            self.sessions.clear()
+            self.codes.clear()
+            self.recognised_devices.clear()
+            getattr(self, "access_tokens", {}).clear()
+            self.org_id = self.ids.sf_id("00D")
+            for hook in self.on_refresh:
+                hook()
+        self.log("sandbox_refreshed", org_id=self.org_id)
 
     def log(self, kind: str, **details: object) -> None:
         with self.lock:

@@ -1,0 +1,131 @@
+"""Reading and setting Lightning form controls by what they are to a user (their role), not by their markup.
+
+A labelled control may be a native input/select, a `role=combobox` button with a listbox of options, a radio group,
+a checkbox or a dual list box; these helpers find out which from the element's role and act accordingly, so a
+Salesforce release that swaps one component for another does not break the flows.
+"""
+
+from __future__ import annotations
+
+import re
+
+from playwright.async_api import Locator, expect
+
+from .waits import squash
+
+_KIND = """e => {
+  const role = e.getAttribute('role');
+  if (role) return role;
+  const tag = e.tagName.toLowerCase();
+  if (tag === 'input') return 'input:' + (e.type || 'text');
+  return tag;
+}"""
+
+
+async def kind_of(control: Locator) -> str:
+    return await control.first.evaluate(_KIND)
+
+
+async def read_text(control: Locator) -> str:
+    return (await control.first.input_value()).strip()
+
+
+async def fill_text(control: Locator, value: str) -> None:
+    await control.first.fill(value)
+
+
+async def read_checked(control: Locator) -> bool:
+    return await control.first.is_checked()
+
+
+async def set_checked(control: Locator, value: bool) -> None:
+    await control.first.set_checked(value)
+
+
+async def read_choice(control: Locator) -> str:
+    """The label of the chosen option of a select, combobox or radio group ('' when none)."""
+    kind = await kind_of(control)
+    first = control.first
+    if kind == "select":
+        return squash(await first.evaluate("e => e.selectedOptions.length ? e.selectedOptions[0].text : ''"))
+    if kind == "radiogroup":
+        for radio in await first.get_by_role("radio").all():
+            if await radio.is_checked():
+                return squash(await _radio_label(radio))
+        return ""
+    if kind.startswith("input:"):
+        return (await first.input_value()).strip()
+    return squash(await first.inner_text())
+
+
+async def _radio_label(radio: Locator) -> str:
+    return await radio.evaluate(
+        "e => (e.labels && e.labels[0] ? e.labels[0].textContent : e.getAttribute('aria-label') || e.value)")
+
+
+async def choose(control: Locator, option: str, *, page) -> None:  # noqa: ANN001 - Page, for the popup options
+    """Pick the option with this label, whatever kind of choice control it is."""
+    kind = await kind_of(control)
+    first = control.first
+    if kind == "select":
+        await first.select_option(label=option)
+        return
+    if kind == "radiogroup":
+        await first.get_by_role("radio", name=option, exact=True).check()
+        return
+    # combobox: open it, click the option in the listbox it controls (options may render outside the control)
+    if await first.get_attribute("aria-expanded") != "true":
+        await first.click()
+    listbox_id = await first.get_attribute("aria-controls")
+    scope = page.locator(f"[id='{listbox_id}']") if listbox_id else page
+    choice = scope.get_by_role("option", name=option, exact=True)
+    if not await choice.count() and listbox_id:
+        choice = page.get_by_role("option", name=option, exact=True)
+    await choice.first.click()
+
+
+# --- dual list boxes ------------------------------------------------------------------------------------------------
+
+_SELECTED = re.compile(r"selected|chosen", re.I)
+_AVAILABLE = re.compile(r"available|source", re.I)
+
+
+async def _dual_lists(group: Locator) -> tuple[Locator, Locator]:
+    """(available, selected) listboxes of a dual list box group: by their labels, else by their order."""
+    available = group.get_by_role("listbox", name=_AVAILABLE)
+    selected = group.get_by_role("listbox", name=_SELECTED)
+    if await available.count() == 1 and await selected.count() == 1:
+        return available, selected
+    boxes = group.get_by_role("listbox")
+    return boxes.first, boxes.last
+
+
+async def read_dual(group: Locator) -> list[str]:
+    """Labels of the options in the Selected list."""
+    _, selected = await _dual_lists(group)
+    return [squash(t) for t in await selected.get_by_role("option").all_inner_texts()]
+
+
+async def set_dual(group: Locator, wanted: list[str]) -> None:
+    """Move options so that exactly the options labelled `wanted` are in the Selected list."""
+    available, selected = await _dual_lists(group)
+    wanted_set = set(wanted)
+    for label in wanted:
+        option = available.get_by_role("option", name=label, exact=True)
+        if await option.count():
+            await _move(group, option.first, to_selected=True)
+            await expect(selected.get_by_role("option", name=label, exact=True)).to_have_count(1)
+    for label in [squash(t) for t in await selected.get_by_role("option").all_inner_texts()]:
+        if label not in wanted_set:
+            await _move(group, selected.get_by_role("option", name=label, exact=True).first, to_selected=False)
+            await expect(selected.get_by_role("option", name=label, exact=True)).to_have_count(0)
+
+
+async def _move(group: Locator, option: Locator, *, to_selected: bool) -> None:
+    await option.click()
+    direction = re.compile(r"move.*(selected|chosen)" if to_selected else r"move.*(available|source)", re.I)
+    button = group.get_by_role("button", name=direction)
+    if await button.count():
+        await button.first.click()
+    else:  # no labelled move button: the keyboard-free fallback lightning-dual-listbox also offers
+        await option.dblclick()

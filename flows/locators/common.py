@@ -1,0 +1,25 @@
+"""What every Lightning / classic Setup page shares: spinners, error elements, the maintenance page."""
+
+from . import css
+
+#: present while Lightning loads or saves
+SPINNERS = "lightning-spinner, .slds-spinner_container, [aria-busy=\"true\"]"
+
+#: where Salesforce puts an error: classic pages, Lightning field errors, alerts and toasts (success ones excluded)
+ERRORS = css(
+    "#error, #errorDesc, #validationError, .errorMsg, .pbError, .slds-has-error, "
+    "[role=alert]:not(.slds-theme_success), .slds-notify_toast:not(.slds-theme_success), lightning-toast:not(.slds-theme_success)"
+)
+#: inside a field error, the message itself (else the whole element's text is used)
+FIELD_ERROR_HELP = css(".slds-form-element__help")
+
+MAINTENANCE_PATH = "/msg/maintenanceandavailable.jsp"
+#: texts of the pages Salesforce serves when it cannot answer
+UNAVAILABLE_TEXTS = ("An internal server error has occurred", "Service Unavailable", "Down for Maintenance",
+                     "is down for maintenance", "temporarily unavailable")
+
+#: words in an error that point at the callback URL
+CALLBACK_ERROR_WORDS = ("callback",)
+
+#: the modal dialog (confirmations) and its confirming button [none: labels vary]
+DIALOG = css("[role=dialog], [role=alertdialog], lightning-modal")

@@ -1,0 +1,15 @@
+"""Identity verification during login: TOTP, emailed code, SMS, phone registration. [code]"""
+
+from . import any_of, css, role, words
+
+URL_PART = "/_ui/identity/verification/"
+TOTP_INPUT = css("#tc")
+EMAIL_CODE_INPUT = css("#emc")
+SMS_CODE_INPUT = css("#smc")
+SUBMIT = css("#save")
+RESEND_CODE = any_of(role("link", words("Resend Code")), role("button", words("Resend Code")))
+ERROR = css("#error, .errorMsg, .pbError, [role=alert]")
+#: the "Register Your Mobile Phone" interstitial can be skipped
+SKIP_PHONE_REGISTRATION = role("link", words("I Don't Want to Register My Phone", "Remind Me Later"))
+#: where a successful login lands
+SUCCESS_URL_PART = "/lightning/"

@@ -1,0 +1,201 @@
+"""Log in to the org: username and password, then whatever identity verification Salesforce asks for.
+
+Challenges are recognised the way automation against real orgs does it: by the URL (/_ui/identity/verification/)
+and by probing the code inputs (#tc TOTP, #emc emailed code, #smc SMS). Success is landing on /lightning/.
+The mailbox is watched *before* Log In is clicked, so an emailed code sent right away is never missed.
+"""
+
+from __future__ import annotations
+
+import re
+from contextlib import AsyncExitStack
+from urllib.parse import urlsplit
+
+import pyotp
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from provisioner.errors import (AccountLockedError, ConfigError, LoginError, OrgUnavailableError, TotpRejectedError,
+                                UnknownChallengeError)
+
+from . import waits
+from .locators import Loc
+from .locators import login as L
+from .locators import verification as V
+from .session import CodeWait, FlowSession
+
+#: challenges we answer at most this many times in one login (a loop would mean Salesforce keeps asking)
+MAX_CHALLENGES = 4
+
+
+def _is_success(url: str) -> bool:
+    return V.SUCCESS_URL_PART in urlsplit(url).path
+
+
+def _is_verification(url: str) -> bool:
+    return V.URL_PART in urlsplit(url).path
+
+
+async def log_in(session: FlowSession, org) -> str:  # noqa: ANN001 - provisioner.config.OrgSettings
+    """Log in; returns the instance URL (scheme://host of the Lightning pages). Raises a LoginError subclass."""
+    page = session.page
+    timeout = session.timeouts.page_ms
+    await session.chapter("Log in", f"Log in to {org.login_url} as {org.username}")
+    try:
+        await page.goto(org.login_url, wait_until="domcontentloaded", timeout=timeout)
+    except PlaywrightError as exc:
+        raise OrgUnavailableError(f"cannot open {org.login_url}: {str(exc).splitlines()[0]}") from None
+    await waits.ensure_available(page)
+
+    await _fill_username_and_password(session, org)
+
+    async with AsyncExitStack() as stack:
+        # Watch the mailbox before Log In: an unrecognised device gets its code mailed right after the click.
+        mail: CodeWait | None = None
+        if session.code_waiter is not None:
+            mail = await stack.enter_async_context(session.expecting_code("login"))
+        await L.LOG_IN.on(page).click(timeout=timeout)
+        state = await _after_submit(session, failure_is=LoginError)
+        for _ in range(MAX_CHALLENGES):
+            if state == "success":
+                break
+            state = await _answer_challenge(session, org, mail)
+        else:
+            raise UnknownChallengeError(f"Salesforce kept asking for identity verification ({_where(page.url)})")
+    await waits.ensure_available(page)
+    parts = urlsplit(page.url)
+    session.instance_url = f"{parts.scheme}://{parts.netloc}"
+    return session.instance_url
+
+
+async def _fill_username_and_password(session: FlowSession, org) -> None:  # noqa: ANN001
+    page, timeout = session.page, session.timeouts.page_ms
+    username = L.USERNAME.on(page)
+    password = L.PASSWORD.on(page)
+    await username.wait_for(state="visible", timeout=timeout)
+    await username.fill(org.username, timeout=timeout)
+    if not await password.is_visible():
+        # My Domain variant: the username first, then the password on a second page (same #Login button)
+        await L.LOG_IN.on(page).click(timeout=timeout)
+        winner = await waits.first_of({
+            "password": lambda: password.wait_for(state="visible", timeout=timeout),
+            "error": lambda: waits.errors_on(page).first.wait_for(state="visible", timeout=timeout),
+        }, timeout)
+        if winner == "error":
+            await _raise_login_error(session)
+    async with session.recorder.secret_input(page):
+        await password.fill(org.password, timeout=timeout)
+
+
+async def _after_submit(session: FlowSession, *, failure_is: type[LoginError], answered: Loc | None = None) -> str:
+    """Where Log In (or a verification submit) led: 'success', 'verification', or the page's error raised.
+
+    After a challenge's own submit, its page (and input) stays until Salesforce answers and comes back when the
+    code is refused, so only another kind of challenge counts as a following one.
+    """
+    page, timeout = session.page, session.timeouts.page_ms
+    error = L.ERROR.on(page).or_(V.ERROR.on(page)).filter(visible=True).filter(has_text=re.compile(r"\S"))
+    outcomes = {
+        "success": lambda: page.wait_for_url(_is_success, timeout=timeout),
+        "error": lambda: error.first.wait_for(state="visible", timeout=timeout),
+        "maintenance": lambda: page.wait_for_url(lambda u: waits.common.MAINTENANCE_PATH in u, timeout=timeout),
+    }
+    outcomes["verification"] = lambda: _verification_page(session, answered)
+    try:
+        winner = await waits.first_of(outcomes, timeout)
+    except PlaywrightTimeout:
+        await waits.ensure_available(page)
+        raise OrgUnavailableError(f"login did not finish within {timeout / 1000:.0f}s ({_where(page.url)})") from None
+    if winner == "maintenance":
+        await waits.ensure_available(page)
+    if winner == "error":
+        await _raise_login_error(session, failure_is=failure_is)
+    return winner
+
+
+async def _verification_page(session: FlowSession, answered: Loc | None) -> None:
+    """A verification page whose code input (other than the one just answered) or phone interstitial is ready."""
+    page, timeout = session.page, session.timeouts.page_ms
+    await page.wait_for_url(_is_verification, timeout=timeout)
+    await _challenge_inputs(session, answered).first.wait_for(state="visible", timeout=timeout)
+
+
+def _challenge_inputs(session: FlowSession, answered: Loc | None = None):  # noqa: ANN202
+    page = session.page
+    found = V.SKIP_PHONE_REGISTRATION.on(page)
+    for challenge in (V.TOTP_INPUT, V.EMAIL_CODE_INPUT, V.SMS_CODE_INPUT):
+        if challenge != answered:
+            found = found.or_(challenge.on(page))
+    return found
+
+
+async def _raise_login_error(session: FlowSession, *, failure_is: type[LoginError] = LoginError) -> None:
+    page = session.page
+    texts = await waits.all_error_texts(page)
+    for locator in (L.ERROR, V.ERROR):
+        found = locator.on(page).filter(visible=True)
+        if await found.count():
+            texts = [waits.squash(await found.first.inner_text())] + texts
+            break
+    message = next((t for t in texts if t), "Salesforce refused the login")
+    if any(word in message.lower() for word in L.LOCKED_WORDS):
+        raise AccountLockedError(f"the account is locked: {message}")
+    if any(text.lower() in message.lower() for text in waits.common.UNAVAILABLE_TEXTS):
+        raise OrgUnavailableError(f"the org is unavailable: {message}")
+    if failure_is is TotpRejectedError:
+        raise TotpRejectedError(f"the authenticator code was refused (check SALESFORCE_TOTP_SECRET): {message}")
+    raise failure_is(f"login failed: {message}")
+
+
+async def _answer_challenge(session: FlowSession, org, mail: CodeWait | None) -> str:  # noqa: ANN001
+    page, timeout = session.page, session.timeouts.page_ms
+    if await V.TOTP_INPUT.on(page).is_visible():
+        return await _answer_totp(session, org)
+    if await V.EMAIL_CODE_INPUT.on(page).is_visible():
+        return await _answer_emailed_code(session, mail)
+    if await V.SKIP_PHONE_REGISTRATION.on(page).is_visible():
+        await session.chapter("Skip phone registration", "Salesforce offers to register a mobile phone: not now")
+        async with page.expect_navigation(timeout=timeout):
+            await V.SKIP_PHONE_REGISTRATION.on(page).click(timeout=timeout)
+        return await _after_submit(session, failure_is=LoginError)
+    if await V.SMS_CODE_INPUT.on(page).is_visible():
+        raise UnknownChallengeError("Salesforce asks for a code sent by SMS: register an authenticator app (TOTP) "
+                                    "for this user or allow emailed codes")
+    title = ""
+    try:
+        title = waits.squash(await page.title())
+    except PlaywrightError:
+        pass
+    raise UnknownChallengeError(f"an identity verification this tool cannot answer: {title or _where(page.url)}")
+
+
+async def _answer_totp(session: FlowSession, org) -> str:  # noqa: ANN001
+    page, timeout = session.page, session.timeouts.page_ms
+    if not getattr(org, "totp_secret", None):
+        raise ConfigError("Salesforce asks for an authenticator app code: set SALESFORCE_TOTP_SECRET")
+    await session.chapter("Verify identity", "Answer the authenticator app challenge with a code from the TOTP secret")
+    try:
+        code = pyotp.TOTP(org.totp_secret.replace(" ", "")).now()
+    except Exception:  # a malformed base32 secret: say so without echoing it
+        raise ConfigError("SALESFORCE_TOTP_SECRET is not a valid base32 TOTP secret") from None
+    async with session.recorder.secret_input(page, [V.TOTP_INPUT.on(page)]):
+        await V.TOTP_INPUT.on(page).fill(code, timeout=timeout)
+        await V.SUBMIT.on(page).click(timeout=timeout)
+    return await _after_submit(session, failure_is=TotpRejectedError, answered=V.TOTP_INPUT)
+
+
+async def _answer_emailed_code(session: FlowSession, mail: CodeWait | None) -> str:
+    page, timeout = session.page, session.timeouts.page_ms
+    await session.chapter("Verify identity", "Salesforce emailed a verification code: read it from the mailbox over IMAP")
+    if mail is None:
+        raise ConfigError("Salesforce emailed a verification code, but no mailbox is configured "
+                          "(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
+    code = await mail.code()
+    async with session.recorder.secret_input(page, [V.EMAIL_CODE_INPUT.on(page)]):
+        await V.EMAIL_CODE_INPUT.on(page).fill(code, timeout=timeout)
+        await V.SUBMIT.on(page).click(timeout=timeout)
+    return await _after_submit(session, failure_is=LoginError, answered=V.EMAIL_CODE_INPUT)
+
+
+def _where(url: str) -> str:
+    return url.split("?")[0]

@@ -1,0 +1,67 @@
+"""What every flow needs: the page, the recorder, the timeouts, and a way to wait for an emailed code."""
+
+from __future__ import annotations
+
+import asyncio
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import AsyncIterator, Callable
+
+from playwright.async_api import Page
+
+from provisioner.recorder import NullRecorder
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    page_ms: float = 30_000  # one page load, save or navigation
+    mail_s: float = 180  # one verification email to arrive
+    settle_ms: float = 60_000  # spinners on a slow Setup page
+
+
+class CodeWait:
+    """An emailed code being waited for: entered before the code is requested, read after."""
+
+    def __init__(self, waiter, timeout_s: float):  # noqa: ANN001 - provisioner.mail.CodeWaiter
+        self._waiter = waiter
+        self._timeout_s = timeout_s
+
+    async def code(self) -> str:
+        """Block (in a thread: IMAP IDLE) until the code arrives; raises NoVerificationEmailError if it does not."""
+        return await asyncio.to_thread(self._waiter.wait, self._timeout_s)
+
+
+#: opens a (blocking) CodeWaiter for a purpose ("login" | "consumer-details"); it is a context manager whose
+#: __enter__ starts listening (only mail arriving after that counts) and whose wait(timeout) returns the code
+CodeWaiterFactory = Callable[[str], object]
+
+
+@dataclass
+class FlowSession:
+    page: Page
+    recorder: object = field(default_factory=NullRecorder)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    code_waiter: CodeWaiterFactory | None = None
+    #: where Lightning pages live once logged in (scheme://host), set by the login flow
+    instance_url: str = ""
+
+    @asynccontextmanager
+    async def expecting_code(self, purpose: str) -> AsyncIterator[CodeWait]:
+        """Listen for a verification email from now on; the code is read inside the block, after it is requested."""
+        from provisioner.errors import ConfigError
+
+        if self.code_waiter is None:
+            raise ConfigError("Salesforce asked for an emailed verification code, but no mailbox is configured "
+                              "(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
+        waiter = self.code_waiter(purpose)
+        await asyncio.to_thread(waiter.__enter__)
+        try:
+            yield CodeWait(waiter, self.timeouts.mail_s)
+        finally:
+            await asyncio.to_thread(waiter.__exit__, None, None, None)
+
+    async def chapter(self, title: str, description: str = "") -> None:
+        await self.recorder.chapter(self.page, title, description)
+
+    def url(self, path: str) -> str:
+        return self.instance_url.rstrip("/") + path

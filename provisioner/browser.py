@@ -1,0 +1,171 @@
+"""Launching Chromium, Playwright's video prerequisite (ffmpeg), and saving failure artifacts without secrets."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+from .errors import BrowserUnavailableError
+
+#: System Chromium builds we accept when Playwright's own build is not installed (it cannot be downloaded offline).
+SYSTEM_CHROMIUM_CANDIDATES = [
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+]
+
+#: Quiet the browser: no update checks, no sync, no background traffic to Google while we drive Setup.
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+INSTALL_HINT = (
+    "no Chromium found: run `python -m playwright install chromium` or `apt-get install chromium` "
+    "(or run scripts/install.sh)"
+)
+
+
+def find_chromium(playwright) -> str | None:
+    """Path of the Chromium to launch: Playwright's own if installed, else a system build; None if neither."""
+    own = _own_executable(playwright)
+    if own and Path(own).exists():
+        return own
+    for candidate in SYSTEM_CHROMIUM_CANDIDATES:
+        if Path(candidate).exists():
+            return candidate
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def launch_args() -> list[str]:
+    args = list(CHROMIUM_ARGS)
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium refuses to start its sandbox as root
+    return args
+
+
+def launch_browser(playwright, headless: bool = True, slow_mo: float = 0):
+    """Launch Chromium with the sync Playwright API. Raises BrowserUnavailableError (one line, how to fix) if none."""
+    executable = find_chromium(playwright)
+    if executable is None:
+        raise BrowserUnavailableError(INSTALL_HINT)
+    own = _own_executable(playwright)
+    kwargs = dict(headless=headless, slow_mo=slow_mo, args=launch_args())
+    if executable != own:
+        kwargs["executable_path"] = executable
+    try:
+        return playwright.chromium.launch(**kwargs)
+    except Exception as exc:  # Playwright's Error: keep only its first line, it can be pages long
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BrowserUnavailableError(f"Chromium at {executable} failed to start: {first_line}") from None
+
+
+def _own_executable(playwright) -> str | None:
+    try:
+        return playwright.chromium.executable_path
+    except Exception:  # Playwright raises when its browser registry has no entry
+        return None
+
+
+# --- video -------------------------------------------------------------------------------------------------------
+
+
+def playwright_browsers_path() -> Path:
+    configured = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if configured and configured != "0":
+        return Path(configured).expanduser()
+    return Path.home() / ".cache" / "ms-playwright"
+
+
+def playwright_ffmpeg_revision() -> str:
+    import playwright
+
+    browsers_json = Path(playwright.__file__).parent / "driver" / "package" / "browsers.json"
+    try:
+        browsers = json.loads(browsers_json.read_text())["browsers"]
+        return next(b["revision"] for b in browsers if b["name"] == "ffmpeg")
+    except (OSError, ValueError, KeyError, StopIteration):
+        raise BrowserUnavailableError(f"cannot read the ffmpeg revision from {browsers_json}") from None
+
+
+def ensure_ffmpeg_for_playwright() -> Path:
+    """Make sure Playwright finds its ffmpeg (video recording needs it; there is no option to point elsewhere).
+
+    If it is missing, link the ffmpeg shipped by the imageio-ffmpeg wheel into Playwright's browser folder.
+    """
+    target = playwright_browsers_path() / f"ffmpeg-{playwright_ffmpeg_revision()}" / "ffmpeg-linux"
+    if target.exists():
+        return target
+    try:
+        import imageio_ffmpeg
+
+        source = Path(imageio_ffmpeg.get_ffmpeg_exe())
+    except Exception:
+        raise BrowserUnavailableError(
+            f"video needs ffmpeg at {target}: install imageio-ffmpeg (pip) or run `python -m playwright install ffmpeg`"
+        ) from None
+    if not source.exists():
+        raise BrowserUnavailableError(f"video needs ffmpeg at {target}; imageio-ffmpeg's binary {source} is missing")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.is_symlink():  # dangling link from an older imageio-ffmpeg
+        target.unlink()
+    target.symlink_to(source)
+    return target
+
+
+# --- failure artifacts -------------------------------------------------------------------------------------------
+
+
+def save_failure_artifacts(page, out_dir: str | os.PathLike, secrets: Iterable[str] = (), name: str = "failure") -> list[str]:
+    """Screenshot (password inputs masked) and the page HTML with every secret replaced; returns saved paths.
+
+    Best effort: a dead page must not hide the original error, so failures here are swallowed.
+    """
+    from .redact import SecretSet
+
+    secret_set = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[str] = []
+
+    screenshot = out / f"{name}.png"
+    try:
+        page.screenshot(
+            path=str(screenshot),
+            full_page=True,
+            mask=[page.locator("input[type=password]")],
+            timeout=10_000,
+        )
+        saved.append(str(screenshot))
+    except Exception:
+        pass
+
+    html_path = out / f"{name}.html"
+    try:
+        html = page.content()
+        html_path.write_text(secret_set.mask(_blank_password_values(html)), encoding="utf-8")
+        os.chmod(html_path, 0o600)
+        saved.append(str(html_path))
+    except Exception:
+        pass
+    return saved
+
+
+def _blank_password_values(html: str) -> str:
+    """page.content() serialises attributes only, but a page may mirror a typed password into value=""."""
+    import re
+
+    def blank(match: re.Match) -> str:
+        tag = match.group(0)
+        return re.sub(r'\svalue="[^"]*"', ' value="********"', tag)
+
+    return re.sub(r"<input\b[^>]*type=\"?password\"?[^>]*>", blank, html, flags=re.IGNORECASE)

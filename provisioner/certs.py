@@ -1,0 +1,139 @@
+"""The key pair for the JWT bearer flow: an RSA private key (kept here) and a self-signed X.509 certificate (uploaded
+to the app). Salesforce takes any self-signed certificate; it only checks JWT signatures against its public key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from .errors import CertificateError
+
+KEY_FILE = "server.key"
+CERT_FILE = "server.crt"
+KEY_BITS = 2048
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    key_path: Path
+    cert_path: Path
+    private_key_pem: str = ""  # secret: left out of repr
+    certificate_pem: str = ""
+    not_after: dt.datetime | None = None
+
+    def __repr__(self) -> str:  # never show the private key
+        return f"KeyPair(key_path={str(self.key_path)!r}, cert_path={str(self.cert_path)!r})"
+
+
+def _write_atomically(path: Path, data: bytes, mode: int) -> None:
+    """Write via a temp file in the same folder and rename, so a crash never leaves half a key behind."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, mode)  # before any byte is written: the key is never readable by others
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def generate_key_and_cert(out_dir: str | os.PathLike, common_name: str = "provisioner", days: int = 365,
+                          *, force: bool = False) -> tuple[Path, Path]:
+    """Write server.key (0600) and server.crt into `out_dir`; refuses to overwrite an existing pair unless `force`."""
+    if days < 1:
+        raise CertificateError(f"certificate lifetime must be at least 1 day, not {days}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    key_path, cert_path = out / KEY_FILE, out / CERT_FILE
+    existing = [str(p) for p in (key_path, cert_path) if p.exists()]
+    if existing and not force:
+        raise CertificateError(f"{existing[0]} already exists (use --force to replace it)")
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))  # a little slack for clocks behind ours
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    _write_atomically(key_path, key_pem, 0o600)
+    _write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    return key_path, cert_path
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise CertificateError(f"{what} not found: {path}") from None
+    except OSError as exc:
+        raise CertificateError(f"cannot read {what} {path}: {exc.strerror}") from None
+
+
+def load_private_key(key_path: str | os.PathLike):
+    """The RSA private key in a PEM file (unencrypted), or CertificateError naming the file."""
+    path = Path(key_path)
+    data = _read(path, "private key")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise CertificateError(f"{path}: the private key is encrypted; provide it without a passphrase") from None
+    except ValueError:
+        raise CertificateError(f"{path} is not a PEM private key") from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise CertificateError(f"{path}: the JWT bearer flow needs an RSA key, not {type(key).__name__}")
+    return key
+
+
+def load_certificate(cert_path: str | os.PathLike) -> x509.Certificate:
+    path = Path(cert_path)
+    data = _read(path, "certificate")
+    try:
+        return x509.load_pem_x509_certificate(data)
+    except ValueError:
+        raise CertificateError(f"{path} is not a PEM X.509 certificate") from None
+
+
+def load_pair(key_path: str | os.PathLike, cert_path: str | os.PathLike) -> KeyPair:
+    """Check a pair before it is uploaded: PEM X.509, not expired, and made for this private key."""
+    key = load_private_key(key_path)
+    cert = load_certificate(cert_path)
+    now = dt.datetime.now(dt.timezone.utc)
+    not_after = cert.not_valid_after_utc
+    if not_after <= now:
+        raise CertificateError(f"{cert_path} expired on {not_after:%Y-%m-%d}; create a new one with `provisioner cert`")
+    if cert.not_valid_before_utc > now + dt.timedelta(minutes=5):
+        raise CertificateError(f"{cert_path} is not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC")
+    public = serialization.PublicFormat.SubjectPublicKeyInfo
+    if (cert.public_key().public_bytes(serialization.Encoding.PEM, public)
+            != key.public_key().public_bytes(serialization.Encoding.PEM, public)):
+        raise CertificateError(f"{cert_path} does not belong to the private key {key_path}")
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption()).decode()
+    return KeyPair(Path(key_path), Path(cert_path), key_pem, certificate_pem(cert), not_after)
+
+
+def certificate_pem(cert: x509.Certificate | str | os.PathLike) -> str:
+    """The PEM text of a certificate (object, or path to a PEM file) as the upload field takes it."""
+    if not isinstance(cert, x509.Certificate):
+        cert = load_certificate(cert)
+    return cert.public_bytes(serialization.Encoding.PEM).decode()

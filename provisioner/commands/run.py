@@ -1,0 +1,69 @@
+"""`provisioner run INVENTORY.toml`: the nightly job over many orgs (see docs/nightly.md)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from ..errors import RunFailedError
+from ..job.events import JobEvents
+from ..job.inventory import load_inventory
+from ..job.lock import InventoryLock
+from ..job.reports import write_junit, write_report_json
+from ..job.runner import JobRunner, RunOptions
+from ..job.shard import parse_shard
+
+
+@click.command("run")
+@click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--concurrency", type=click.IntRange(min=1), help="Orgs in flight at once (default: inventory's).")
+@click.option("--budget-seconds", type=click.FloatRange(min=1), help="Time budget per org, all attempts together.")
+@click.option("--retries", type=click.IntRange(min=0), help="Extra attempts after a transient failure.")
+@click.option("--shard", "shard_text", metavar="K/N", help="Run only shard K of N (stable: by hash of org name).")
+@click.option("--dry-run", is_flag=True, help="Plan only: log in and compare, change nothing, write nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON report (default: <output_dir>/report.json, or report-K-of-N.json with --shard).")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML report.")
+@click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
+@click.option("--record", is_flag=True, help="Record each org's run (when the recording module is installed).")
+def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
+            json_lines, record) -> None:
+    """Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials."""
+    inv = load_inventory(inventory)
+    events = JobEvents(json_lines=json_lines)
+    for warning in inv.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    shard = parse_shard(shard_text)
+    if report_path is None:
+        name = "report.json" if shard.total == 1 else f"report-{shard.index}-of-{shard.total}.json"
+        report_path = inv.defaults.output_dir / name
+    options = RunOptions(
+        concurrency=concurrency or inv.defaults.concurrency,
+        budget_seconds=budget_seconds or inv.defaults.budget_seconds,
+        retries=inv.defaults.retries if retries is None else retries,
+        shard=shard, dry_run=dry_run, record=record, report_path=str(report_path),
+    )
+    if record and not _recording_available():
+        events.note("--record: the recording module is not installed; running without recording")
+    with InventoryLock(inv.lock_path):
+        report = asyncio.run(JobRunner(inv, options, events=events).run())
+    write_report_json(report, report_path)
+    if junit_path:
+        write_junit(report, junit_path)
+    if not json_lines:
+        click.echo(f"report: {report_path}" + (f", junit: {junit_path}" if junit_path else ""))
+    failed = report.failed
+    if failed:
+        names = ", ".join(o.name for o in failed)
+        raise RunFailedError(f"{len(failed)} of {len(report.orgs)} org(s) failed: {names} (details in {report_path})")
+
+
+def _recording_available() -> bool:
+    try:
+        import provisioner.recording  # noqa: F401
+    except ImportError:
+        return False
+    return True
+

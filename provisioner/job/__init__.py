@@ -1,0 +1,1 @@
+"""The nightly job: provision many orgs from an inventory, in shards, with reports (`provisioner run`)."""

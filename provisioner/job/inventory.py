@@ -1,0 +1,316 @@
+"""The nightly job's inventory: which orgs to provision, from a TOML file.
+
+Secrets are never written in the inventory: an org names the environment variable (or file) holding its password.
+An inline `password` is accepted for local experiments only, with a warning. Secrets are read when an org's turn
+comes (`OrgEntry.resolve_secrets`), so one missing variable fails that org alone, not the whole run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # used in file names: keep it path-safe
+
+DEFAULT_CONCURRENCY = 2
+DEFAULT_BUDGET_SECONDS = 600.0
+DEFAULT_RETRIES = 2
+DEFAULT_OUTPUT_DIR = "provisioner-out"
+
+_DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file"}
+_ORG_KEYS = {
+    "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
+    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file",
+}
+_MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder"}
+_CREDENTIALS_KEYS = {"env_file", "json_file"}
+
+
+@dataclass(frozen=True)
+class MailboxEntry:
+    host: str
+    user: str
+    port: int = 993
+    ssl: bool = True
+    folder: str = "INBOX"
+    password_env: str | None = None
+    password_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class OrgSecrets:
+    """What resolve_secrets read from the environment / files. Never printed."""
+
+    password: str
+    totp_secret: str | None
+    imap_password: str | None
+
+    def values(self) -> list[str]:
+        return [v for v in (self.password, self.totp_secret, self.imap_password) if v]
+
+
+@dataclass(frozen=True)
+class OrgEntry:
+    name: str
+    login_url: str
+    username: str
+    spec: Path
+    env_file: Path | None
+    json_file: Path | None
+    sandbox: bool = False
+    password_env: str | None = None
+    password_file: Path | None = None
+    password_inline: str | None = field(default=None, repr=False)
+    totp_secret_env: str | None = None
+    mailbox: MailboxEntry | None = None
+    key_file: Path | None = None
+    cert_file: Path | None = None
+
+    def resolve_secrets(self, environ: dict[str, str] | None = None) -> OrgSecrets:
+        """Read the password, TOTP seed and IMAP password. ConfigError names the variable or file, never a value."""
+        env = os.environ if environ is None else environ
+        where = f"org {self.name!r}"
+        password = _read_secret(where, "password", self.password_env, self.password_file, env)
+        if password is None:
+            password = self.password_inline
+        if not password:
+            raise ConfigError(f"{where}: no password (set password_env or password_file)")
+        totp = None
+        if self.totp_secret_env:
+            totp = env.get(self.totp_secret_env)
+            if not totp:
+                raise ConfigError(f"{where}: environment variable {self.totp_secret_env} (totp_secret_env) is not set")
+        imap_password = None
+        if self.mailbox is not None:
+            imap_password = _read_secret(f"{where} mailbox", "password", self.mailbox.password_env,
+                                         self.mailbox.password_file, env)
+        return OrgSecrets(password, totp, imap_password)
+
+
+@dataclass(frozen=True)
+class Defaults:
+    spec: Path | None = None
+    concurrency: int = DEFAULT_CONCURRENCY
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS
+    retries: int = DEFAULT_RETRIES
+    output_dir: Path = Path(DEFAULT_OUTPUT_DIR)
+    mailbox: MailboxEntry | None = None
+    key_file: Path | None = None
+    cert_file: Path | None = None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    path: Path
+    defaults: Defaults
+    orgs: list[OrgEntry]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    def org(self, name: str) -> OrgEntry:
+        return next(o for o in self.orgs if o.name == name)
+
+
+def load_inventory(path: str | os.PathLike) -> Inventory:
+    path = Path(path).resolve()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"inventory {path} does not exist") from None
+    except OSError as exc:
+        raise ConfigError(f"inventory {path} cannot be read: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"inventory {path} is not valid TOML: {exc}") from None
+    return parse_inventory(raw, path)
+
+
+def parse_inventory(raw: dict[str, Any], path: Path) -> Inventory:
+    """Validate the parsed TOML. Every ConfigError names the file, the entry and the key."""
+    base = path.parent
+    label = path.name
+    unknown = set(raw) - {"defaults", "org"}
+    if unknown:
+        raise ConfigError(f"{label}: unknown top-level key {sorted(unknown)[0]!r} (expected [defaults] and [[org]])")
+    warnings: list[str] = []
+    defaults = _parse_defaults(_table(raw.get("defaults", {}), f"{label}: [defaults]"), base, f"{label}: [defaults]")
+    orgs_raw = raw.get("org", [])
+    if not isinstance(orgs_raw, list) or not all(isinstance(o, dict) for o in orgs_raw):
+        raise ConfigError(f"{label}: 'org' must be an array of tables ([[org]])")
+    if not orgs_raw:
+        raise ConfigError(f"{label}: no [[org]] entries")
+    orgs: list[OrgEntry] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(orgs_raw, start=1):
+        name = entry.get("name")
+        where = f"{label}: org {name!r}" if isinstance(name, str) and name else f"{label}: org #{index}"
+        org = _parse_org(entry, defaults, base, where, warnings)
+        if org.name in seen:
+            raise ConfigError(f"{where}: name {org.name!r} is used by another [[org]] entry")
+        seen.add(org.name)
+        orgs.append(org)
+    return Inventory(path=path, defaults=defaults, orgs=orgs, warnings=warnings)
+
+
+# --- parts ----------------------------------------------------------------------------------------------------
+
+
+def _parse_defaults(raw: dict, base: Path, where: str) -> Defaults:
+    _no_unknown(raw, _DEFAULT_KEYS, where)
+    concurrency = _int(raw, "concurrency", where, DEFAULT_CONCURRENCY, minimum=1)
+    budget = _number(raw, "budget_seconds", where, DEFAULT_BUDGET_SECONDS)
+    retries = _int(raw, "retries", where, DEFAULT_RETRIES, minimum=0)
+    spec = _path(raw, "spec", where, base)
+    output_dir = _path(raw, "output_dir", where, base) or (base / DEFAULT_OUTPUT_DIR)
+    mailbox = _parse_mailbox(raw["mailbox"], base, f"{where} mailbox") if "mailbox" in raw else None
+    return Defaults(spec=spec, concurrency=concurrency, budget_seconds=budget, retries=retries,
+                    output_dir=output_dir, mailbox=mailbox,
+                    key_file=_path(raw, "key_file", where, base), cert_file=_path(raw, "cert_file", where, base))
+
+
+def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: list[str]) -> OrgEntry:
+    _no_unknown(raw, _ORG_KEYS, where)
+    name = _str(raw, "name", where, required=True)
+    if not NAME_PATTERN.match(name):
+        raise ConfigError(f"{where}: key 'name' must be letters, digits, '.', '_' or '-' (it names files)")
+    login_url = _str(raw, "login_url", where, required=True)
+    if not re.match(r"^https?://[^/\s]+", login_url):
+        raise ConfigError(f"{where}: key 'login_url' must be an http(s) URL")
+    username = _str(raw, "username", where, required=True)
+
+    password_env = _str(raw, "password_env", where)
+    password_file = _path(raw, "password_file", where, base)
+    password_inline = _str(raw, "password", where)
+    sources = [k for k, v in (("password_env", password_env), ("password_file", password_file),
+                              ("password", password_inline)) if v]
+    if not sources:
+        raise ConfigError(f"{where}: set one of 'password_env' or 'password_file' (where the password comes from)")
+    if len(sources) > 1:
+        raise ConfigError(f"{where}: keys {sources[0]!r} and {sources[1]!r} both set: choose one password source")
+    if password_inline:
+        warnings.append(f"{where}: inline 'password' in the inventory; use password_env or password_file instead")
+
+    spec = _path(raw, "spec", where, base) or defaults.spec
+    if spec is None:
+        raise ConfigError(f"{where}: key 'spec' missing (and no spec in [defaults])")
+
+    env_file = json_file = None
+    if "credentials" in raw:
+        creds = _table(raw["credentials"], f"{where}: key 'credentials'")
+        _no_unknown(creds, _CREDENTIALS_KEYS, f"{where} credentials")
+        env_file = _path(creds, "env_file", f"{where} credentials", base, name=name)
+        json_file = _path(creds, "json_file", f"{where} credentials", base, name=name)
+    if env_file is None and json_file is None:
+        env_file = defaults.output_dir / name / "credentials.env"
+
+    mailbox = _parse_mailbox(raw["mailbox"], base, f"{where} mailbox") if "mailbox" in raw else defaults.mailbox
+    sandbox = raw.get("sandbox", False)
+    if not isinstance(sandbox, bool):
+        raise ConfigError(f"{where}: key 'sandbox' must be true or false")
+    return OrgEntry(
+        name=name, login_url=login_url.rstrip("/"), username=username, spec=spec, env_file=env_file,
+        json_file=json_file, sandbox=sandbox, password_env=password_env, password_file=password_file,
+        password_inline=password_inline, totp_secret_env=_str(raw, "totp_secret_env", where), mailbox=mailbox,
+        key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
+        cert_file=_path(raw, "cert_file", where, base, name=name) or defaults.cert_file,
+    )
+
+
+def _parse_mailbox(raw: Any, base: Path, where: str) -> MailboxEntry:
+    raw = _table(raw, where)
+    _no_unknown(raw, _MAILBOX_KEYS, where)
+    host = _str(raw, "host", where, required=True)
+    user = _str(raw, "user", where, required=True)
+    ssl = raw.get("ssl", True)
+    if not isinstance(ssl, bool):
+        raise ConfigError(f"{where}: key 'ssl' must be true or false")
+    port = _int(raw, "port", where, 993 if ssl else 143, minimum=1)
+    if port > 65535:
+        raise ConfigError(f"{where}: key 'port' must be at most 65535")
+    password_env = _str(raw, "password_env", where)
+    password_file = _path(raw, "password_file", where, base)
+    if not password_env and not password_file:
+        raise ConfigError(f"{where}: set 'password_env' or 'password_file' (the IMAP password is never inline)")
+    if password_env and password_file:
+        raise ConfigError(f"{where}: keys 'password_env' and 'password_file' both set: choose one")
+    return MailboxEntry(host=host, user=user, port=port, ssl=ssl, folder=_str(raw, "folder", where) or "INBOX",
+                        password_env=password_env, password_file=password_file)
+
+
+def _read_secret(where: str, what: str, env_name: str | None, file: Path | None, env) -> str | None:
+    if env_name:
+        value = env.get(env_name)
+        if not value:
+            raise ConfigError(f"{where}: environment variable {env_name} ({what}_env) is not set")
+        return value
+    if file:
+        try:
+            value = file.read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"{where}: {what}_file {file} cannot be read: {exc.strerror}") from None
+        if not value:
+            raise ConfigError(f"{where}: {what}_file {file} is empty")
+        return value
+    return None
+
+
+# --- typed getters ----------------------------------------------------------------------------------------------
+
+
+def _no_unknown(raw: dict, allowed: set[str], where: str) -> None:
+    unknown = sorted(set(raw) - allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+def _table(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where} must be a table")
+    return value
+
+
+def _str(raw: dict, key: str, where: str, required: bool = False) -> str | None:
+    value = raw.get(key)
+    if value is None:
+        if required:
+            raise ConfigError(f"{where}: key {key!r} missing")
+        return None
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise ConfigError(f"{where}: key {key!r} must be a non-empty string")
+    return value.strip() or None
+
+
+def _int(raw: dict, key: str, where: str, default: int, minimum: int) -> int:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where}: key {key!r} must be an integer >= {minimum}")
+    return value
+
+
+def _number(raw: dict, key: str, where: str, default: float) -> float:
+    value = raw.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{where}: key {key!r} must be a positive number of seconds")
+    return float(value)
+
+
+def _path(raw: dict, key: str, where: str, base: Path, name: str | None = None) -> Path | None:
+    value = _str(raw, key, where)
+    if value is None:
+        return None
+    if name is not None:
+        if "{" in value.replace("{name}", ""):
+            raise ConfigError(f"{where}: key {key!r} may only use the placeholder {{name}}")
+        value = value.replace("{name}", name)
+    elif "{name}" in value:
+        raise ConfigError(f"{where}: key {key!r} cannot use {{name}} here")
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else (base / path).resolve()

@@ -1,0 +1,60 @@
+"""One run per inventory at a time: an flock on `<inventory>.lock`.
+
+flock belongs to the open file: the kernel drops it when the process dies, so a run killed with SIGKILL leaves
+no stale lock behind (the file stays, harmlessly). The file holds the holder's pid and start time, only to make
+the "locked" message useful.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..errors import LockedError
+
+
+class InventoryLock:
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        self._fd: int | None = None
+
+    def acquire(self) -> "InventoryLock":
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise LockedError(f"another run holds the lock: {self.path}{holder}") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        # We own it now: record who, for the next run's message.
+        os.ftruncate(fd, 0)
+        started = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        os.pwrite(fd, f"pid {os.getpid()} since {started}\n".encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> "InventoryLock":
+        return self.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 200, 0).decode("utf-8", errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return f" ({text[0]})" if text else ""

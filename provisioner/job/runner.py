@@ -1,0 +1,209 @@
+"""The scheduler of `provisioner run`: one Playwright, one browser, a context per org, N orgs at a time.
+
+Each org gets a time budget and retries with exponential backoff + jitter, for transient failures only (the org
+was unavailable, the verification email did not come, a page timed out). Permanent failures (wrong password,
+unknown profile, a bad spec) fail at once: retrying would only lock the account. One org failing never stops the
+others. The work done for one org (build the request, provision, write and verify credentials) is injected, so
+the scheduling rules are tested without a browser.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, AsyncIterator, Awaitable, Callable
+
+from ..errors import OrgUnavailableError, ProvisionerError
+from .events import JobEvents
+from .inventory import Inventory, OrgEntry
+from .reports import OrgResult, RunReport, now_iso
+from .shard import ALL, Shard, select
+
+
+class BudgetExceededError(OrgUnavailableError):
+    """The org used up its time budget (all attempts together). Not retried: the budget is gone."""
+
+    transient = False
+
+
+@dataclass
+class RunOptions:
+    concurrency: int
+    budget_seconds: float
+    retries: int
+    shard: Shard = ALL
+    dry_run: bool = False
+    record: bool = False
+    backoff_base_seconds: float = 5.0
+    backoff_max_seconds: float = 120.0
+    report_path: str | None = None  # rewritten after every org, so a killed run leaves what it finished
+
+
+@dataclass
+class OrgOutcome:
+    """What the org work returns on success: becomes the org's OrgResult."""
+
+    status: str  # created | updated | unchanged | planned
+    changes: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
+    artifacts: list[str] = field(default_factory=list)
+    credentials: list[str] = field(default_factory=list)
+    verified: bool = False
+    app_name: str | None = None
+
+
+#: attempt(browser, org, events, deadline) -> OrgOutcome; raises on failure. `deadline` is time.monotonic()-based.
+OrgWork = Callable[[Any, OrgEntry, Any, float], Awaitable[OrgOutcome]]
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Worth another attempt: errors marked transient, and Playwright's own timeouts (a slow page, not a wrong one)."""
+    if isinstance(exc, ProvisionerError):
+        return bool(getattr(exc, "transient", False))
+    try:
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+    except ImportError:  # pragma: no cover - playwright is a dependency
+        return False
+    return isinstance(exc, PlaywrightTimeout)
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    first = text.splitlines()[0].strip() if text else ""
+    if isinstance(exc, ProvisionerError):
+        return first or type(exc).__name__
+    # Not one of ours (a Playwright error, a bug): keep its kind, and only the first line (call logs are long).
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def exit_code_of(exc: BaseException) -> int:
+    if isinstance(exc, ProvisionerError):
+        return exc.exit_code
+    if is_transient(exc):
+        return OrgUnavailableError.exit_code
+    return 1
+
+
+class JobRunner:
+    def __init__(self, inventory: Inventory, options: RunOptions, *, provision: Callable | None = None,
+                 verify: Callable | None = None, work: OrgWork | None = None,
+                 launch: Callable[[], Any] | None = None, events: JobEvents | None = None,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, rng: random.Random | None = None):
+        """`provision` / `verify` replace the engine's (tests inject fakes); `work` replaces a whole attempt."""
+        self.inventory = inventory
+        self.options = options
+        if work is None:
+            from .steps import OrgSteps
+
+            work = OrgSteps(inventory, options, provision=provision, verify=verify).attempt
+        self.work = work
+        self.launch = launch or _launch_default
+        self.events = events or JobEvents()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.orgs = select(inventory.orgs, options.shard)
+
+    async def run(self) -> RunReport:
+        report = RunReport(run_id=_run_id(), started_at=now_iso(), finished_at="", shard=str(self.options.shard),
+                           inventory=str(self.inventory.path), dry_run=self.options.dry_run)
+        self.events.run_started(report, [o.name for o in self.orgs])
+        semaphore = asyncio.Semaphore(self.options.concurrency)
+        async with self.launch() as browser:
+            async def one(org: OrgEntry) -> OrgResult:
+                async with semaphore:
+                    result = await self.run_org(browser, org)
+                report.orgs.append(result)
+                self._save_partial(report)
+                return result
+
+            await asyncio.gather(*(one(org) for org in self.orgs))
+        report.orgs.sort(key=lambda r: r.name)
+        report.finished_at = now_iso()
+        self.events.run_finished(report)
+        return report
+
+    async def run_org(self, browser: Any, org: OrgEntry) -> OrgResult:
+        """All attempts for one org, within its budget. Never raises (but lets cancellation through)."""
+        started = time.monotonic()
+        deadline = started + self.options.budget_seconds
+        attempts = 0
+        self.events.org_started(org.name)
+        result: OrgResult
+        try:
+            async with asyncio.timeout_at(_loop_time_at(deadline)) as budget:
+                while True:
+                    attempts += 1
+                    try:
+                        outcome = await self.work(browser, org, self.events, deadline)
+                        result = OrgResult(name=org.name, status=outcome.status, changes=list(outcome.changes),
+                                           plan=list(outcome.plan), artifacts=list(outcome.artifacts),
+                                           credentials=list(outcome.credentials), verified=outcome.verified,
+                                           app_name=outcome.app_name)
+                        break
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - every failure is this org's, never the run's
+                        delay = self._backoff(attempts)
+                        left = deadline - time.monotonic()
+                        if is_transient(exc) and attempts <= self.options.retries and delay < left:
+                            self.events.org_retry(org.name, attempts, one_line(exc), delay)
+                            await self.sleep(delay)
+                            continue
+                        cause = one_line(exc)
+                        if is_transient(exc) and attempts <= self.options.retries:
+                            cause += " (no time left in the budget for another attempt)"
+                        result = _failed(org.name, exc, cause)
+                        break
+        except TimeoutError:
+            if not budget.expired():
+                raise
+            exc = BudgetExceededError(f"time budget of {self.options.budget_seconds:g} s used up "
+                                      f"during attempt {attempts}")
+            result = _failed(org.name, exc, str(exc))
+        result.attempts = attempts
+        result.duration_seconds = round(time.monotonic() - started, 3)
+        self.events.org_finished(result)
+        return result
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential with full jitter: orgs failing together (a shared outage) do not retry in lockstep."""
+        ceiling = min(self.options.backoff_max_seconds, self.options.backoff_base_seconds * 2 ** (attempt - 1))
+        return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
+
+    def _save_partial(self, report: RunReport) -> None:
+        if self.options.report_path:
+            from .reports import write_report_json
+
+            write_report_json(report, self.options.report_path)
+
+
+def _failed(name: str, exc: BaseException, cause: str) -> OrgResult:
+    return OrgResult(name=name, status="failed", cause=cause, error=type(exc).__name__,
+                     exit_code=exit_code_of(exc), artifacts=list(getattr(exc, "artifacts", []) or []))
+
+
+def _loop_time_at(monotonic_deadline: float) -> float:
+    loop = asyncio.get_running_loop()
+    return loop.time() + (monotonic_deadline - time.monotonic())
+
+
+def _run_id() -> str:
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+@asynccontextmanager
+async def _launch_default() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    from .browser_async import launch_browser_async
+
+    async with async_playwright() as playwright:
+        browser = await launch_browser_async(playwright)
+        try:
+            yield browser
+        finally:
+            await browser.close()

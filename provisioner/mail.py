@@ -1,0 +1,290 @@
+"""Wait for Salesforce's emailed verification code over IMAP IDLE.
+
+Usage: open the waiter *before* clicking the button that sends the code (it remembers where the mailbox ended),
+click, then `wait()`:
+
+    with CodeWaiter(mailbox, recipient="admin@example.com", org_name="Acme") as waiter:
+        page.click("Send code")
+        code = waiter.wait(timeout=180)
+
+Only messages that arrived after `__enter__` count, so a code from an earlier login can never be reused.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import html
+import imaplib
+import logging
+import re
+import socket
+import ssl as ssl_module
+import time
+from email.message import EmailMessage
+from email.utils import getaddresses, parseaddr
+
+from imapclient import IMAPClient, SocketTimeout
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+
+from .config import MailboxSettings
+from .errors import ConfigError, ImapLoginError, MailConnectionError, NoVerificationEmailError
+from .redact import SecretSet
+
+log = logging.getLogger(__name__)
+
+SENDER = "noreply@salesforce.com"
+SUBJECT = "Verify your identity in Salesforce"
+SANDBOX_PREFIX = "Sandbox: "
+CODE_PATTERN = re.compile(r"Verification\s+code\s*:\s*(\d{6})\b", re.IGNORECASE)
+
+#: Servers drop an IDLE after ~30 minutes (RFC 2177 says re-issue before 29); we re-issue much sooner.
+IDLE_REFRESH_SECONDS = 240.0
+
+# Errors that mean the connection is gone (as opposed to the server refusing a command).
+_DROPPED = (OSError, EOFError, imaplib.IMAP4.abort, IMAPClientAbortError, ssl_module.SSLError)
+
+
+class CodeWaiter:
+    def __init__(
+        self,
+        mailbox: MailboxSettings,
+        recipient: str,
+        org_name: str | None = None,
+        subject_prefix: str = "",
+        *,
+        idle_refresh: float = IDLE_REFRESH_SECONDS,
+        connect_timeout: float = 20.0,
+    ):
+        self.mailbox = mailbox
+        self.recipient = recipient.strip().lower()
+        self.org_name = org_name
+        self.subject_prefix = subject_prefix
+        self.idle_refresh = idle_refresh
+        self.connect_timeout = connect_timeout
+        self._secrets = SecretSet(mailbox.secrets())
+        self._client: IMAPClient | None = None
+        self._baseline_uid = 1  # first UID that counts
+        self._uidvalidity: int | None = None
+        self._entered_at = 0.0
+        self._rejected: set[int] = set()  # UIDs already examined that do not match
+        self._reconnected = False
+
+    # --- connection ----------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> "CodeWaiter":
+        self._entered_at = time.time()
+        status = self._connect()
+        self._uidvalidity = status.get(b"UIDVALIDITY")
+        self._baseline_uid = int(status[b"UIDNEXT"])
+        log.debug("waiting for mail to %s from UID %s in %s", self.recipient, self._baseline_uid, self.mailbox.describe())
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.logout()
+        except Exception:  # already gone: nothing to clean up
+            try:
+                client.shutdown()
+            except Exception:
+                pass
+
+    def _where(self) -> str:
+        return f"{self.mailbox.host}:{self.mailbox.port}"
+
+    def _connect(self) -> dict:
+        """Connect, log in, select the folder; returns the SELECT response (with UIDNEXT)."""
+        mb = self.mailbox
+        try:
+            client = IMAPClient(
+                mb.host,
+                port=mb.port,
+                ssl=mb.ssl,
+                use_uid=True,
+                timeout=SocketTimeout(connect=self.connect_timeout, read=max(60.0, self.idle_refresh + 30)),
+            )
+        except (socket.gaierror, socket.herror) as exc:
+            raise MailConnectionError(f"cannot resolve IMAP host {mb.host}: {exc.strerror or exc}") from None
+        except _DROPPED as exc:
+            raise MailConnectionError(f"cannot connect to IMAP server {self._where()}: {_reason(exc)}") from None
+        try:
+            client.login(mb.user, mb.password)
+        except LoginError as exc:
+            _quietly_close(client)
+            detail = self._secrets.mask(_server_text(exc))
+            raise ImapLoginError(
+                f"IMAP login refused for user {mb.user} on {self._where()}" + (f": {detail}" if detail else "")
+            ) from None
+        except _DROPPED as exc:
+            _quietly_close(client)
+            raise MailConnectionError(f"IMAP server {self._where()} dropped the connection at login: {_reason(exc)}") from None
+        try:
+            status = client.select_folder(mb.folder, readonly=True)
+            if b"UIDNEXT" not in status:  # optional in SELECT before IMAP4rev2; STATUS always has it
+                status = {**status, **client.folder_status(mb.folder, [b"UIDNEXT", b"UIDVALIDITY"])}
+        except _DROPPED as exc:
+            _quietly_close(client)
+            raise MailConnectionError(f"IMAP server {self._where()} dropped the connection: {_reason(exc)}") from None
+        except IMAPClientError as exc:
+            _quietly_close(client)
+            raise ConfigError(f"cannot open IMAP folder {mb.folder!r} for {mb.user} on {self._where()}: {_server_text(exc)}") from None
+        self._client = client
+        return status
+
+    def _reconnect(self, exc: BaseException) -> None:
+        if self._reconnected:
+            raise MailConnectionError(
+                f"lost the IMAP connection to {self._where()} twice while waiting for the code: {_reason(exc)}"
+            ) from None
+        self._reconnected = True
+        log.info("IMAP connection to %s dropped (%s); reconnecting once", self._where(), _reason(exc))
+        _quietly_close(self._client)
+        self._client = None
+        status = self._connect()
+        if status.get(b"UIDVALIDITY") != self._uidvalidity:
+            # UIDs were renumbered: fall back to every message, filtered by arrival time.
+            self._uidvalidity = status.get(b"UIDVALIDITY")
+            self._baseline_uid = 1
+            self._rejected.clear()
+
+    # --- waiting -------------------------------------------------------------------------------------------------
+
+    def wait(self, timeout: float = 180.0) -> str:
+        """Block until a matching message arrives (IMAP IDLE); return its 6-digit code (the newest one)."""
+        if self._client is None:
+            raise RuntimeError("CodeWaiter.wait() outside its `with` block")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                code = self._check()
+                if code:
+                    return code
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._idle(min(remaining, self.idle_refresh))
+            except _DROPPED as exc:
+                self._reconnect(exc)
+        raise NoVerificationEmailError(
+            f"no verification email for {self.recipient} arrived in {self.mailbox.describe()} within {timeout:g}s"
+        )
+
+    def _idle(self, seconds: float) -> None:
+        """One IDLE round: returns on any mailbox event or after `seconds` (then the caller re-checks)."""
+        client = self._client
+        client.idle()
+        try:
+            responses = client.idle_check(timeout=seconds)
+            if any(isinstance(r, tuple) and len(r) > 1 and r[1] == b"BYE" for r in responses):
+                raise EOFError("server said BYE")
+        finally:
+            client.idle_done()
+
+    def _check(self) -> str | None:
+        """UID SEARCH above the baseline; return the code of the newest matching message, if any."""
+        client = self._client
+        uids = [uid for uid in client.search(["UID", f"{self._baseline_uid}:*"]) if uid >= self._baseline_uid]
+        fresh = sorted(uid for uid in uids if uid not in self._rejected)
+        if not fresh:
+            return None
+        fetched = client.fetch(fresh, ["BODY.PEEK[]", "INTERNALDATE"])
+        best: tuple[int, str] | None = None
+        for uid in fresh:
+            data = fetched.get(uid) or {}
+            raw = data.get(b"BODY[]")
+            if raw is None:
+                continue
+            code = self._code_from(raw) if self._arrived_after_enter(data) else None
+            if code is None:
+                self._rejected.add(uid)
+            elif best is None or uid > best[0]:
+                best = (uid, code)
+        return best[1] if best else None
+
+    def _arrived_after_enter(self, data: dict) -> bool:
+        if self._baseline_uid > 1:
+            return True  # the UID baseline already guarantees it
+        arrived = data.get(b"INTERNALDATE")
+        # INTERNALDATE has whole seconds; allow that rounding.
+        return arrived is None or arrived.timestamp() >= self._entered_at - 1
+
+    # --- matching ------------------------------------------------------------------------------------------------
+
+    def _code_from(self, raw: bytes) -> str | None:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        if not self.matches_headers(message):
+            return None
+        text = message_text(message)
+        if self.org_name and _squash(self.org_name).lower() not in _squash(text).lower():
+            return None
+        found = CODE_PATTERN.findall(text)
+        return found[-1] if found else None
+
+    def accepted_subjects(self) -> set[str]:
+        if self.subject_prefix:
+            return {_squash(self.subject_prefix + SUBJECT).lower()}
+        # Caller does not know whether the org is a sandbox: accept both; the org name check tells orgs apart.
+        return {_squash(SUBJECT).lower(), _squash(SANDBOX_PREFIX + SUBJECT).lower()}
+
+    def matches_headers(self, message: EmailMessage) -> bool:
+        sender = parseaddr(str(message.get("From", "")))[1].lower()
+        if sender != SENDER:
+            return False
+        if _squash(str(message.get("Subject", ""))).lower() not in self.accepted_subjects():
+            return False
+        recipients = {addr.lower() for _, addr in getaddresses([str(v) for v in message.get_all("To", [])])}
+        return self.recipient in recipients
+
+
+def message_text(message: EmailMessage) -> str:
+    """All text of a message: text/plain parts, and text/html parts with tags removed (decoded QP/base64/charset)."""
+    chunks = []
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_maintype() != "text":
+            continue
+        if part.get_content_disposition() == "attachment":
+            continue
+        try:
+            content = part.get_content()
+        except (LookupError, ValueError):  # unknown charset: decode leniently
+            content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        if part.get_content_subtype() == "html":
+            content = _html_to_text(content)
+        chunks.append(content)
+    return "\n".join(chunks)
+
+
+def _html_to_text(markup: str) -> str:
+    markup = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", markup)
+    markup = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</tr>", "\n", markup)
+    return html.unescape(re.sub(r"<[^>]+>", " ", markup))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def _server_text(exc: BaseException) -> str:
+    text = str(exc)
+    if text.startswith("b'") or text.startswith('b"'):
+        text = text[2:-1]
+    return text.strip()
+
+
+def _quietly_close(client: IMAPClient | None) -> None:
+    if client is None:
+        return
+    try:
+        client.shutdown()
+    except Exception:  # closing a dead socket: nothing to report
+        pass

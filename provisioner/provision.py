@@ -1,0 +1,198 @@
+"""The provisioning engine: log in, ensure the External Client App and its policies, reveal its credentials.
+
+One org per call, in its own browser context (closed in `finally`), on Playwright's async API so the nightly job
+can run several orgs in one browser. It writes no files and verifies nothing: the setup command does that with the
+result. With `dry_run` it logs in and reads, and returns the plan instead of changing anything.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+from playwright.async_api import Error as PlaywrightError
+
+from flows import consumer_credentials, external_client_app, policies
+from flows.login import log_in
+from flows.session import FlowSession, Timeouts
+
+from .config import AppSpec, MailboxSettings, OrgSettings
+from .errors import CertificateError, OrgUnavailableError, ProvisionerError
+from .recorder import NullRecorder
+from .redact import SecretSet
+
+#: the steps, as progress reports them
+STEP_LOGIN = "login"
+STEP_APP = "create app"
+STEP_POLICIES = "policies"
+STEP_CREDENTIALS = "consumer credentials"
+STEPS = [STEP_LOGIN, STEP_APP, STEP_POLICIES, STEP_CREDENTIALS]
+
+
+@dataclass
+class ProvisionRequest:
+    org: OrgSettings
+    spec: AppSpec
+    cert_path: str | os.PathLike
+    key_path: str | os.PathLike | None = None  # not used here (verify signs with it); carried for the result
+    mailbox: MailboxSettings | None = None  # needed when Salesforce emails a code (device check, consumer details)
+    dry_run: bool = False  # plan only: log in and read, touch nothing
+    reveal: bool = True  # open "Consumer Key and Secret" and read them (False: ensure the app only)
+    artifacts_dir: str | os.PathLike | None = None  # failure screenshot + HTML (secrets masked)
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+
+@dataclass
+class ProvisionResult:
+    app_name: str
+    api_name: str
+    username: str
+    login_url: str
+    instance_url: str = ""
+    consumer_key: str = ""
+    consumer_secret: str = field(default="", repr=False)
+    created: bool = False
+    changes: list[str] = field(default_factory=list)  # human lines; empty when nothing changed
+    plan: list[str] = field(default_factory=list)  # dry run: what would change
+    artifacts: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.dry_run:
+            return "planned"
+        return "created" if self.created else ("updated" if self.changes else "unchanged")
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.consumer_secret,) if s]
+
+
+async def provision(browser, request: ProvisionRequest, progress, recorder=None) -> ProvisionResult:  # noqa: ANN001
+    """Bring the org's External Client App in line with `request.spec`; returns what was done and the credentials."""
+    recorder = recorder or NullRecorder()
+    spec, org = request.spec, request.org
+    certificate_pem = _read_certificate(request.cert_path) if spec.jwt_bearer else None
+    secrets = SecretSet([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
+    result = ProvisionResult(app_name=spec.name, api_name=spec.api_name, username=org.username,
+                             login_url=org.login_url, dry_run=request.dry_run)
+    context = await browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=False)
+    page = None
+    try:
+        page = await context.new_page()
+        page.set_default_timeout(request.timeouts.page_ms)
+        await recorder.attach(context, page)
+        session = FlowSession(page=page, recorder=recorder, timeouts=request.timeouts,
+                              code_waiter=_code_waiter_factory(request))
+
+        with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
+            result.instance_url = await log_in(session, org)
+
+        with _step(progress, STEP_APP, spec.name):
+            app = await external_client_app.ensure(session, spec, certificate_pem, dry_run=request.dry_run)
+        result.created = app.created
+        result.changes += app.changes
+        result.plan += app.plan
+
+        with _step(progress, STEP_POLICIES, spec.name):
+            pol = await policies.ensure(session, app.ref, spec.policies, dry_run=request.dry_run,
+                                        new_app=app.created or app.ref is None)
+        # a new app's policies are part of creating it, not "changes"
+        result.changes += [] if app.created else pol.changes
+        result.plan += pol.plan
+
+        if request.reveal and not request.dry_run:
+            with _step(progress, STEP_CREDENTIALS, spec.name):
+                credentials = await consumer_credentials.reveal(session, app.ref)
+            secrets.add(credentials.consumer_secret)
+            result.consumer_key = credentials.consumer_key
+            result.consumer_secret = credentials.consumer_secret
+        return result
+    except ProvisionerError as exc:
+        exc.artifacts += await _failure_artifacts(page, request, secrets, result)
+        raise
+    except PlaywrightError as exc:
+        # A Playwright failure we did not turn into our own error: a page that never came, a closed browser.
+        error = OrgUnavailableError(f"the browser step failed: {secrets.mask(_first_line(exc))}")
+        error.artifacts += await _failure_artifacts(page, request, secrets, result)
+        raise error from None
+    finally:
+        try:
+            await context.close()
+        except PlaywrightError:
+            pass  # the browser is already gone
+
+
+def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202
+    """Opens a CodeWaiter for the org user's verification emails, or None when no mailbox is configured."""
+    if request.mailbox is None:
+        return None
+    from .mail import CodeWaiter
+
+    mailbox = request.mailbox
+    # Salesforce mails the user's email address; the mailbox's login is that address in every set-up we know of.
+    recipient = mailbox.user if "@" in mailbox.user else request.org.username
+    return lambda purpose: CodeWaiter(mailbox, recipient=recipient)
+
+
+def _read_certificate(cert_path: str | os.PathLike) -> str:
+    try:
+        text = Path(cert_path).read_text()
+    except OSError as exc:
+        raise CertificateError(f"cannot read certificate {cert_path}: {exc.strerror or exc}") from None
+    if "BEGIN CERTIFICATE" not in text:
+        raise CertificateError(f"{cert_path} is not a PEM certificate")
+    return text
+
+
+@contextmanager
+def _step(progress, name: str, detail: str = "") -> Iterator[None]:  # noqa: ANN001
+    """Report a step through provisioner/progress.py's reporter (any object with step(name, detail) works)."""
+    step = getattr(progress, "step", None) if progress is not None else None
+    if step is None:
+        yield
+        return
+    with step(name, detail):
+        yield
+
+
+async def _failure_artifacts(page, request: ProvisionRequest, secrets: SecretSet, result: ProvisionResult) -> list[str]:
+    if page is None or request.artifacts_dir is None:
+        return []
+    saved = await save_failure_artifacts_async(page, request.artifacts_dir, secrets)
+    result.artifacts += saved
+    return saved
+
+
+async def save_failure_artifacts_async(page, out_dir: str | os.PathLike, secrets: SecretSet,
+                                       name: str = "failure") -> list[str]:
+    """The async twin of browser.save_failure_artifacts: screenshot (password inputs masked), HTML with secrets
+    replaced. Best effort: a dead page must not hide the original error."""
+    from .browser import _blank_password_values
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[str] = []
+    screenshot = out / f"{name}.png"
+    try:
+        await page.screenshot(path=str(screenshot), full_page=True, mask=[page.locator("input[type=password]")],
+                              timeout=10_000)
+        saved.append(str(screenshot))
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+    html_path = out / f"{name}.html"
+    try:
+        html = await page.content()
+        html_path.write_text(secrets.mask(_blank_password_values(html)), encoding="utf-8")
+        os.chmod(html_path, 0o600)
+        saved.append(str(html_path))
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+    return saved
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,0 +1,100 @@
+"""Opaque covers drawn over secrets in the video (Playwright has no video mask).
+
+A cover is a screencast overlay: it is drawn into the recorded frames only, never enters the page's DOM, and survives
+navigation. Its boxes are the elements' bounding boxes when it is put up; when an element is not on screen yet (the
+secret appears after a click) the cover fills the whole viewport instead, so nothing can slip out around it.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+COVER_COLOUR = "#181c30"
+COVER_RGB = (0x18, 0x1C, 0x30)
+#: grown on every side: anti-aliasing, focus rings and a value a little wider than its box stay hidden
+PADDING_PX = 8
+
+
+@dataclass
+class Box:
+    x: float
+    y: float
+    width: float
+    height: float
+
+    def as_dict(self) -> dict:
+        return {"x": round(self.x, 1), "y": round(self.y, 1), "width": round(self.width, 1),
+                "height": round(self.height, 1)}
+
+
+@dataclass
+class Cover:
+    """One cover's entry in the recording's timeline (seconds since the video started)."""
+
+    kind: str  # "input" | "on_screen"
+    boxes: list[Box]
+    full_viewport: bool
+    shown_at: float
+    hidden_at: float | None = None
+    _handle: object = field(default=None, repr=False)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "full_viewport": self.full_viewport, "shown_at": round(self.shown_at, 3),
+                "hidden_at": None if self.hidden_at is None else round(self.hidden_at, 3),
+                "boxes": [b.as_dict() for b in self.boxes]}
+
+
+async def secret_boxes(page, locators: Sequence) -> list[Box] | None:  # noqa: ANN001 - Playwright objects
+    """Padded boxes of every element the locators match; None when one of them has nothing visible yet."""
+    boxes: list[Box] = []
+    for locator in locators:
+        found = False
+        for element in await locator.all():
+            box = await element.bounding_box() if await element.is_visible() else None
+            if box and box["width"] > 0 and box["height"] > 0:
+                found = True
+                boxes.append(Box(box["x"] - PADDING_PX, box["y"] - PADDING_PX,
+                                 box["width"] + 2 * PADDING_PX, box["height"] + 2 * PADDING_PX))
+        if not found:
+            return None
+    return boxes
+
+
+def cover_html(boxes: list[Box], label: str = "hidden") -> str:
+    label = html.escape(label)
+    parts = []
+    for b in boxes:
+        parts.append(
+            f'<div style="position:fixed;left:{b.x:.0f}px;top:{b.y:.0f}px;width:{b.width:.0f}px;'
+            f'height:{b.height:.0f}px;background:{COVER_COLOUR};border-radius:4px;z-index:2147483647;'
+            f'color:#9aa3c7;font:11px sans-serif;line-height:1;padding:2px 4px;box-sizing:border-box;'
+            f'overflow:hidden">{label}</div>')
+    return "".join(parts)
+
+
+class Covers:
+    """Puts covers up and takes them down, keeping a timeline so tests (and viewers) know when they were shown."""
+
+    def __init__(self, clock: Callable[[], float]):
+        self._clock = clock
+        self.timeline: list[Cover] = []
+
+    async def show(self, page, locators: Sequence, kind: str) -> Cover:  # noqa: ANN001
+        boxes = await secret_boxes(page, locators)
+        full = boxes is None
+        if full:
+            size = page.viewport_size or {"width": 1280, "height": 720}
+            boxes = [Box(0, 0, size["width"], size["height"])]
+        label = "Secrets on screen: hidden in this recording" if full else "hidden"
+        handle = await page.screencast.show_overlay(cover_html(boxes, label))
+        cover = Cover(kind, boxes, full, shown_at=self._clock(), _handle=handle)
+        self.timeline.append(cover)
+        return cover
+
+    async def hide(self, cover: Cover) -> None:
+        cover.hidden_at = self._clock()
+        if cover._handle is not None:
+            await cover._handle.close()
+            cover._handle = None

@@ -1,0 +1,287 @@
+"""VideoRecorder: the recorder flows talk to when a demo is recorded (video, chapters, screenshots, traces).
+
+Safety rules it enforces, whatever the flow does between the hooks:
+- while a secret is typed or shown, action titles are hidden (they contain filled values) and tracing is stopped
+  (traces copy input values, page text and response bodies even without snapshots);
+- after a secret moment, tracing restarts only once the page has left the URL where it ended (the password is
+  still in the login form until the page navigates, and the form's POST carries it), as a new trace-N.zip;
+- secrets on screen are covered in the video by opaque overlays (covers.py); screenshots mask password fields and
+  every locator ever passed to a secret hook;
+- finish() scrubs session cookies from the traces and scans every written file for the run's secrets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import time
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import AsyncIterator, Iterable, Sequence
+
+from playwright.async_api import Error as PlaywrightError
+
+from provisioner.errors import ProvisionerError
+from provisioner.redact import SecretSet
+
+from . import convert
+from .covers import COVER_COLOUR, Covers
+from .index_html import public_result, write_index
+from .scan import check_recording, cookie_values, scrub_zip
+
+VIDEO = "video.webm"
+MP4 = "video.mp4"
+GIF = "preview.gif"
+INDEX = "index.html"
+MANIFEST = "recording.json"
+SHOTS = "screenshots"
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def recording_dir(base: str | Path, org: str, app: str, day: date | None = None) -> Path:
+    """recordings/<YYYY-MM-DD>-<org>-<app>/ (with -2, -3... when that one already holds a recording)."""
+    name = f"{(day or date.today()).isoformat()}-{slug(org)}-{slug(app)}"
+    path, n = Path(base) / name, 2
+    while path.exists() and any(path.iterdir()):
+        path, n = Path(base) / f"{name}-{n}", n + 1
+    return path
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class VideoRecorder:
+    """Records one org's run into `out_dir`. Call `attach` once the page exists and `finish` before closing it."""
+
+    active = True
+
+    def __init__(self, out_dir: str | Path, size: tuple[int, int] = (1280, 720), slow_mo_ms: float = 0,
+                 trace: bool = True, secrets: SecretSet | Iterable[str] | None = None, chapter_ms: float = 2000,
+                 title: str = "Provisioner recording", gif: bool = True):
+        from provisioner.browser import ensure_ffmpeg_for_playwright
+
+        ensure_ffmpeg_for_playwright()  # Playwright fails at new_page()/screencast without its ffmpeg
+        self.out_dir = Path(out_dir)
+        self.size = size
+        self.slow_mo_ms = slow_mo_ms
+        self.trace = trace
+        self.secrets = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets or ())
+        self.chapter_ms = chapter_ms
+        self.title = title
+        self.gif = gif
+        self.chapters: list[dict] = []
+        self.screenshots: list[dict] = []
+        self.traces: list[str] = []
+        self.notes: list[str] = []
+        self.files: list[str] = []
+        self._t0 = time.monotonic()
+        self.covers = Covers(self._now)
+        self._context = None
+        self._page = None
+        self._recording = False
+        self._tracing = False
+        self._secret_depth = 0
+        self._resume_when_left: str | None = None
+        self._sensitive: list = []  # locators passed to secret hooks: always masked in screenshots
+        self._cookies: set[str] = set()
+        self._finished = False
+        self._trace_lock = asyncio.Lock()  # a restart (from a navigation event) never overlaps a stop
+        self._pending: set[asyncio.Task] = set()
+
+    # --- what the launcher needs -----------------------------------------------------------------------------
+    def launch_options(self) -> dict:
+        return {"slow_mo": self.slow_mo_ms}
+
+    def context_options(self) -> dict:
+        return {"viewport": {"width": self.size[0], "height": self.size[1]}}
+
+    # --- hooks -----------------------------------------------------------------------------------------------
+    async def attach(self, context, page) -> None:  # noqa: ANN001 - Playwright objects
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._context, self._page = context, page
+        size = {"width": self.size[0], "height": self.size[1]}
+        try:
+            await page.screencast.start(path=str(self.out_dir / VIDEO), size=size)
+        except PlaywrightError as exc:
+            raise ProvisionerError(f"cannot record video: {_first_line(exc)}") from None
+        self._t0 = time.monotonic()
+        self._recording = True
+        page.on("framenavigated", self._on_navigated)
+        await self._show_actions(page)
+        await self._start_trace()
+
+    async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
+        await self._maybe_resume_trace(page)
+        entry = {"title": title, "description": description, "t": round(self._now(), 3)}
+        shot = await self._take_screenshot(page, f"{len(self.screenshots) + 1:02d} {title}")
+        if shot:
+            entry["screenshot"] = shot["file"]
+        self.chapters.append(entry)
+        if self._recording and page is self._page:
+            try:
+                await page.screencast.show_chapter(title, description=description or None, duration=self.chapter_ms)
+            except PlaywrightError as exc:
+                self.notes.append(f"chapter card '{title}' not shown: {_first_line(exc)}")
+
+    async def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
+        await self._maybe_resume_trace(page)
+        await self._take_screenshot(page, f"{len(self.screenshots) + 1:02d} {name}", mask)
+
+    @asynccontextmanager
+    async def secret_input(self, page, locators: Sequence = ()) -> AsyncIterator[None]:  # noqa: ANN001
+        async with self._secret_moment(page, locators, "input", cover=bool(locators)):
+            yield
+
+    @asynccontextmanager
+    async def secret_on_screen(self, page, locators: Sequence) -> AsyncIterator[None]:  # noqa: ANN001
+        async with self._secret_moment(page, locators, "on_screen", cover=True):
+            yield
+
+    async def finish(self, result: dict | None = None) -> list[str]:
+        """Stop video and tracing, convert, write index.html, scan. RecordingLeakError if a file held a secret."""
+        if self._finished:
+            return self.files
+        self._finished = True
+        if self._page is not None:
+            self._page.remove_listener("framenavigated", self._on_navigated)
+        if self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        await self._stop_trace()
+        video = self.out_dir / VIDEO
+        if self._recording:
+            self._recording = False
+            try:
+                await self._page.screencast.stop()
+            except PlaywrightError as exc:
+                self.notes.append(f"the video could not be saved: {_first_line(exc)}")
+        self._scrub_traces()
+        mp4 = gif = None
+        if video.exists() and video.stat().st_size > 0:
+            try:
+                mp4 = convert.to_mp4(video, self.out_dir / MP4)
+                if self.gif:
+                    gif = convert.to_gif(mp4, self.out_dir / GIF)
+            except ProvisionerError as exc:
+                self.notes.append(str(exc))
+        shown = mp4 or (video if video.exists() else None)
+        manifest = {
+            "title": self.title,
+            "video": shown.name if shown else None,
+            "chapters": self.chapters,
+            "covers": [c.as_dict() for c in self.covers.timeline],
+            "screenshots": self.screenshots,
+            "traces": self.traces,
+            "result": public_result(result, self.secrets),
+            "notes": [self.secrets.mask(n) for n in self.notes],
+        }
+        (self.out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        write_index(self.out_dir / INDEX, title=self.title, video=manifest["video"], gif=gif.name if gif else None,
+                    chapters=self.chapters, screenshots=self.screenshots, result=result, traces=self.traces,
+                    notes=self.notes, secrets=self.secrets)
+        check_recording(self.out_dir, SecretSet([*self.secrets, *self._cookies]))
+        self.files = sorted(str(p) for p in self.out_dir.rglob("*") if p.is_file())
+        return self.files
+
+    # --- timeline ----------------------------------------------------------------------------------------------
+    def _now(self) -> float:
+        """Seconds since the video started."""
+        return time.monotonic() - self._t0
+
+    # --- secret moments --------------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def _secret_moment(self, page, locators: Sequence, kind: str, cover: bool) -> AsyncIterator[None]:  # noqa: ANN001
+        self._sensitive.extend(locators)
+        self._secret_depth += 1
+        shown = None
+        try:
+            if self._secret_depth == 1:
+                await self._stop_trace()
+                await self._hide_actions(page)
+            if cover and self._recording:
+                shown = await self.covers.show(page, locators, kind)
+            yield
+        finally:
+            self._secret_depth -= 1
+            try:
+                if shown is not None:
+                    await self.covers.hide(shown)
+                if self._secret_depth == 0:
+                    self._resume_when_left = page.url
+                    await self._show_actions(page)
+            except PlaywrightError:  # page closed by a failing flow: nothing left to uncover
+                pass
+
+    async def _hide_actions(self, page) -> None:  # noqa: ANN001
+        if self._recording:
+            await page.screencast.hide_actions()
+
+    async def _show_actions(self, page) -> None:  # noqa: ANN001
+        if self._recording:
+            await page.screencast.show_actions(position="top-right", duration=1200)
+
+    # --- tracing -------------------------------------------------------------------------------------------------
+    async def _start_trace(self) -> None:
+        async with self._trace_lock:
+            # checked under the lock: a secret moment may have begun while this start waited
+            if not self.trace or self._tracing or self._context is None or self._secret_depth or self._finished:
+                return
+            await self._context.tracing.start(title=f"{self.title} (part {len(self.traces) + 1})",
+                                              snapshots=True, screenshots=True, sources=False)
+            self._tracing = True
+
+    async def _stop_trace(self) -> None:
+        async with self._trace_lock:
+            if not self._tracing:
+                return
+            self._tracing = False
+            path = self.out_dir / f"trace-{len(self.traces) + 1}.zip"
+            try:
+                await self._context.tracing.stop(path=str(path))
+                self.traces.append(path.name)
+                # read after stopping: a traced cookies() call would put them in the trace
+                self._cookies |= cookie_values(await self._context.cookies())
+            except PlaywrightError as exc:
+                self.notes.append(f"a trace could not be saved: {_first_line(exc)}")
+
+    async def _maybe_resume_trace(self, page) -> None:  # noqa: ANN001
+        """Restart tracing unless the page is still where the last secret moment ended."""
+        if self._secret_depth or self._tracing or not self.trace or self._finished:
+            return
+        if self._resume_when_left is not None and page.url == self._resume_when_left:
+            return
+        self._resume_when_left = None
+        await self._start_trace()
+
+    def _on_navigated(self, frame) -> None:  # noqa: ANN001
+        """The page left the secret's URL: resume tracing right away, not only at the next chapter."""
+        if self._resume_when_left is None or frame != self._page.main_frame or frame.url == self._resume_when_left:
+            return
+        task = asyncio.get_running_loop().create_task(self._maybe_resume_trace(self._page))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def _scrub_traces(self) -> None:
+        for name in self.traces:
+            scrub_zip(self.out_dir / name, self._cookies)
+
+    # --- screenshots -------------------------------------------------------------------------------------------
+    async def _take_screenshot(self, page, name: str, mask: Sequence = ()) -> dict | None:  # noqa: ANN001
+        (self.out_dir / SHOTS).mkdir(parents=True, exist_ok=True)
+        file = f"{SHOTS}/{slug(name)}.png"
+        masks = [page.locator("input[type=password]")]
+        masks += [m for m in [*self._sensitive, *mask] if getattr(m, "page", page) is page]
+        try:
+            await page.screenshot(path=str(self.out_dir / file), mask=masks, mask_color=COVER_COLOUR, timeout=15_000)
+        except PlaywrightError as exc:
+            self.notes.append(f"screenshot '{name}' not taken: {_first_line(exc)}")
+            return None
+        shot = {"name": name, "file": file, "t": round(self._now(), 3)}
+        self.screenshots.append(shot)
+        return shot

@@ -1,0 +1,161 @@
+"""Secrets we must never write anywhere: mask them in text, and scan files (and zips, e.g. trace.zip) for them."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import urllib.parse
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+MASK = "********"
+
+#: Values shorter than this are too common to scan for (they would match by accident); masking still covers them.
+MIN_SCAN_LENGTH = 4
+
+
+class SecretSet:
+    """A set of secret strings. `mask(text)` hides them; `value in secrets` asks whether a text contains one."""
+
+    def __init__(self, values: Iterable[str | None] = ()):
+        self._values: set[str] = set()
+        for value in values:
+            self.add(value)
+
+    def add(self, value: str | None) -> None:
+        if value:
+            self._values.add(str(value))
+
+    def update(self, values: Iterable[str | None]) -> None:
+        for value in values:
+            self.add(value)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    def __iter__(self):
+        return iter(sorted(self._values, key=len, reverse=True))
+
+    def __contains__(self, text: object) -> bool:
+        """True when `text` contains any secret (in any of the encodings we scan for)."""
+        if not isinstance(text, str):
+            return False
+        return any(form in text for value in self._values for form in encodings(value))
+
+    def mask(self, text: str) -> str:
+        """Replace every secret (raw and encoded forms, longest first so overlaps are fully hidden) with MASK."""
+        if not text or not self._values:
+            return text
+        forms = sorted({form for value in self._values for form in encodings(value)}, key=len, reverse=True)
+        for form in forms:
+            text = text.replace(form, MASK)
+        return text
+
+    def forms(self) -> dict[str, list[str]]:
+        """Each secret's encoded forms, for scanning bytes."""
+        return {value: encodings(value) for value in self._values}
+
+
+def encodings(value: str) -> list[str]:
+    """The forms a secret takes in files we write: raw, URL-encoded, base64, JSON-escaped."""
+    forms = {value}
+    forms.add(urllib.parse.quote(value, safe=""))
+    forms.add(urllib.parse.quote_plus(value, safe=""))
+    forms.add(json.dumps(value)[1:-1])
+    forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    raw = value.encode()
+    forms.add(base64.b64encode(raw).decode().rstrip("="))
+    forms.add(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+    # Inside a larger base64 blob the secret may start at byte offset 0, 1 or 2 of a 3-byte group: keep only
+    # the characters that depend on the secret's bytes alone (neighbouring bytes change the edge characters).
+    for shift in (0, 1, 2):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        start = -(-shift * 8 // 6)
+        end = (shift + len(raw)) * 8 // 6
+        inner = encoded[start:end]
+        if len(inner) >= 6:
+            forms.add(inner)
+            forms.add(inner.replace("+", "-").replace("/", "_"))
+    return [form for form in forms if form]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A secret found in a file. `where` is the file path, plus `!member` for a file inside a zip."""
+
+    where: str
+    encoding: str
+    secret_hint: str  # masked: never the secret itself
+
+    def __str__(self) -> str:
+        return f"{self.where}: contains a secret ({self.encoding}, {self.secret_hint})"
+
+
+def _hint(value: str) -> str:
+    return f"{value[:2]}… ({len(value)} chars)"
+
+
+def _encoding_name(value: str, form: str) -> str:
+    if form == value:
+        return "raw"
+    if form in (urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe="")):
+        return "url-encoded"
+    if form in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
+        return "json-escaped"
+    return "base64"
+
+
+def scan_bytes(data: bytes, secrets: SecretSet, where: str) -> list[Finding]:
+    findings = []
+    text = data.decode("utf-8", errors="ignore")
+    latin = data.decode("latin-1")
+    for value, forms in secrets.forms().items():
+        if len(value) < MIN_SCAN_LENGTH:
+            continue
+        for form in sorted(forms, key=len, reverse=True):
+            if form in text or form in latin:
+                findings.append(Finding(where, _encoding_name(value, form), _hint(value)))
+                break
+    return findings
+
+
+def _scan_zip(path: Path, data_source, secrets: SecretSet, where: str, depth: int = 0) -> list[Finding]:
+    findings = []
+    with zipfile.ZipFile(data_source) as archive:
+        for member in archive.infolist():
+            if member.is_dir():
+                continue
+            inner = archive.read(member)
+            inner_where = f"{where}!{member.filename}"
+            findings += scan_bytes(inner, secrets, inner_where)
+            if depth < 2 and inner[:4] == b"PK\x03\x04":
+                import io
+
+                findings += _scan_zip(path, io.BytesIO(inner), secrets, inner_where, depth + 1)
+    return findings
+
+
+def scan_paths(paths: Iterable[str | os.PathLike], secrets: SecretSet | Iterable[str]) -> list[Finding]:
+    """Scan files and directories (recursively, including inside zip files) for any secret. [] means clean."""
+    secret_set = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
+    findings: list[Finding] = []
+    for root in paths:
+        root = Path(root)
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            if not file.exists():
+                continue
+            data = file.read_bytes()
+            findings += scan_bytes(data, secret_set, str(file))
+            if data[:4] == b"PK\x03\x04":
+                try:
+                    findings += _scan_zip(file, file, secret_set, str(file))
+                except zipfile.BadZipFile:
+                    pass
+    return findings

@@ -1,0 +1,181 @@
+"""Assemble one simulated org: its data, latency, mail, page modules, HTTP server and inspection API.
+
+`start_sim(SimOptions(...))` is used in-process by tests and by `provisioner demo`/`provisioner sim`. Each call
+builds an independent org with its own ports, state and (optionally) its own embedded mailbox.
+"""
+
+from __future__ import annotations
+
+import importlib
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import ConfigError
+from . import inspect as inspect_api
+from . import mailer, pages_login
+from .embedded_mail import EmbeddedMailbox
+from .http import Router, serve
+from .latency import PROFILES, Latency
+from .org import SimOrg
+from .orgdata import load_org_config, populate
+
+# Page modules built by others; each exposes register(router, org). Missing ones are skipped for now.
+OPTIONAL_MODULES = ("pages_setup", "oauth", "rest")
+_BASE32 = string.ascii_uppercase + "234567"
+
+
+@dataclass
+class SimOptions:
+    host: str = "127.0.0.1"
+    port: int = 0  # 0: any free port
+    inspect_port: int = 0
+    seed: int | None = None
+    latency: str = "fast"  # "fast" | "realistic"
+    org_data: str | None = None  # org data TOML; None: default_org.toml
+    mail: str = "embedded"  # "embedded" | "smtp://host:port" | "lmtp://host:port"
+    # An external mailbox to advertise in info() (with mail = smtp://... or lmtp://...)
+    imap_host: str | None = None
+    imap_port: int | None = None
+    imap_user: str | None = None
+    imap_password: str | None = None
+    imap_ssl: bool = False
+    imap_folder: str = "INBOX"
+    # Overrides of the org data, handy in tests
+    sandbox_name: str | None = None  # make the org a sandbox with this name
+    admin_totp: bool | None = None  # True: the admin has an authenticator app; False: none
+    unrecognised_device: bool | None = None  # True: the admin's login asks for an emailed code
+    admin_email: str | None = None  # where the admin's verification mail goes
+    lockout_attempts: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class SimHandle:
+    def __init__(self, org: SimOrg, options: SimOptions, servers: list, mailbox: EmbeddedMailbox | None,
+                 mail: mailer.Mailer, inspect_url: str):
+        self.org = org
+        self.options = options
+        self.base_url = org.base_url
+        self.login_url = org.base_url
+        self.inspect_url = inspect_url
+        self.mailbox = mailbox
+        self.mailer = mail
+        self._servers = servers
+        self._stopped = False
+
+    @property
+    def admin(self):
+        return self.org.user(self.org.config.admin_username)
+
+    def info(self) -> dict[str, Any]:
+        """The JSON `provisioner sim` prints (keys in docs/internals.md)."""
+        admin = self.admin
+        if self.mailbox is not None and self.mailbox.info is not None:
+            box = self.mailbox.info
+            imap = {"imap_host": box.imap_host, "imap_port": box.imap_port, "imap_user": box.imap_user,
+                    "imap_password": box.imap_password, "imap_ssl": False}
+        else:
+            o = self.options
+            imap = {"imap_host": o.imap_host, "imap_port": o.imap_port, "imap_user": o.imap_user,
+                    "imap_password": o.imap_password, "imap_ssl": o.imap_ssl}
+        return {
+            "login_url": self.login_url,
+            "instance_url": self.base_url,
+            "username": admin.username,
+            "password": admin.password,
+            "totp_secret": admin.totp_secret,
+            **imap,
+            "imap_folder": self.options.imap_folder,
+            "inspect_url": self.inspect_url,
+            "org_id": self.org.org_id,
+            "org_name": self.org.config.name,
+            "sandbox": self.org.config.sandbox,
+        }
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self.mailer.wait_idle(timeout=5)
+        if self.mailbox is not None:
+            self.mailbox.stop()
+
+    def __enter__(self) -> "SimHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def build_org(options: SimOptions) -> SimOrg:
+    if options.latency not in PROFILES:
+        raise ConfigError(f"--latency must be one of {', '.join(PROFILES)}, not {options.latency!r}")
+    config = load_org_config(options.org_data)
+    if options.sandbox_name:
+        config.sandbox, config.sandbox_name = True, options.sandbox_name
+    if options.lockout_attempts is not None:
+        config.lockout_attempts = options.lockout_attempts
+    org = SimOrg(config, seed=options.seed)
+    org.latency = Latency(options.latency, options.seed)
+    config.propagation_seconds = org.latency.propagation_seconds()
+    populate(org)
+    admin = org.user(config.admin_username)
+    if options.admin_totp is True and not admin.totp_secret:
+        admin.totp_secret = org.ids.token(32, _BASE32)
+    elif options.admin_totp is False:
+        admin.totp_secret = None
+    if options.unrecognised_device is not None:
+        admin.unrecognised_device = options.unrecognised_device
+    if options.admin_email:
+        admin.email = options.admin_email
+    return org
+
+
+def build_router(org: SimOrg) -> Router:
+    router = Router()
+    pages_login.register(router, org)
+    for name in OPTIONAL_MODULES:
+        try:
+            module = importlib.import_module(f"{__package__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{name}":
+                raise
+            continue
+        module.register(router, org)
+    return router
+
+
+def start_sim(options: SimOptions | None = None) -> SimHandle:
+    options = options or SimOptions()
+    org = build_org(options)
+    mailbox: EmbeddedMailbox | None = None
+    if options.mail == "embedded":
+        mailbox = EmbeddedMailbox(seed=options.seed, host="127.0.0.1")
+        box = mailbox.start()
+        target = f"smtp://{box.smtp_host}:{box.smtp_port}"
+    else:
+        target = options.mail
+    servers = []
+    try:
+        mail = mailer.install(org, target)
+        server, _ = serve(build_router(org), options.host, options.port)
+        servers.append(server)
+        org.base_url = f"http://{options.host}:{server.server_address[1]}"
+        inspect_router = Router()
+        inspect_api.register(inspect_router, org)
+        # The inspection API is for tests on this machine only: always loopback.
+        inspect_server, _ = serve(inspect_router, "127.0.0.1", options.inspect_port)
+        servers.append(inspect_server)
+    except BaseException:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+        if mailbox is not None:
+            mailbox.stop()
+        raise
+    inspect_url = f"http://127.0.0.1:{inspect_server.server_address[1]}"
+    org.log("sim_started", base_url=org.base_url)
+    return SimHandle(org, options, servers, mailbox, mail, inspect_url)

@@ -1,0 +1,124 @@
+"""The inspection API: tests look into the org and change it behind the flows' back (drift, refresh, faults).
+
+It lives on its own router and its own loopback port; the org's port never serves these routes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+
+from .http import Request, Response, Router
+from .model import OAuthPolicies
+from .org import SimOrg
+
+_APP_FIELDS = {f.name for f in dataclasses.fields(OAuthPolicies)}
+_USER_FIELDS = {"password", "locked", "unrecognised_device", "email", "active", "totp_secret"}
+
+
+def _user_json(user) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "name": user.name,
+        "profile": user.profile,
+        "permission_sets": list(user.permission_sets),
+        "active": user.active,
+        "locked": user.locked,
+        "failed_logins": user.failed_logins,
+        "has_totp": bool(user.totp_secret),
+        "unrecognised_device": user.unrecognised_device,
+        "password": "***",
+    }
+
+
+def org_state(org: SimOrg) -> dict:
+    with org.lock:
+        return {
+            "org": {
+                "id": org.org_id,
+                "name": org.config.name,
+                "sandbox": org.config.sandbox,
+                "sandbox_name": org.config.sandbox_name,
+                "base_url": org.base_url,
+                "propagation_seconds": org.config.propagation_seconds,
+                "faults": dict(org.faults),
+            },
+            "profiles": [{"id": p.id, "name": p.name} for p in org.profiles.values()],
+            "permission_sets": [{"id": p.id, "name": p.name, "label": p.label} for p in org.permission_sets.values()],
+            "users": [_user_json(u) for u in org.users.values()],
+            "apps": [a.to_json() for a in org.apps.values()],
+            "sessions": sum(1 for s in org.sessions.values() if not s.pending_challenge),
+            "codes_issued": len(org.codes),
+            "events": list(org.events[-200:]),
+        }
+
+
+def register(router: Router, org: SimOrg) -> None:
+    @router.route("GET", "/state")
+    def state(request: Request) -> Response:
+        return Response.json(org_state(org))
+
+    @router.route("GET", r"/apps/(?P<api_name>[^/]+)")
+    def get_app(request: Request) -> Response:
+        app = org.app_by_api_name(request.params["api_name"])
+        if app is None:
+            return Response.json({"error": "no such app"}, 404)
+        with org.lock:
+            return Response.json(app.to_json(include_secrets=request.arg("secrets") in ("1", "true")))
+
+    @router.route("POST", r"/apps/(?P<api_name>[^/]+)/drift")
+    def drift(request: Request) -> Response:
+        changes = request.json()
+        if not isinstance(changes, dict):
+            return Response.json({"error": "send a JSON object of fields to overwrite"}, 400)
+        app = org.app_by_api_name(request.params["api_name"])
+        if app is None:
+            return Response.json({"error": "no such app"}, 404)
+        app_fields = {f.name for f in dataclasses.fields(app)} - {"id", "policies"}
+        policies = changes.get("policies", {})
+        unknown = (set(changes) - app_fields - {"policies"}) | (set(policies) - _APP_FIELDS)
+        if unknown:
+            return Response.json({"error": f"unknown fields: {', '.join(sorted(unknown))}"}, 400)
+        with org.lock:
+            for name, value in changes.items():
+                if name != "policies":
+                    setattr(app, name, value)
+            for name, value in policies.items():
+                setattr(app.policies, name, value)
+        org.log("app_drifted", app=app.api_name, fields=sorted(set(changes) | {f"policies.{p}" for p in policies}))
+        return Response.json(app.to_json())
+
+    @router.route("POST", "/refresh")
+    def refresh(request: Request) -> Response:
+        org.refresh()
+        return Response.json({"org_id": org.org_id})
+
+    @router.route("POST", r"/users/(?P<username>[^/]+)")
+    def update_user(request: Request) -> Response:
+        changes = request.json()
+        if not isinstance(changes, dict) or set(changes) - _USER_FIELDS:
+            return Response.json({"error": f"send a JSON object with any of {sorted(_USER_FIELDS)}"}, 400)
+        user = org.user(request.params["username"])
+        if user is None:
+            return Response.json({"error": "no such user"}, 404)
+        with org.lock:
+            for name, value in changes.items():
+                setattr(user, name, value)
+            if "locked" in changes:
+                user.locked_at = time.time() if user.locked else None
+                if not user.locked:
+                    user.failed_logins = 0
+        org.log("user_changed", username=user.username, fields=sorted(changes))
+        return Response.json(_user_json(user))
+
+    @router.route("POST", "/faults")
+    def faults(request: Request) -> Response:
+        changes = request.json()
+        if not isinstance(changes, dict) or set(changes) - set(org.faults):
+            return Response.json({"error": f"send a JSON object with any of {sorted(org.faults)}"}, 400)
+        with org.lock:
+            org.faults.update({k: bool(v) for k, v in changes.items()})
+        org.log("faults_changed", **{k: bool(v) for k, v in changes.items()})
+        return Response.json(dict(org.faults))

@@ -1,0 +1,283 @@
+"""The OAuth endpoints: POST /services/oauth2/token (JWT bearer, client credentials), userinfo, identity URL.
+
+Strict on purpose (FIDELITY.md "OAuth endpoints"): a JWT is accepted only when Salesforce would accept it, with
+the same error codes and descriptions, so `verify` and the real `sf` CLI meet the same refusals here as against
+a real org. Checks run in this order: client id, flow enabled, signature, audience, expiry, user, approval,
+propagation.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import string
+import time
+from typing import Any
+from urllib.parse import urlsplit
+
+import jwt
+from cryptography import x509
+
+from .http import Request, Response, Router
+from .model import ExternalClientApp, User
+from .org import AccessToken, SimOrg
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+CLIENT_CREDENTIALS = "client_credentials"
+PRODUCTION_LOGIN = "https://login.salesforce.com"
+SANDBOX_LOGIN = "https://test.salesforce.com"
+#: an `exp` this far in the past still counts: clocks of CI runners drift [none: Salesforce does not publish it]
+CLOCK_SKEW_SECONDS = 60
+#: `exp` above this is milliseconds (the sf CLI sends Date.now() + 300); seconds stay below it until year 5138
+MILLISECONDS_THRESHOLD = 1e11
+
+NOT_APPROVED = "user hasn't approved this consumer"
+_TOKEN_CHARS = string.ascii_letters + string.digits + "._"
+
+
+def _oauth_error(error: str, description: str, status: int = 400) -> Response:
+    return Response.json({"error": error, "error_description": description}, status)
+
+
+def invalid_session() -> Response:
+    """What every API answers to a missing, expired or unknown access token."""
+    return Response.json([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], 401)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url.strip())
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else url.strip().lower()
+
+
+def accepted_audiences(org: SimOrg) -> set[str]:
+    """The org's own URL, plus test.salesforce.com for sandboxes or login.salesforce.com for production."""
+    own = {_origin(org.base_url)} if org.base_url else set()
+    login_url = getattr(org, "login_url", "")  # app.py may serve the login pages on their own origin
+    if login_url:
+        own.add(_origin(login_url))
+    return own | {SANDBOX_LOGIN if org.config.sandbox else PRODUCTION_LOGIN}
+
+
+def _public_key(app: ExternalClientApp):
+    try:
+        return x509.load_pem_x509_certificate(app.certificate_pem.encode()).public_key()
+    except (ValueError, AttributeError):
+        return None
+
+
+def _is_pre_authorised(org: SimOrg, app: ExternalClientApp, user: User) -> bool:
+    policies = app.policies
+    # "All users can self-authorize": JWT needs an earlier interactive approval, which nobody gave here.
+    if policies.permitted_users != "AdminApprovedPreAuthorized":
+        return False
+    profiles = {p.lower() for p in policies.profiles}
+    permission_sets = {p.lower() for p in policies.permission_sets}
+    return user.profile.lower() in profiles or any(p.lower() in permission_sets for p in user.permission_sets)
+
+
+def _issue_token(org: SimOrg, app: ExternalClientApp, user: User) -> Response:
+    minutes = app.policies.session_timeout_minutes
+    lifetime = minutes * 60 if minutes else org.config.session_timeout_seconds
+    # Not from the seeded id factory: a `--seed` run must not make tokens guessable.
+    token = f"{org.org_id[:15]}!" + "".join(secrets.choice(_TOKEN_CHARS) for _ in range(96))
+    scopes = list(app.scopes)
+    with org.lock:
+        org.access_tokens[token] = AccessToken(user.username.lower(), time.time() + lifetime, app.id, scopes)
+    org.log("oauth_token_issued", username=user.username, app=app.api_name)
+    base = org.base_url.rstrip("/")
+    return Response.json({
+        "access_token": token,
+        "scope": " ".join(scopes),
+        "instance_url": base,
+        "id": f"{base}/id/{org.org_id}/{user.id}",
+        "token_type": "Bearer",
+    })
+
+
+def _jwt_bearer(org: SimOrg, form: dict[str, list[str]]) -> Response:
+    assertion = (form.get("assertion") or [""])[0]
+    try:
+        header = jwt.get_unverified_header(assertion)
+        claims = jwt.decode(assertion, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return _oauth_error("invalid_grant", "invalid assertion")
+    app = org.app_by_consumer_key(str(claims.get("iss", "")))
+    if app is None or not app.oauth_enabled:
+        return _oauth_error("invalid_client_id", "client identifier invalid")
+    public_key = _public_key(app) if app.jwt_enabled else None
+    if public_key is None or header.get("alg") != "RS256":
+        return _oauth_error("invalid_grant", "invalid assertion")
+    try:
+        jwt.decode(assertion, public_key, algorithms=["RS256"],
+                   options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
+    except jwt.PyJWTError:
+        return _oauth_error("invalid_grant", "invalid assertion")
+
+    if _origin(str(claims.get("aud", ""))) not in accepted_audiences(org):
+        return _oauth_error("invalid_grant", "audience is invalid")
+
+    exp = claims.get("exp")
+    if not isinstance(exp, (int, float)) or isinstance(exp, bool):
+        return _oauth_error("invalid_grant", "expired authorization code")
+    exp_seconds = exp / 1000 if exp > MILLISECONDS_THRESHOLD else exp
+    if exp_seconds + CLOCK_SKEW_SECONDS < time.time():
+        return _oauth_error("invalid_grant", "expired authorization code")
+
+    user = org.user(str(claims.get("sub", "")))
+    if user is None or not user.active or not _is_pre_authorised(org, app, user):
+        org.log("oauth_jwt_refused", app=app.api_name, reason="not pre-authorised")
+        return _oauth_error("invalid_grant", NOT_APPROVED)
+    if time.time() - app.changed_at < org.config.propagation_seconds:
+        # A real org refuses JWT logins for a while after the app or its policies are saved.
+        org.log("oauth_jwt_refused", app=app.api_name, reason="propagating")
+        return _oauth_error("invalid_grant", NOT_APPROVED)
+    return _issue_token(org, app, user)
+
+
+def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]]) -> Response:
+    client_id = (form.get("client_id") or [""])[0]
+    client_secret = (form.get("client_secret") or [""])[0]
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("basic "):  # RFC 6749 allows the pair in a Basic header too
+        try:
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        except ValueError:
+            return _oauth_error("invalid_client", "invalid client credentials")
+    app = org.app_by_consumer_key(client_id)
+    if app is None or not app.oauth_enabled:
+        return _oauth_error("invalid_client_id", "client identifier invalid")
+    if not client_secret or client_secret != app.consumer_secret:
+        return _oauth_error("invalid_client", "invalid client credentials")
+    run_as = org.user(app.client_credentials_user or "")
+    if not app.client_credentials_enabled or run_as is None or not run_as.active:
+        return _oauth_error("invalid_grant", "no client credentials user enabled")
+    if time.time() - app.changed_at < org.config.propagation_seconds:
+        return _oauth_error("invalid_grant", "no client credentials user enabled")
+    return _issue_token(org, app, run_as)
+
+
+def token_endpoint(org: SimOrg, request: Request) -> Response:
+    # Only a form body is read; anything else has no grant_type, as on a real org.
+    is_form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
+    form = request.form() if is_form else {}
+    grant_type = (form.get("grant_type") or [""])[0]
+    if grant_type == JWT_BEARER:
+        return _jwt_bearer(org, form)
+    if grant_type == CLIENT_CREDENTIALS:
+        return _client_credentials(org, request, form)
+    return _oauth_error("unsupported_grant_type", "grant type not supported")
+
+
+# --- using a token ---------------------------------------------------------------------------------------
+def authenticate(org: SimOrg, request: Request) -> tuple[User, AccessToken] | None:
+    """The user and token behind `Authorization: Bearer <token>`, or None (answer with `invalid_session()`)."""
+    auth = request.headers.get("authorization", "")
+    scheme, _, token = auth.partition(" ")
+    if scheme.lower() not in ("bearer", "oauth") or not token.strip():
+        return None
+    token = token.strip()
+    with org.lock:
+        grant = org.access_tokens.get(token)
+        # A token names its org: after a sandbox refresh (new org id) old tokens stop working.
+        if grant is None or not token.startswith(org.org_id[:15] + "!"):
+            return None
+        if grant.expires_at < time.time():
+            del org.access_tokens[token]
+            return None
+    user = org.user(grant.username)
+    if user is None or not user.active:
+        return None
+    return user, grant
+
+
+def _urls(org: SimOrg, user: User) -> dict[str, str]:
+    base = org.base_url.rstrip("/")
+    return {
+        "enterprise": f"{base}/services/Soap/c/{{version}}/{org.org_id}",
+        "metadata": f"{base}/services/Soap/m/{{version}}/{org.org_id}",
+        "partner": f"{base}/services/Soap/u/{{version}}/{org.org_id}",
+        "rest": f"{base}/services/data/v{{version}}/",
+        "sobjects": f"{base}/services/data/v{{version}}/sobjects/",
+        "search": f"{base}/services/data/v{{version}}/search/",
+        "query": f"{base}/services/data/v{{version}}/query/",
+        "recent": f"{base}/services/data/v{{version}}/recent/",
+        "tooling_soap": f"{base}/services/Soap/T/{{version}}/{org.org_id}",
+        "tooling_rest": f"{base}/services/data/v{{version}}/tooling/",
+        "profile": f"{base}/{user.id}",
+        "feeds": f"{base}/services/data/v{{version}}/chatter/feeds",
+        "groups": f"{base}/services/data/v{{version}}/chatter/groups",
+        "users": f"{base}/services/data/v{{version}}/chatter/users",
+        "feed_items": f"{base}/services/data/v{{version}}/chatter/feed-items",
+        "feed_elements": f"{base}/services/data/v{{version}}/chatter/feed-elements",
+        "custom_domain": base,
+    }
+
+
+def _userinfo(org: SimOrg, user: User) -> dict[str, Any]:
+    base = org.base_url.rstrip("/")
+    return {
+        "sub": f"{base}/id/{org.org_id}/{user.id}",
+        "user_id": user.id,
+        "organization_id": org.org_id,
+        "preferred_username": user.username,
+        "nickname": user.username.split("@")[0],
+        "name": user.name,
+        "email": user.email,
+        "email_verified": True,
+        "given_name": user.first_name,
+        "family_name": user.last_name,
+        "zoneinfo": "America/Los_Angeles",
+        "profile": f"{base}/{user.id}",
+        "urls": _urls(org, user),
+        "active": user.active,
+        "user_type": "STANDARD",
+        "language": "en_US",
+        "locale": "en_US",
+        "utcOffset": -28800000,
+        "is_app_installed": True,
+    }
+
+
+def userinfo(org: SimOrg, request: Request) -> Response:
+    auth = authenticate(org, request)
+    if auth is None:
+        return invalid_session()
+    return Response.json(_userinfo(org, auth[0]))
+
+
+def identity(org: SimOrg, request: Request) -> Response:
+    auth = authenticate(org, request)
+    if auth is None:
+        return invalid_session()
+    user = next((u for u in org.users.values() if u.id == request.params["user_id"]), None)
+    if request.params["org_id"] != org.org_id or user is None:
+        return Response.text("Bad_Id", 403)  # [none]: modelled on the classic identity service's plain answer
+    info = _userinfo(org, user)
+    return Response.json({
+        "id": info["sub"],
+        "asserted_user": user.id == auth[0].id,
+        "user_id": user.id,
+        "organization_id": org.org_id,
+        "username": user.username,
+        "nick_name": info["nickname"],
+        "display_name": user.name,
+        "email": user.email,
+        "email_verified": True,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "timezone": info["zoneinfo"],
+        "active": user.active,
+        "user_type": "STANDARD",
+        "language": "en_US",
+        "locale": "en_US",
+        "utcOffset": info["utcOffset"],
+        "urls": info["urls"],
+        "is_app_installed": True,
+    })
+
+
+def register(router: Router, org: SimOrg) -> None:
+    router.add("POST", r"/services/oauth2/token", lambda r: token_endpoint(org, r))
+    router.add("GET", r"/services/oauth2/userinfo", lambda r: userinfo(org, r))
+    router.add("POST", r"/services/oauth2/userinfo", lambda r: userinfo(org, r))
+    router.add("GET", r"/id/(?P<org_id>00D\w+)/(?P<user_id>005\w+)", lambda r: identity(org, r))

@@ -1,0 +1,63 @@
+"""The login flow against the simulated org's login pages, in real Chromium (async Playwright)."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+
+from flows.login import log_in
+from flows.session import FlowSession, Timeouts
+from provisioner.config import OrgSettings
+from provisioner.errors import LoginError, TotpRejectedError
+from provisioner.mail import CodeWaiter
+
+from .support.async_browser import with_page
+
+pytestmark = pytest.mark.e2e
+
+FAST = Timeouts(page_ms=15_000, mail_s=30, settle_ms=15_000)
+
+
+def org_settings(handle, **override) -> OrgSettings:
+    info = handle.info()
+    values = dict(login_url=info["login_url"], username=info["username"], password=info["password"],
+                  totp_secret=info["totp_secret"])
+    values.update(override)
+    return OrgSettings(**values)
+
+
+def login(org: OrgSettings, code_waiter=None) -> tuple[str, str]:  # noqa: ANN001
+    async def scenario(page):  # noqa: ANN001
+        session = FlowSession(page=page, timeouts=FAST, code_waiter=code_waiter)
+        instance_url = await log_in(session, org)
+        return instance_url, page.url
+
+    return with_page(scenario)
+
+
+def test_login_answers_the_totp_challenge(sim):
+    instance_url, landed = login(org_settings(sim))
+    assert instance_url == sim.base_url
+    assert "/lightning/" in landed
+
+
+def test_login_reads_the_emailed_code_from_the_mailbox(sim_factory, mailbox):
+    handle = sim_factory(mail=f"lmtp://{mailbox.imap_host}:{mailbox.lmtp_port}", admin_totp=False,
+                         unrecognised_device=True, admin_email=mailbox.address)
+    settings = mailbox.settings()
+    _, landed = login(org_settings(handle, totp_secret=None),
+                      code_waiter=lambda purpose: CodeWaiter(settings, recipient=mailbox.address))
+    assert "/lightning/" in landed
+    assert any(e["kind"] == "verification_code_sent" for e in handle.org.events)
+
+
+def test_wrong_password_is_a_login_error_with_the_page_text(sim):
+    with pytest.raises(LoginError) as failure:
+        login(org_settings(sim, password="not-the-password"))
+    assert "Please check your username and password" in str(failure.value)
+    assert "not-the-password" not in str(failure.value)
+
+
+def test_wrong_totp_secret_is_rejected(sim):
+    with pytest.raises(TotpRejectedError):
+        login(org_settings(sim, totp_secret=pyotp.random_base32()))

@@ -1,0 +1,272 @@
+"""The simulated token endpoint accepts a JWT only when a real org would, with the real org's error answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+import jwt
+import pytest
+
+from provisioner.certs import generate_key_and_cert
+from provisioner.sim import oauth, rest
+from provisioner.sim.http import Router, serve
+from provisioner.sim.model import ExternalClientApp, OAuthPolicies, PermissionSet, Profile, User
+from provisioner.sim.org import OrgConfig, SimOrg
+
+USERNAME = "ci@acme.example"
+
+
+@dataclass
+class OAuthOrg:
+    org: SimOrg
+    app: ExternalClientApp
+    user: User
+    key_pem: str
+    key_path: Path
+    cert_path: Path
+
+    @property
+    def url(self) -> str:
+        return self.org.base_url
+
+
+def build_oauth_org(tmp_path: Path, *, sandbox: bool = False, propagation_seconds: float = 0.0,
+                    keys: tuple[Path, Path] | None = None) -> OAuthOrg:
+    """A served org (OAuth + REST routes only) with one JWT-ready app pre-authorised for the CI user's profile.
+
+    `keys`: an existing (server.key, server.crt) pair, to save generating one per test."""
+    org = SimOrg(OrgConfig(sandbox=sandbox, propagation_seconds=propagation_seconds))
+    for name in ("System Administrator", "Integration", "Standard User"):
+        org.profiles[name] = Profile(org.ids.sf_id("00e"), name)
+    org.permission_sets["CI_Access"] = PermissionSet(org.ids.sf_id("0PS"), "CI_Access", "CI Access")
+    user = User(org.ids.sf_id("005"), USERNAME, "pw", "ci@acme.example", "CI", "Bot", "Integration")
+    org.users[user.username.lower()] = user
+    key_path, cert_path = keys or generate_key_and_cert(tmp_path / "keys", "ci")
+    app = ExternalClientApp(
+        id=org.ids.sf_id("0xI"), name="CI", api_name="CI", contact_email="ci@acme.example", oauth_enabled=True,
+        callback_urls=["http://localhost:1717/OauthRedirect"], scopes=["api", "refresh_token", "offline_access"],
+        jwt_enabled=True, certificate_pem=cert_path.read_text(), consumer_key="3MVG9" + org.ids.token(80),
+        consumer_secret=org.ids.digits(64),
+        policies=OAuthPolicies(permitted_users="AdminApprovedPreAuthorized", profiles=["Integration"]),
+    )
+    app.changed_at = time.time()
+    org.apps[app.id] = app
+    router = Router()
+    oauth.register(router, org)
+    rest.register(router, org)
+    server, _ = serve(router)
+    org.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    org._test_server = server  # kept for shutdown
+    return OAuthOrg(org, app, user, key_path.read_text(), key_path, cert_path)
+
+
+def stop(built: OAuthOrg) -> None:
+    # shutdown() waits for the serve loop's 0.5 s poll; no test needs to wait for that
+    threading.Thread(target=built.org._test_server.shutdown, daemon=True).start()
+
+
+@pytest.fixture(scope="session")
+def ci_keys(tmp_path_factory) -> tuple[Path, Path]:
+    return generate_key_and_cert(tmp_path_factory.mktemp("ci-keys"), "ci")
+
+
+def post_token(url: str, form: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(url + "/services/oauth2/token", data=urlencode(form).encode(), method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def get_json(url: str, token: str | None) -> tuple[int, object]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.fixture
+def env(tmp_path, ci_keys):
+    built = build_oauth_org(tmp_path, keys=ci_keys)
+    yield built
+    stop(built)
+
+
+def assertion(env: OAuthOrg, *, key: str | None = None, **claims) -> str:
+    body = {"iss": env.app.consumer_key, "sub": USERNAME, "aud": env.url, "exp": int(time.time()) + 180}
+    body.update(claims)
+    body = {k: v for k, v in body.items() if v is not None}
+    return jwt.encode(body, key or env.key_pem, algorithm="RS256")
+
+
+def jwt_login(env: OAuthOrg, **kwargs) -> tuple[int, dict]:
+    return post_token(env.url, {"grant_type": oauth.JWT_BEARER, "assertion": assertion(env, **kwargs)})
+
+
+def refused(answer: tuple[int, dict], error: str, description: str) -> bool:
+    status, body = answer
+    return status == 400 and body == {"error": error, "error_description": description}
+
+
+def test_signed_jwt_from_pre_authorised_user_gets_a_token(env):
+    status, body = jwt_login(env)
+    assert status == 200, body
+    assert body["token_type"] == "Bearer"
+    assert body["instance_url"] == env.url
+    assert body["id"] == f"{env.url}/id/{env.org.org_id}/{env.user.id}"
+    assert body["access_token"].startswith(env.org.org_id[:15] + "!")
+    assert "refresh_token" not in body
+    # the token works on the APIs the CLI calls
+    status, info = get_json(env.url + "/services/oauth2/userinfo", body["access_token"])
+    assert status == 200 and info["preferred_username"] == USERNAME and info["organization_id"] == env.org.org_id
+    status, ident = get_json(body["id"], body["access_token"])
+    assert status == 200 and ident["username"] == USERNAME
+
+
+def test_audience_may_be_login_salesforce_com_for_production(env):
+    assert jwt_login(env, aud="https://login.salesforce.com")[0] == 200
+    assert refused(jwt_login(env, aud="https://test.salesforce.com"), "invalid_grant", "audience is invalid")
+
+
+def test_sandbox_takes_test_salesforce_com_not_login(tmp_path, ci_keys):
+    built = build_oauth_org(tmp_path, sandbox=True, keys=ci_keys)
+    try:
+        assert jwt_login(built, aud="https://test.salesforce.com")[0] == 200
+        assert refused(jwt_login(built, aud="https://login.salesforce.com"), "invalid_grant", "audience is invalid")
+    finally:
+        stop(built)
+
+
+def test_wrong_audience_is_refused(env):
+    assert refused(jwt_login(env, aud="https://example.com"), "invalid_grant", "audience is invalid")
+
+
+def test_jwt_signed_by_another_key_is_refused(env, tmp_path):
+    other_key, _ = generate_key_and_cert(tmp_path / "other", "other")
+    assert refused(jwt_login(env, key=other_key.read_text()), "invalid_grant", "invalid assertion")
+
+
+def test_unsigned_or_garbage_assertion_is_refused(env):
+    unsigned = jwt.encode({"iss": env.app.consumer_key, "sub": USERNAME, "aud": env.url,
+                           "exp": int(time.time()) + 60}, "a-shared-secret-long-enough-for-hs256", algorithm="HS256")
+    for bad in (unsigned, "not-a-jwt"):
+        answer = post_token(env.url, {"grant_type": oauth.JWT_BEARER, "assertion": bad})
+        assert refused(answer, "invalid_grant", "invalid assertion")
+
+
+def test_unknown_consumer_key_is_refused(env):
+    assert refused(jwt_login(env, iss="3MVG9unknown"), "invalid_client_id", "client identifier invalid")
+
+
+def test_user_whose_profile_is_not_in_the_policies_is_refused(env):
+    env.app.policies.profiles = ["System Administrator"]
+    assert refused(jwt_login(env), "invalid_grant", "user hasn't approved this consumer")
+
+
+def test_permission_set_also_pre_authorises(env):
+    env.app.policies.profiles = []
+    env.app.policies.permission_sets = ["CI_Access"]
+    assert refused(jwt_login(env), "invalid_grant", "user hasn't approved this consumer")
+    env.user.permission_sets.append("CI_Access")
+    assert jwt_login(env)[0] == 200
+
+
+def test_self_authorize_policy_refuses_jwt(env):
+    env.app.policies.permitted_users = "AllSelfAuthorized"
+    assert refused(jwt_login(env), "invalid_grant", "user hasn't approved this consumer")
+
+
+def test_unknown_and_inactive_users_are_refused(env):
+    assert refused(jwt_login(env, sub="nobody@acme.example"), "invalid_grant", "user hasn't approved this consumer")
+    env.user.active = False
+    assert refused(jwt_login(env), "invalid_grant", "user hasn't approved this consumer")
+
+
+def test_expired_or_missing_exp_is_refused(env):
+    expired = "expired authorization code"
+    assert refused(jwt_login(env, exp=int(time.time()) - 3600), "invalid_grant", expired)
+    assert refused(jwt_login(env, exp=None), "invalid_grant", expired)
+
+
+def test_exp_in_milliseconds_is_accepted_as_the_cli_sends_it(env):
+    assert jwt_login(env, exp=int(time.time() * 1000) + 300)[0] == 200
+    assert refused(jwt_login(env, exp=int(time.time() * 1000) - 3_600_000), "invalid_grant",
+                   "expired authorization code")
+
+
+def test_jwt_flow_disabled_or_no_certificate_is_refused(env):
+    env.app.jwt_enabled = False
+    assert refused(jwt_login(env), "invalid_grant", "invalid assertion")
+    env.app.jwt_enabled, env.app.certificate_pem = True, None
+    assert refused(jwt_login(env), "invalid_grant", "invalid assertion")
+
+
+def test_oauth_disabled_makes_the_key_unknown(env):
+    env.app.oauth_enabled = False
+    assert refused(jwt_login(env), "invalid_client_id", "client identifier invalid")
+
+
+def test_refused_while_the_change_propagates_then_accepted(env):
+    env.org.config.propagation_seconds = 0.6
+    env.app.changed_at = time.time()
+    assert refused(jwt_login(env), "invalid_grant", "user hasn't approved this consumer")
+    time.sleep(0.7)  # the simulated org's own propagation delay, not a flow wait
+    assert jwt_login(env)[0] == 200
+
+
+def test_other_grants_and_bodies(env):
+    assert refused(post_token(env.url, {"grant_type": "password", "username": "x"}), "unsupported_grant_type",
+                   "grant type not supported")
+    assert refused(post_token(env.url, {}), "unsupported_grant_type", "grant type not supported")
+
+
+def test_client_credentials(env):
+    form = {"grant_type": "client_credentials", "client_id": env.app.consumer_key,
+            "client_secret": env.app.consumer_secret}
+    assert refused(post_token(env.url, form), "invalid_grant", "no client credentials user enabled")
+    env.app.client_credentials_enabled, env.app.client_credentials_user = True, USERNAME
+    status, body = post_token(env.url, form)
+    assert status == 200 and body["id"].endswith(env.user.id)
+    assert refused(post_token(env.url, {**form, "client_secret": "wrong"}), "invalid_client",
+                   "invalid client credentials")
+
+
+def test_bad_or_missing_token_is_an_invalid_session(env):
+    invalid = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
+    for token in (None, "00Dxx!nope"):
+        assert get_json(env.url + "/services/oauth2/userinfo", token) == (401, invalid)
+        assert get_json(env.url + "/services/data/v66.0/", token) == (401, invalid)
+
+
+def test_rest_answers_the_cli_queries(env):
+    token = jwt_login(env)[1]["access_token"]
+    status, versions = get_json(env.url + "/services/data", None)
+    assert status == 200 and versions[-1] == {"label": "Spring '26", "url": "/services/data/v66.0", "version": "66.0"}
+    status, errors = get_json(env.url + "/services/data/v51.0/query?q=SELECT%20Id%20FROM%20ScratchOrgInfo%20limit%201",
+                              token)
+    assert status == 400 and errors[0]["errorCode"] == "INVALID_TYPE"
+    assert "sObject type 'ScratchOrgInfo' is not supported." in errors[0]["message"]
+    q = "SELECT Name, InstanceName, IsSandbox, TrialExpirationDate, NamespacePrefix, OrganizationType FROM Organization"
+    status, result = get_json(env.url + "/services/data/v66.0/query?" + urlencode({"q": q}), token)
+    assert status == 200 and result["totalSize"] == 1
+    record = result["records"][0]
+    assert record["attributes"]["type"] == "Organization"
+    assert record["Name"] == env.org.config.name and record["IsSandbox"] is False
+    q = f"SELECT Id, Username FROM User WHERE Username = '{USERNAME.upper()}'"
+    status, result = get_json(env.url + "/services/data/v66.0/query?" + urlencode({"q": q}), token)
+    assert status == 200 and result["records"][0]["Id"] == env.user.id
+    status, errors = get_json(env.url + "/services/data/v66.0/query?q=DELETE%20everything", token)
+    assert status == 400 and errors[0]["errorCode"] == "MALFORMED_QUERY"
+    status, errors = get_json(env.url + "/services/data/v66.0/query?q=SELECT%20Bogus%20FROM%20User", token)
+    assert status == 400 and errors[0]["errorCode"] == "INVALID_FIELD"

@@ -1,0 +1,298 @@
+"""Demo recordings: the video shows covers over secrets, and nothing written holds one of the run's secrets."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import html
+import io
+import json
+import secrets as random_secrets
+import threading
+import urllib.parse
+import zipfile
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from provisioner.errors import RecordingLeakError
+from provisioner.recording import VideoRecorder, check_recording, leaking_files, recording_dir
+from provisioner.recording.convert import frame_rgb, video_duration_s
+from provisioner.recording.covers import COVER_RGB
+from provisioner.recording.index_html import public_result, render_index
+from provisioner.redact import SecretSet
+
+PASSWORD = "Pw-" + random_secrets.token_urlsafe(12)
+CODE = "739251"
+CONSUMER_KEY = "3MVG9" + random_secrets.token_hex(20)
+CONSUMER_SECRET = random_secrets.token_hex(32).upper()
+SESSION_ID = "00D" + random_secrets.token_urlsafe(40)
+RUN_SECRETS = [PASSWORD, CODE, CONSUMER_KEY, CONSUMER_SECRET]
+
+
+# --- scan: unit ------------------------------------------------------------------------------------------------
+
+
+def test_scan_finds_a_planted_secret_in_a_file_and_inside_a_zip_and_names_only_the_file(tmp_path):
+    secret = "s3cr3t-" + random_secrets.token_hex(8) + "/+"
+    (tmp_path / "clean.html").write_text("<p>nothing here</p>")
+    (tmp_path / "run.log").write_text(f"POST body: token={urllib.parse.quote_plus(secret)}\n")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("trace.network", json.dumps({"body": base64.b64encode(b"xx" + secret.encode()).decode()}))
+    (tmp_path / "trace-1.zip").write_bytes(buffer.getvalue())
+    (tmp_path / "video.webm").write_bytes(secret.encode())  # pixels are not scanned: covers handle the video
+
+    assert {p.name for p in leaking_files(tmp_path, [secret])} == {"run.log", "trace-1.zip"}
+    with pytest.raises(RecordingLeakError) as caught:
+        check_recording(tmp_path, [secret])
+    message = str(caught.value)
+    assert "run.log" in message and "trace-1.zip" in message
+    assert secret not in message and secret[:6] not in message
+    assert not (tmp_path / "run.log").exists() and not (tmp_path / "trace-1.zip").exists()
+    assert (tmp_path / "clean.html").exists()
+    check_recording(tmp_path, [secret])  # clean now
+
+
+def test_published_result_hides_the_secret_and_shortens_the_consumer_key():
+    result = {"consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET, "username": "demo@example.com",
+              "note": f"password was {PASSWORD}", "verified": True}
+    public = public_result(result, SecretSet(RUN_SECRETS))
+    text = json.dumps(public)
+    assert CONSUMER_SECRET not in text and PASSWORD not in text and CONSUMER_KEY not in text
+    assert public["consumer_key"].endswith(CONSUMER_KEY[-4:])
+    assert public["username"] == "demo@example.com" and public["verified"] is True
+
+
+def test_index_links_chapters_to_video_times():
+    page = render_index(title="Demo <org>", video="video.mp4", gif="preview.gif",
+                        chapters=[{"title": "Log in", "description": "", "t": 0.4},
+                                  {"title": "Create the app", "description": "name & callback", "t": 75.25}],
+                        screenshots=[], result={}, traces=["trace-1.zip"], notes=[], secrets=SecretSet())
+    assert 'data-t="75.250"' in page and "01:15" in page and "name &amp; callback" in page
+    assert "Demo &lt;org&gt;" in page and 'src="video.mp4"' in page
+
+
+def test_recording_dir_is_dated_and_never_reuses_a_full_one(tmp_path):
+    first = recording_dir(tmp_path, "Acme Sandbox", "CI Deploy", date(2025, 3, 1))
+    assert first == tmp_path / "2025-03-01-acme-sandbox-ci-deploy"
+    first.mkdir()
+    (first / "video.webm").write_bytes(b"x")
+    assert recording_dir(tmp_path, "Acme Sandbox", "CI Deploy", date(2025, 3, 1)).name.endswith("-ci-deploy-2")
+
+
+# --- a recorded run in real Chromium ----------------------------------------------------------------------------
+
+PAGES = {
+    "/login": """<h1>Log in</h1><form method=post action=/login>
+        <input id=username name=username><input id=password name=pw type=password>
+        <button id=login>Log In</button></form>""",
+    "/verify": """<h1>Verify your identity</h1><form method=post action=/verify>
+        <input id=code name=code autocomplete=one-time-code><button id=verify>Verify</button></form>""",
+    "/setup": """<h1>Consumer Details</h1>
+        <p>Key <span id=key class=v>••••••••</span></p><p>Secret <span id=secret class=v>••••••••</span></p>
+        <button id=reveal>Reveal</button> <button id=conceal>Hide</button> <button id=show-late>Later</button>
+        <script>
+        const ph = '••••••••';
+        reveal.onclick = async () => { const r = await (await fetch('/api/credentials')).json();
+            key.textContent = r.key; secret.textContent = r.secret; };
+        conceal.onclick = () => { key.textContent = ph; secret.textContent = ph; };
+        document.getElementById('show-late').onclick = () => { const d = document.createElement('div');
+            d.id = 'late'; d.textContent = r_late; document.body.append(d); };
+        </script>""",
+    "/done": "<h1>Done</h1><p>The app is ready.</p>",
+}
+CSS = ("body{font:18px sans-serif;margin:40px;background:#fff} .v{display:inline-block;width:700px;"
+       "background:#ffe14d;font-family:monospace} #late{position:absolute;left:200px;top:500px;"
+       "background:#ffe14d;font:22px monospace}")
+
+
+class SetupHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):  # quiet test output
+        pass
+
+    def _html(self, path: str) -> None:
+        body = PAGES[path].replace("r_late", json.dumps(CONSUMER_SECRET))
+        data = f"<!doctype html><html><head><title>{path}</title><link rel=stylesheet href=/style.css></head><body>{body}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        if self.path == "/api/credentials":
+            data = json.dumps({"key": CONSUMER_KEY, "secret": CONSUMER_SECRET}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(data)
+        elif self.path == "/style.css":
+            self.send_response(200)
+            self.send_header("Content-Type", "text/css")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(CSS.encode())
+        elif self.path in PAGES:
+            self._html(self.path)
+        else:
+            self.send_error(404)
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        self.send_response(303)
+        if self.path == "/login" and form.get("pw") == [PASSWORD]:
+            self.send_header("Set-Cookie", f"sid={SESSION_ID}; Path=/; HttpOnly")
+            self.send_header("Location", "/verify")
+        elif self.path == "/verify" and form.get("code") == [CODE]:
+            self.send_header("Location", "/setup")
+        else:
+            self.send_header("Location", "/login")
+        self.end_headers()
+
+
+@pytest.fixture(scope="module")
+def setup_site():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SetupHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+async def record_run(base: str, out_dir: Path) -> VideoRecorder:
+    from playwright.async_api import async_playwright, expect
+
+    from provisioner.browser import find_chromium, launch_args
+
+    recorder = VideoRecorder(out_dir, secrets=RUN_SECRETS, chapter_ms=800, title="Test org / Test app")
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=find_chromium(p), args=launch_args(),
+                                          **recorder.launch_options())
+        context = await browser.new_context(**recorder.context_options())
+        try:
+            page = await context.new_page()
+            await page.goto(base + "/login")
+            await recorder.attach(context, page)
+            await recorder.chapter(page, "Log in", "Username and password")
+            await page.fill("#username", "demo@example.com")
+            async with recorder.secret_input(page):
+                await page.fill("#password", PASSWORD)
+            await page.click("#login")
+            await page.wait_for_url("**/verify")
+
+            await recorder.chapter(page, "Verify your identity", "The code from the email")
+            async with recorder.secret_input(page, [page.locator("#code")]):
+                await page.fill("#code", CODE)
+                await asyncio.sleep(1)  # test only: leave frames to check
+            await page.click("#verify")
+            await page.wait_for_url("**/setup")
+
+            await recorder.chapter(page, "Consumer key and secret")
+            async with recorder.secret_on_screen(page, [page.locator("#key"), page.locator("#secret")]):
+                await page.click("#reveal")
+                await expect(page.locator("#secret")).to_have_text(CONSUMER_SECRET)
+                await asyncio.sleep(1.5)  # test only: the secret stays on screen for a while
+                await page.click("#conceal")
+                await expect(page.locator("#secret")).not_to_have_text(CONSUMER_SECRET)
+            async with recorder.secret_on_screen(page, [page.locator("#late")]):  # not on screen yet
+                await page.click("#show-late")
+                await expect(page.locator("#late")).to_be_visible()
+                await asyncio.sleep(1)
+                await page.evaluate("document.getElementById('late').remove()")
+
+            await recorder.chapter(page, "Done", "Credentials saved")
+            await page.goto(base + "/done")  # leaving the secrets' page: tracing resumes
+            await recorder.screenshot(page, "done")
+            await page.reload()  # a traced request carrying the session cookie
+            await recorder.finish({"consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET,
+                                   "username": "demo@example.com", "verified": True})
+        finally:
+            await context.close()
+            await browser.close()
+    return recorder
+
+
+@pytest.fixture(scope="module")
+def recorded(setup_site, tmp_path_factory):
+    out_dir = tmp_path_factory.mktemp("recording") / "2025-01-01-test-org-test-app"
+    recorder = asyncio.run(record_run(setup_site, out_dir))
+    return recorder, out_dir
+
+
+@pytest.mark.e2e
+def test_recorded_run_writes_video_chapters_traces_and_index(recorded):
+    recorder, out_dir = recorded
+    assert (out_dir / "video.webm").stat().st_size > 0
+    duration = video_duration_s(out_dir / "video.webm")
+    assert duration > 5
+    assert video_duration_s(out_dir / "video.mp4") > 5
+    assert (out_dir / "preview.gif").read_bytes()[:6] in (b"GIF89a", b"GIF87a")
+
+    titles = [c["title"] for c in recorder.chapters]
+    assert titles == ["Log in", "Verify your identity", "Consumer key and secret", "Done"]
+    times = [c["t"] for c in recorder.chapters]
+    assert times == sorted(times) and times[-1] < duration + 1
+
+    # tracing stopped around each secret moment: one trace per span without secrets
+    assert recorder.traces == ["trace-1.zip", "trace-2.zip", "trace-3.zip", "trace-4.zip"]
+    for name in recorder.traces:
+        assert zipfile.ZipFile(out_dir / name).namelist()
+
+    index = (out_dir / "index.html").read_text()
+    assert all(html.escape(t) in index for t in titles)
+    assert f'data-t="{times[2]:.3f}"' in index and 'src="video.mp4"' in index
+    assert len(list((out_dir / "screenshots").glob("*.png"))) == 5
+    assert "/verify" in zipfile.ZipFile(out_dir / "trace-2.zip").read("trace.trace").decode()
+    manifest = json.loads((out_dir / "recording.json").read_text())
+    assert manifest["result"]["consumer_key"].endswith(CONSUMER_KEY[-4:])
+
+
+@pytest.mark.e2e
+def test_nothing_written_holds_a_secret_not_even_the_session_cookie(recorded):
+    _, out_dir = recorded
+    assert leaking_files(out_dir, [*RUN_SECRETS, SESSION_ID]) == []
+    # the traces did record the logged-in requests: the cookie was there, and was scrubbed
+    network = zipfile.ZipFile(out_dir / "trace-4.zip").read("trace.network").decode()
+    assert "/done" in network and "sid=********" in network
+
+
+def _cover_fraction(frame: tuple[int, int, bytes], box: dict, viewport_width: int = 1280) -> float:
+    width, height, rgb = frame
+    scale = width / viewport_width
+    hits = total = 0
+    # the inner part of the box (the label sits in the top-left corner)
+    for fy in (0.55, 0.7, 0.85):
+        for fx in (0.2, 0.35, 0.5, 0.65, 0.8):
+            x = int((box["x"] + box["width"] * fx) * scale)
+            y = int((box["y"] + box["height"] * fy) * scale)
+            if not (0 <= x < width and 0 <= y < height):
+                continue
+            i = (y * width + x) * 3
+            total += 1
+            hits += all(abs(rgb[i + k] - COVER_RGB[k]) <= 24 for k in range(3))
+    return hits / total
+
+
+@pytest.mark.e2e
+def test_video_shows_the_cover_while_the_secret_is_on_screen(recorded):
+    recorder, out_dir = recorded
+    video = out_dir / "video.webm"
+    covers = recorder.covers.timeline
+    assert [c.kind for c in covers] == ["input", "on_screen", "on_screen"]
+    code_cover, credentials_cover, late_cover = covers
+    assert not credentials_cover.full_viewport and len(credentials_cover.boxes) == 2
+    assert late_cover.full_viewport  # the element did not exist yet: the whole viewport was covered
+
+    for cover in covers:
+        middle = (cover.shown_at + cover.hidden_at) / 2
+        frame = frame_rgb(video, middle)
+        for box in cover.boxes:
+            assert _cover_fraction(frame, box.as_dict()) > 0.9, (cover.kind, middle)
+
+    # control: before the credentials cover went up, the same boxes showed the page (yellow placeholders)
+    before = frame_rgb(video, max(0.0, credentials_cover.shown_at - 1.2))
+    assert _cover_fraction(before, credentials_cover.boxes[1].as_dict()) < 0.2

@@ -1,0 +1,114 @@
+"""`provisioner sim` as a user runs it (a subprocess), and the org data it serves."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dotenv import dotenv_values
+
+from provisioner.errors import ConfigError
+from provisioner.sim.app import SimOptions, build_org
+
+REPO = Path(__file__).resolve().parents[1]
+INFO_KEYS = {"login_url", "instance_url", "username", "password", "totp_secret", "imap_host", "imap_port",
+             "imap_user", "imap_password", "imap_ssl", "inspect_url", "org_id", "org_name", "sandbox"}
+
+
+@pytest.fixture
+def sim_process(tmp_path):
+    env_file = tmp_path / "sim.env"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "provisioner.cli", "sim", "--seed", "11", "--env-file", str(env_file)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = proc.stdout.readline()  # blocks until the sim is up (or the process died)
+        assert line, f"sim printed nothing: {proc.stderr.read() if proc.poll() is not None else ''}"
+        yield proc, json.loads(line), env_file
+    finally:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=20)
+
+
+def test_sim_prints_its_json_line_and_writes_the_env_file(sim_process):
+    proc, info, env_file = sim_process
+    assert INFO_KEYS <= set(info)
+    assert info["org_name"] == "Acme Corporation" and info["sandbox"] is False
+    assert info["org_id"].startswith("00D")
+
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    env = dotenv_values(env_file)
+    assert env["SALESFORCE_LOGIN_URL"] == info["login_url"]
+    assert env["SALESFORCE_USERNAME"] == info["username"]
+    assert env["SALESFORCE_PASSWORD"] == info["password"]
+    assert env["SALESFORCE_TOTP_SECRET"] == info["totp_secret"]
+    assert env["IMAP_PORT"] == str(info["imap_port"]) and env["IMAP_PASSWORD"] == info["imap_password"]
+    assert env["IMAP_SSL"] == "false"
+    assert env["SIM_INSPECT_URL"] == info["inspect_url"]
+
+    # The org serves its login page; the inspection API is on its own port only.
+    with urllib.request.urlopen(info["login_url"], timeout=10) as response:
+        assert b'id="Login"' in response.read()
+    with urllib.request.urlopen(info["inspect_url"] + "/state", timeout=10) as response:
+        assert json.loads(response.read())["org"]["id"] == info["org_id"]
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(info["login_url"] + "/state", timeout=10)
+    assert refused.value.code == 404
+
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) == 0
+
+
+def test_same_seed_same_org():
+    first, second = build_org(SimOptions(seed=5)), build_org(SimOptions(seed=5))
+    admin1, admin2 = (o.user(o.config.admin_username) for o in (first, second))
+    assert (admin1.password, admin1.totp_secret, admin1.id) == (admin2.password, admin2.totp_secret, admin2.id)
+    assert build_org(SimOptions(seed=6)).user(first.config.admin_username).password != admin1.password
+    assert admin1.id.startswith("005")
+    assert all(p.id.startswith("00e") for p in first.profiles.values())
+    assert first.permission_sets["Salesforce_CLI_Access"].label == "Salesforce CLI Access"
+
+
+def test_org_data_file_sets_users_and_sandbox(tmp_path):
+    data = tmp_path / "org.toml"
+    data.write_text(
+        '[org]\nname = "Globex"\nsandbox = true\nsandbox_name = "dev1"\nprofiles = ["System Administrator"]\n'
+        '[[users]]\nusername = "ops@globex.example"\nprofile = "System Administrator"\nadmin = true\n'
+        'password = "Fixed-Pass-123"\n'
+    )
+    org = build_org(SimOptions(org_data=str(data), seed=1))
+    admin = org.user("ops@globex.example.dev1")
+    assert admin is not None and admin.password == "Fixed-Pass-123" and admin.totp_secret is None
+    assert org.config.name == "Globex" and org.config.admin_username == "ops@globex.example.dev1"
+
+
+def test_bad_org_data_is_a_config_error(tmp_path):
+    data = tmp_path / "org.toml"
+    data.write_text('[org]\nprofiles = []\n[[users]]\nusername = "a@b.c"\nprofile = "Nope"\n')
+    with pytest.raises(ConfigError):
+        build_org(SimOptions(org_data=str(data)))
+
+
+def test_refresh_clears_apps_sessions_and_codes_but_keeps_passwords(sim_factory):
+    from tests.support.sim_fixture import inspect_api
+
+    sim = sim_factory()
+    org = sim.org
+    info = sim.info()
+    org.new_session(info["username"], None)
+    old_id = org.org_id
+    result = inspect_api(sim, "/refresh", {})
+    assert result["org_id"] != old_id and org.org_id == result["org_id"]
+    assert org.sessions == {} and org.codes == []
+    assert org.user(info["username"]).password == info["password"]
