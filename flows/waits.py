@@ -70,20 +70,23 @@ def errors_on(scope) -> Locator:  # noqa: ANN001 - Page or Locator
 
 
 async def error_text(error: Locator) -> str:
-    """The message of an error element (a field error's help text rather than its label)."""
+    """The message of an error element; for a field in error, "<label>: <message>"."""
     try:
         helper = common.FIELD_ERROR_HELP.on(error).filter(visible=True)
         if await helper.count():
-            texts = await helper.all_inner_texts()
-        else:
-            texts = [await error.inner_text(timeout=2000)]
+            message = squash(" ".join(await helper.all_inner_texts()))
+            labels = common.FIELD_ERROR_LABEL.on(error)
+            label = squash(await labels.first.inner_text(timeout=2000)).lstrip("*").strip() if await labels.count() else ""
+            return f"{label}: {message}" if label else message
+        return squash(await error.inner_text(timeout=2000))
     except PlaywrightError:
         return ""
-    return squash(" ".join(texts))
 
 
 async def all_error_texts(scope) -> list[str]:  # noqa: ANN001
-    found = errors_on(scope)
+    """What the page says is wrong: the fields in error if there are any (most precise), else every error text."""
+    fields = common.FIELD_ERROR.on(scope).filter(visible=True)
+    found = fields if await fields.count() else errors_on(scope)
     texts = []
     for index in range(await found.count()):
         text = await error_text(found.nth(index))
@@ -138,8 +141,8 @@ async def outcome(page: Page, *, success: Locator | None = None, url: UrlPart | 
     if winner == "maintenance":
         await ensure_available(page)
     if winner == "error":
-        texts = [await error_text(error_locator.nth(i)) for i in range(await error_locator.count())]
-        raise classify("; ".join(t for t in dict.fromkeys(texts) if t), where=where)
+        texts = await all_error_texts(page) or [await error_text(error_locator.first)]
+        raise classify("; ".join(texts), where=where)
 
 
 def _path(url: str) -> str:

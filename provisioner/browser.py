@@ -53,20 +53,40 @@ def launch_args() -> list[str]:
     return args
 
 
-def launch_browser(playwright, headless: bool = True, slow_mo: float = 0):
-    """Launch Chromium with the sync Playwright API. Raises BrowserUnavailableError (one line, how to fix) if none."""
+def launch_options(playwright, headless: bool = True, slow_mo: float = 0) -> dict:
+    """Keyword arguments for `chromium.launch`, for the sync and the async API alike."""
     executable = find_chromium(playwright)
     if executable is None:
         raise BrowserUnavailableError(INSTALL_HINT)
-    own = _own_executable(playwright)
     kwargs = dict(headless=headless, slow_mo=slow_mo, args=launch_args())
-    if executable != own:
+    if executable != _own_executable(playwright):
         kwargs["executable_path"] = executable
+    return kwargs
+
+
+def _start_failed(kwargs: dict, exc: Exception) -> BrowserUnavailableError:
+    # Playwright's Error can be pages long: keep its first line
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = kwargs.get("executable_path", "Playwright's Chromium")
+    return BrowserUnavailableError(f"Chromium at {where} failed to start: {first_line}")
+
+
+def launch_browser(playwright, headless: bool = True, slow_mo: float = 0):
+    """Launch Chromium with the sync Playwright API. Raises BrowserUnavailableError (one line, how to fix) if none."""
+    kwargs = launch_options(playwright, headless, slow_mo)
     try:
         return playwright.chromium.launch(**kwargs)
-    except Exception as exc:  # Playwright's Error: keep only its first line, it can be pages long
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise BrowserUnavailableError(f"Chromium at {executable} failed to start: {first_line}") from None
+    except Exception as exc:
+        raise _start_failed(kwargs, exc) from None
+
+
+async def launch_browser_async(playwright, headless: bool = True, slow_mo: float = 0):
+    """The same with the async Playwright API (flows are async so one browser can serve several orgs)."""
+    kwargs = launch_options(playwright, headless, slow_mo)
+    try:
+        return await playwright.chromium.launch(**kwargs)
+    except Exception as exc:
+        raise _start_failed(kwargs, exc) from None
 
 
 def _own_executable(playwright) -> str | None:

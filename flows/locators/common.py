@@ -10,7 +10,9 @@ ERRORS = css(
     "#error, #errorDesc, #validationError, .errorMsg, .pbError, .slds-has-error, "
     "[role=alert]:not(.slds-theme_success), .slds-notify_toast:not(.slds-theme_success), lightning-toast:not(.slds-theme_success)"
 )
-#: inside a field error, the message itself (else the whole element's text is used)
+#: a field in error (SLDS), its label and its message
+FIELD_ERROR = css(".slds-has-error")
+FIELD_ERROR_LABEL = css(".slds-form-element__label, legend")
 FIELD_ERROR_HELP = css(".slds-form-element__help")
 
 MAINTENANCE_PATH = "/msg/maintenanceandavailable.jsp"

@@ -62,15 +62,16 @@ async def secret_boxes(page, locators: Sequence) -> list[Box] | None:  # noqa: A
     return boxes
 
 
-def cover_html(boxes: list[Box], label: str = "hidden") -> str:
+def cover_html(boxes: list[Box], label: str = "hidden", big: bool = False) -> str:
     label = html.escape(label)
+    text = ("font:22px sans-serif;display:flex;align-items:center;justify-content:center" if big
+            else "font:11px sans-serif;line-height:1;padding:2px 4px")
     parts = []
     for b in boxes:
         parts.append(
             f'<div style="position:fixed;left:{b.x:.0f}px;top:{b.y:.0f}px;width:{b.width:.0f}px;'
             f'height:{b.height:.0f}px;background:{COVER_COLOUR};border-radius:4px;z-index:2147483647;'
-            f'color:#9aa3c7;font:11px sans-serif;line-height:1;padding:2px 4px;box-sizing:border-box;'
-            f'overflow:hidden">{label}</div>')
+            f'color:#9aa3c7;{text};box-sizing:border-box;overflow:hidden">{label}</div>')
     return "".join(parts)
 
 
@@ -83,12 +84,16 @@ class Covers:
 
     async def show(self, page, locators: Sequence, kind: str) -> Cover:  # noqa: ANN001
         boxes = await secret_boxes(page, locators)
+        size = page.viewport_size or {"width": 1280, "height": 720}
         full = boxes is None
         if full:
-            size = page.viewport_size or {"width": 1280, "height": 720}
             boxes = [Box(0, 0, size["width"], size["height"])]
+        elif kind == "on_screen":
+            # a revealed value can be wider than the element was (a placeholder, a truncated field): cover the
+            # rest of the line too
+            boxes = [Box(b.x, b.y, max(b.width, size["width"] - b.x), b.height) for b in boxes]
         label = "Secrets on screen: hidden in this recording" if full else "hidden"
-        handle = await page.screencast.show_overlay(cover_html(boxes, label))
+        handle = await page.screencast.show_overlay(cover_html(boxes, label, big=full))
         cover = Cover(kind, boxes, full, shown_at=self._clock(), _handle=handle)
         self.timeline.append(cover)
         return cover

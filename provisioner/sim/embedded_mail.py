@@ -52,6 +52,28 @@ def _wait_for_port(host: str, port: int, timeout: float) -> None:
             time.sleep(0.02)  # polling the listening state, not a fixed wait
 
 
+class _WholeResponseWriter:
+    """pymap writes one response in several small writes and asyncio sends each at once, so a client that reads
+    without blocking (imapclient's idle_check) can get half a line and abort. Send each response in one piece:
+    buffer writes until pymap's drain() after every response."""
+
+    def __init__(self, writer: asyncio.StreamWriter):
+        self._writer = writer
+        self._buffer = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+
+    async def drain(self) -> None:
+        if self._buffer:
+            self._writer.write(bytes(self._buffer))
+            self._buffer.clear()
+        await self._writer.drain()
+
+    def __getattr__(self, name: str):
+        return getattr(self._writer, name)
+
+
 class _ImapServer:
     """pymap's dict backend with one login user, served from a private event loop thread."""
 
@@ -81,15 +103,25 @@ class _ImapServer:
         ])
 
     async def _serve(self) -> None:
+        from proxyprotocol.reader import ProxyProtocolReader
         from pymap.backend.dict import DictBackend
-        from pymap.imap import IMAPService
+        from pymap.imap import IMAPServer
 
         self._stop = asyncio.Event()
         backend, config = await DictBackend.init(self._args(), invalid_user_sleep=0.5)
         config.apply_context()
+        imap_server = IMAPServer(backend.login, config)
+
+        async def on_connect(reader, writer, sock_info) -> None:
+            await imap_server(reader, _WholeResponseWriter(writer), sock_info)
+
+        # What pymap's IMAPService.start does, with whole-response writes and the bound port read back.
+        callback = ProxyProtocolReader(config.proxy_protocol).get_callback(on_connect)
         async with AsyncExitStack() as stack:
             await backend.start(stack)
-            await IMAPService(backend, config).start(stack)
+            server = await asyncio.start_server(callback, host=self.host, port=self.port)
+            await stack.enter_async_context(server)
+            self.port = server.sockets[0].getsockname()[1]
             self._ready.set()
             await self._stop.wait()
 
@@ -166,7 +198,7 @@ class EmbeddedMailbox:
         self.info: MailboxInfo | None = None
 
     def start(self) -> MailboxInfo:
-        self._imap = _ImapServer(self.host, free_port(self.host), self.user, self.password)
+        self._imap = _ImapServer(self.host, 0, self.user, self.password)
         self._imap.start()
         smtp_port = free_port(self.host)
         self._smtp = Controller(_AppendToImap(self._imap), hostname=self.host, port=smtp_port,

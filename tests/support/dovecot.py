@@ -59,7 +59,6 @@ auth_verbose = yes
 # A wrong password is answered at once (tests check that case; the default 2 s delay only slows them).
 auth_failure_delay = 0
 # Tests wait on IDLE: push notifications quickly.
-imap_idle_notify_interval = 1 secs
 mailbox_idle_check_interval = 1 secs
 lmtp_save_to_detail_mailbox = no
 recipient_delimiter =
