@@ -39,7 +39,21 @@ async def read_checked(control: Locator) -> bool:
 
 
 async def set_checked(control: Locator, value: bool) -> None:
-    await control.first.set_checked(value)
+    box = control.first
+    if await box.is_checked() != value:
+        await click_like_a_user(box)
+        await expect(box).to_be_checked(checked=value)
+
+
+async def click_like_a_user(control: Locator) -> None:
+    """Click a checkbox or radio button through its label: SLDS hides the native input behind a styled one, so the
+    input itself cannot be clicked (the styled label is on top), exactly as for a person."""
+    handle = await control.evaluate_handle("e => (e.labels && e.labels.length ? e.labels[0] : e.closest('label')) || e")
+    try:
+        element = handle.as_element()
+        await element.click()
+    finally:
+        await handle.dispose()
 
 
 async def read_choice(control: Locator) -> str:
@@ -71,7 +85,10 @@ async def choose(control: Locator, option: str, *, page) -> None:  # noqa: ANN00
         await first.select_option(label=option)
         return
     if kind == "radiogroup":
-        await first.get_by_role("radio", name=option, exact=True).check()
+        radio = first.get_by_role("radio", name=option, exact=True)
+        if not await radio.is_checked():
+            await click_like_a_user(radio)
+            await expect(radio).to_be_checked()
         return
     # combobox: open it, click the option in the listbox it controls (options may render outside the control)
     if await first.get_attribute("aria-expanded") != "true":

@@ -189,6 +189,8 @@ class CodeWaiter:
     def _check(self) -> str | None:
         """UID SEARCH above the baseline; return the code of the newest matching message, if any."""
         client = self._client
+        # Servers (Dovecot) run a command against the mailbox view from before it; NOOP makes new mail visible.
+        client.noop()
         uids = [uid for uid in client.search(["UID", f"{self._baseline_uid}:*"]) if uid >= self._baseline_uid]
         fresh = sorted(uid for uid in uids if uid not in self._rejected)
         if not fresh:

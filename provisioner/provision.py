@@ -107,6 +107,7 @@ async def provision(browser, request: ProvisionRequest, progress, recorder=None)
             with _step(progress, STEP_CREDENTIALS, spec.name):
                 credentials = await consumer_credentials.reveal(session, app.ref)
             secrets.add(credentials.consumer_secret)
+            recorder.add_secrets(credentials.consumer_secret)
             result.consumer_key = credentials.consumer_key
             result.consumer_secret = credentials.consumer_secret
         return result
@@ -119,6 +120,7 @@ async def provision(browser, request: ProvisionRequest, progress, recorder=None)
         error.artifacts += await _failure_artifacts(page, request, secrets, result)
         raise error from None
     finally:
+        await recorder.stop()  # video and trace are lost once the context closes
         try:
             await context.close()
         except PlaywrightError:

@@ -5,7 +5,9 @@ wrap every moment where a secret is typed or shown in `async with recorder.secre
 `async with recorder.secret_on_screen(...)`. `NullRecorder` does nothing; the video recorder
 (provisioner/recording/) hides actions, stops tracing and covers secrets on screen in those moments.
 
-All hooks are async because the real recorder drives Playwright's async API on the same page as the flow.
+The page hooks are async because the real recorder drives Playwright's async API on the same page as the flow.
+Lifecycle: attach -> (chapter | screenshot | secret_input | secret_on_screen)* -> await stop() before the context
+closes -> finish(result) (sync) once the run's result is known.
 """
 
 from __future__ import annotations
@@ -45,6 +47,15 @@ class NullRecorder:
         """
         yield
 
-    async def finish(self, result: dict | None = None) -> list[str]:
-        """Close the recording (before the browser context is closed); returns the files written."""
+    def add_secrets(self, *values: str | None) -> None:
+        """Secrets learned during the run (the consumer secret), so the recording is scanned for them too."""
+
+    async def stop(self) -> None:
+        """Save video and trace: call before the browser context closes (Playwright drops them on close)."""
+
+    def finish(self, result: dict | None = None) -> list[str]:
+        """After stop(), once the run's result is known: write the recording's index, scan it; returns the files.
+
+        Synchronous (ffmpeg conversions and file scans, no browser). Raises RecordingLeakError if a file held a secret.
+        """
         return []

@@ -436,3 +436,135 @@ def test_shard_runs_only_its_orgs_and_partial_report_is_written(tmp_path):
     report, _, _ = run_job(inv, work, shard=Shard(2, 3), report_path=str(tmp_path / "r.json"))
     assert sorted(o.name for o in report.orgs) == sorted(mine) and report.shard == "2/3"
     assert sorted(o["name"] for o in json.loads((tmp_path / "r.json").read_text())["orgs"]) == sorted(mine)
+
+
+# --- the runner with a fake provision (the engine's seams: request in, result out, credentials, verify) ---------
+
+
+class FakeProvision:
+    def __init__(self, *outcomes):
+        self.outcomes = list(outcomes)
+        self.requests = []
+
+    async def __call__(self, browser, request, progress, recorder=None):
+        self.requests.append(request)
+        outcome = self.outcomes.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        from provisioner.provision import ProvisionResult
+
+        with progress.step("login", request.org.username):
+            pass
+        return ProvisionResult(app_name=request.spec.name, api_name=request.spec.api_name,
+                               username=request.org.username, login_url=request.org.login_url,
+                               instance_url="https://acme.example.test", consumer_key="3MVG9-key",
+                               consumer_secret="SECRET-123", created=outcome == "created",
+                               changes=["session timeout 120 -> 15"] if outcome == "updated" else [],
+                               plan=["create app Nightly"] if request.dry_run else [], dry_run=request.dry_run)
+
+
+def engine_inventory(tmp_path: Path, monkeypatch, *, mailbox: bool = True):
+    monkeypatch.setenv("A_PW", "a-password")
+    monkeypatch.setenv("A_TOTP", "JBSWY3DPEHPK3PXP")
+    monkeypatch.setenv("BOX_PW", "box-password")
+    (tmp_path / "app.toml").write_text('name = "Nightly"\n')
+    box = ('[defaults.mailbox]\nhost = "127.0.0.1"\nport = 1143\nssl = false\nuser = "bot@x.test"\n'
+           'password_env = "BOX_PW"\n') if mailbox else ""
+    return load_inventory(write_inventory(tmp_path, f"""
+[defaults]
+spec = "app.toml"
+output_dir = "out"
+budget_seconds = 100
+{box}
+[[org]]
+name = "a"
+login_url = "http://127.0.0.1:1"
+username = "admin@a.test"
+password_env = "A_PW"
+totp_secret_env = "A_TOTP"
+credentials = {{ env_file = "creds/{{name}}.env", json_file = "creds/{{name}}.json" }}
+"""))
+
+
+def run_engine(inv, provision, verify=None, **options):
+    verified = []
+
+    def fake_verify(login_url, consumer_key, username, key_pem, **kwargs):
+        verified.append((login_url, consumer_key, username, key_pem, kwargs))
+
+    async def fake_sleep(seconds):
+        pass
+
+    opts = RunOptions(concurrency=1, budget_seconds=options.pop("budget_seconds", 100), retries=2, **options)
+    runner = JobRunner(inv, opts, provision=provision, verify=verify or fake_verify, launch=no_browser,
+                       events=JobEvents(stream=io.StringIO()), sleep=fake_sleep)
+    return asyncio.run(runner.run()), verified
+
+
+def test_runner_builds_the_request_writes_and_verifies_credentials(tmp_path, monkeypatch):
+    inv = engine_inventory(tmp_path, monkeypatch)
+    provision = FakeProvision("created")
+    report, verified = run_engine(inv, provision)
+    (a,) = report.orgs
+    assert a.status == "created" and a.verified and a.attempts == 1
+    request = provision.requests[0]
+    assert request.org.password == "a-password" and request.org.totp_secret == "JBSWY3DPEHPK3PXP"
+    assert request.mailbox.password == "box-password" and request.mailbox.port == 1143
+    assert request.spec.name == "Nightly" and request.spec.contact_email == "admin@a.test"
+    assert Path(request.cert_path) == tmp_path / "out" / "a" / "keys" / "server.crt"
+    assert request.timeouts.page_ms <= 100_000 and request.timeouts.mail_s <= 100
+    assert not request.dry_run and request.reveal
+    env_file = tmp_path / "creds" / "a.env"
+    assert a.credentials == [str(env_file), str(tmp_path / "creds" / "a.json")]
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    assert "3MVG9-key" in env_file.read_text() and "SECRET-123" in env_file.read_text()
+    login_url, key, username, key_pem, _ = verified[0]
+    assert (login_url, key, username) == ("http://127.0.0.1:1", "3MVG9-key", "admin@a.test")
+    assert "PRIVATE KEY" in key_pem
+    # the next night reuses the key pair (a new one would change the app's certificate every night)
+    key_before = Path(request.key_path).read_bytes()
+    report, _ = run_engine(inv, FakeProvision("unchanged"))
+    assert report.orgs[0].status == "unchanged" and Path(request.key_path).read_bytes() == key_before
+
+
+def test_dry_run_writes_no_credentials_and_no_keys(tmp_path, monkeypatch):
+    inv = engine_inventory(tmp_path, monkeypatch, mailbox=False)
+    provision = FakeProvision("planned")
+    report, verified = run_engine(inv, provision, dry_run=True)
+    (a,) = report.orgs
+    assert a.status == "planned" and a.plan == ["create app Nightly"] and not a.verified
+    assert provision.requests[0].dry_run and provision.requests[0].mailbox is None
+    assert verified == [] and not (tmp_path / "creds").exists() and not (tmp_path / "out" / "a" / "keys").exists()
+
+
+def test_engine_errors_are_classified_for_retry(tmp_path, monkeypatch):
+    inv = engine_inventory(tmp_path, monkeypatch)
+    report, _ = run_engine(inv, FakeProvision(OrgUnavailableError("maintenance"), "updated"))
+    assert report.orgs[0].status == "updated" and report.orgs[0].attempts == 2
+    assert report.orgs[0].changes == ["session timeout 120 -> 15"]
+    report, _ = run_engine(inv, FakeProvision(LoginError("wrong password"), "created"))
+    assert report.orgs[0].status == "failed" and report.orgs[0].attempts == 1
+
+
+def test_a_missing_password_variable_fails_that_org_only(tmp_path, monkeypatch):
+    inv = engine_inventory(tmp_path, monkeypatch)
+    monkeypatch.delenv("A_PW")
+    report, _ = run_engine(inv, FakeProvision("created"))
+    assert report.orgs[0].status == "failed" and "A_PW" in report.orgs[0].cause and report.orgs[0].exit_code == 2
+
+
+def test_a_verify_failure_fails_the_org(tmp_path, monkeypatch):
+    from provisioner.errors import VerifyError
+
+    inv = engine_inventory(tmp_path, monkeypatch)
+
+    def refuse(*args, **kwargs):
+        raise VerifyError("invalid_grant: user hasn't approved this consumer (still refused after 5 attempts)")
+
+    report, _ = run_engine(inv, FakeProvision("created"), verify=refuse)
+    assert report.orgs[0].status == "failed" and report.orgs[0].exit_code == 50 and not report.orgs[0].verified
+
+
+def test_example_inventory_is_valid():
+    inv = load_inventory(Path(__file__).resolve().parents[1] / "examples" / "inventory.toml")
+    assert [o.name for o in inv.orgs] == ["uat", "qa", "partner-dev"] and inv.warnings == []

@@ -208,9 +208,8 @@ async def record_run(base: str, out_dir: Path) -> VideoRecorder:
             await page.goto(base + "/done")  # leaving the secrets' page: tracing resumes
             await recorder.screenshot(page, "done")
             await page.reload()  # a traced request carrying the session cookie
-            await recorder.finish({"consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET,
-                                   "username": "demo@example.com", "verified": True})
         finally:
+            await recorder.stop()
             await context.close()
             await browser.close()
     return recorder
@@ -220,6 +219,8 @@ async def record_run(base: str, out_dir: Path) -> VideoRecorder:
 def recorded(setup_site, tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("recording") / "2025-01-01-test-org-test-app"
     recorder = asyncio.run(record_run(setup_site, out_dir))
+    recorder.finish({"consumer_key": CONSUMER_KEY, "consumer_secret": CONSUMER_SECRET,
+                     "username": "demo@example.com", "verified": True})
     return recorder, out_dir
 
 

@@ -33,7 +33,9 @@ def sim_process(tmp_path):
     )
     try:
         line = proc.stdout.readline()  # blocks until the sim is up (or the process died)
-        assert line, f"sim printed nothing: {proc.stderr.read() if proc.poll() is not None else ''}"
+        if not line:
+            proc.wait(timeout=20)
+            pytest.fail(f"sim printed nothing; stderr: {proc.stderr.read()[-2000:]}")
         yield proc, json.loads(line), env_file
     finally:
         if proc.poll() is None:
@@ -112,3 +114,17 @@ def test_refresh_clears_apps_sessions_and_codes_but_keeps_passwords(sim_factory)
     assert result["org_id"] != old_id and org.org_id == result["org_id"]
     assert org.sessions == {} and org.codes == []
     assert org.user(info["username"]).password == info["password"]
+
+
+def test_realistic_page_loads_follow_the_ept_shape():
+    from provisioner.sim.latency import Latency
+
+    latency = Latency("realistic", seed=1)
+    samples = [latency.page_delay() for _ in range(5000)]
+    under_3 = sum(s < 3 for s in samples) / len(samples)
+    assert 0.85 < under_3 < 0.99  # most pages in the first EPT bucket...
+    assert any(s > 5 for s in samples)  # ...with a long tail
+    assert 0.15 <= min(samples) and max(samples) <= 20
+    fast = Latency("fast", seed=1)
+    assert max(fast.page_delay() for _ in range(1000)) < 0.1
+    assert 20 <= latency.propagation_seconds() <= 40 and fast.propagation_seconds() == 2.0

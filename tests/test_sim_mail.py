@@ -106,3 +106,15 @@ def test_tampered_hidden_token_is_refused(sim_factory, page):
     page.locator("#save").click()
     expect(page.locator("#errorDesc")).to_contain_text("invalid for your session")
     assert inspect_api(sim, "/state")["sessions"] == 0
+
+
+def test_two_sims_in_one_process_keep_their_own_state_and_mail(sim_factory):
+    first, second = sim_factory(seed=1), sim_factory(seed=1, sandbox_name="uat")
+    assert first.base_url != second.base_url and first.inspect_url != second.inspect_url
+    assert first.info()["imap_port"] != second.info()["imap_port"]
+    second.org.issue_code(second.info()["username"], "login")
+    _, message = wait_for_mail(second.info())
+    assert message["Subject"].startswith("Sandbox: ")
+    assert inspect_api(first, "/state")["codes_issued"] == 0
+    with pytest.raises(AssertionError):
+        wait_for_mail(first.info(), timeout=1)

@@ -117,7 +117,8 @@ class JobRunner:
                 async with semaphore:
                     result = await self.run_org(browser, org)
                 report.orgs.append(result)
-                self._save_partial(report)
+                self._save_partial(report)  # before telling: whoever watches may kill us right after
+                self.events.org_finished(result)
                 return result
 
             await asyncio.gather(*(one(org) for org in self.orgs))
@@ -166,7 +167,6 @@ class JobRunner:
             result = _failed(org.name, exc, str(exc))
         result.attempts = attempts
         result.duration_seconds = round(time.monotonic() - started, 3)
-        self.events.org_finished(result)
         return result
 
     def _backoff(self, attempt: int) -> float:

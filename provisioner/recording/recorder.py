@@ -7,7 +7,8 @@ Safety rules it enforces, whatever the flow does between the hooks:
   still in the login form until the page navigates, and the form's POST carries it), as a new trace-N.zip;
 - secrets on screen are covered in the video by opaque overlays (covers.py); screenshots mask password fields and
   every locator ever passed to a secret hook;
-- finish() scrubs session cookies from the traces and scans every written file for the run's secrets.
+- stop() (before the context closes) saves video and trace; it and finish() scrub session cookies from the traces
+  and scan every written file for the run's secrets, deleting any that holds one.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from typing import AsyncIterator, Iterable, Sequence
 
 from playwright.async_api import Error as PlaywrightError
 
-from provisioner.errors import ProvisionerError
+from provisioner.errors import ProvisionerError, RecordingLeakError
 from provisioner.redact import SecretSet
 
 from . import convert
 from .covers import COVER_COLOUR, Covers
 from .index_html import public_result, write_index
-from .scan import check_recording, cookie_values, scrub_zip
+from .scan import cookie_values, leaking_files, scrub_zip
 
 VIDEO = "video.webm"
 MP4 = "video.mp4"
@@ -62,7 +63,7 @@ class VideoRecorder:
 
     active = True
 
-    def __init__(self, out_dir: str | Path, size: tuple[int, int] = (1280, 720), slow_mo_ms: float = 0,
+    def __init__(self, out_dir: str | Path, size: tuple[int, int] | None = None, slow_mo_ms: float = 0,
                  trace: bool = True, secrets: SecretSet | Iterable[str] | None = None, chapter_ms: float = 2000,
                  title: str = "Provisioner recording", gif: bool = True):
         from provisioner.browser import ensure_ffmpeg_for_playwright
@@ -91,22 +92,36 @@ class VideoRecorder:
         self._resume_when_left: str | None = None
         self._sensitive: list = []  # locators passed to secret hooks: always masked in screenshots
         self._cookies: set[str] = set()
+        self._stopped = False
         self._finished = False
+        self._leaks: list[str] = []  # files deleted by the scan in stop()
         self._trace_lock = asyncio.Lock()  # a restart (from a navigation event) never overlaps a stop
         self._pending: set[asyncio.Task] = set()
+
+    @classmethod
+    def for_run(cls, org: str, app: str, secrets: SecretSet | Iterable[str] | None = None,
+                base_dir: str | Path = "recordings", **options) -> "VideoRecorder":
+        """A recorder writing to <base_dir>/<YYYY-MM-DD>-<org>-<app>/."""
+        return cls(recording_dir(base_dir, org, app), secrets=secrets, title=f"{org} / {app}", **options)
 
     # --- what the launcher needs -----------------------------------------------------------------------------
     def launch_options(self) -> dict:
         return {"slow_mo": self.slow_mo_ms}
 
     def context_options(self) -> dict:
-        return {"viewport": {"width": self.size[0], "height": self.size[1]}}
+        width, height = self.size or (1280, 720)
+        return {"viewport": {"width": width, "height": height}}
+
+    def add_secrets(self, *values: str | None) -> None:
+        """Secrets learned during the run (the consumer secret): covered by every later scan."""
+        self.secrets.update(values)
 
     # --- hooks -----------------------------------------------------------------------------------------------
     async def attach(self, context, page) -> None:  # noqa: ANN001 - Playwright objects
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._context, self._page = context, page
-        size = {"width": self.size[0], "height": self.size[1]}
+        viewport = page.viewport_size or {"width": 1280, "height": 720}
+        size = {"width": self.size[0], "height": self.size[1]} if self.size else viewport
         try:
             await page.screencast.start(path=str(self.out_dir / VIDEO), size=size)
         except PlaywrightError as exc:
@@ -114,7 +129,7 @@ class VideoRecorder:
         self._t0 = time.monotonic()
         self._recording = True
         page.on("framenavigated", self._on_navigated)
-        await self._show_actions(page)
+        await self._set_actions(page, visible=True)
         await self._start_trace()
 
     async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
@@ -144,24 +159,39 @@ class VideoRecorder:
         async with self._secret_moment(page, locators, "on_screen", cover=True):
             yield
 
-    async def finish(self, result: dict | None = None) -> list[str]:
-        """Stop video and tracing, convert, write index.html, scan. RecordingLeakError if a file held a secret."""
-        if self._finished:
-            return self.files
-        self._finished = True
+    async def stop(self) -> None:
+        """Save the video and the last trace; call it before the browser context closes (they are lost after).
+
+        Also scrubs and scans the traces right away, so a run that fails before finish() leaves nothing unsafe.
+        Never raises: problems become notes, leaks are reported by finish().
+        """
+        if self._stopped:
+            return
+        self._stopped = True
         if self._page is not None:
             self._page.remove_listener("framenavigated", self._on_navigated)
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
         await self._stop_trace()
-        video = self.out_dir / VIDEO
         if self._recording:
             self._recording = False
             try:
                 await self._page.screencast.stop()
             except PlaywrightError as exc:
                 self.notes.append(f"the video could not be saved: {_first_line(exc)}")
-        self._scrub_traces()
+        self._scan_and_remove()
+
+    def finish(self, result: dict | None = None) -> list[str]:
+        """Convert the video, write index.html, scan everything. RecordingLeakError names any file that held a secret
+        (it is deleted). Synchronous: call it after stop(), once the run's result is known."""
+        if self._finished:
+            return self.files
+        self._finished = True
+        if not self._stopped and self._page is not None:
+            self.notes.append("the recording was not stopped before the browser closed: the video and the last "
+                              "trace are missing")
+        self._scan_and_remove()
+        video = self.out_dir / VIDEO
         mp4 = gif = None
         if video.exists() and video.stat().st_size > 0:
             try:
@@ -171,6 +201,7 @@ class VideoRecorder:
             except ProvisionerError as exc:
                 self.notes.append(str(exc))
         shown = mp4 or (video if video.exists() else None)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
         manifest = {
             "title": self.title,
             "video": shown.name if shown else None,
@@ -185,9 +216,28 @@ class VideoRecorder:
         write_index(self.out_dir / INDEX, title=self.title, video=manifest["video"], gif=gif.name if gif else None,
                     chapters=self.chapters, screenshots=self.screenshots, result=result, traces=self.traces,
                     notes=self.notes, secrets=self.secrets)
-        check_recording(self.out_dir, SecretSet([*self.secrets, *self._cookies]))
+        self._scan_and_remove()
         self.files = sorted(str(p) for p in self.out_dir.rglob("*") if p.is_file())
+        if self._leaks:
+            raise RecordingLeakError(
+                f"the recording in {self.out_dir} contained a secret of this run in: {', '.join(self._leaks)} "
+                "(deleted; the rest of the recording is clean)", artifacts=[str(self.out_dir)])
         return self.files
+
+    def _scan_and_remove(self) -> None:
+        """Scrub session cookies from the traces, then delete any file holding a secret (remembered for finish)."""
+        if not self.out_dir.exists():
+            return
+        for name in self.traces:
+            if (self.out_dir / name).exists():
+                scrub_zip(self.out_dir / name, self._cookies)
+        for path in leaking_files(self.out_dir, SecretSet([*self.secrets, *self._cookies])):
+            path.unlink(missing_ok=True)
+            name = str(path.relative_to(self.out_dir))
+            if name not in self._leaks:
+                self._leaks.append(name)
+            if name in self.traces:
+                self.traces.remove(name)
 
     # --- timeline ----------------------------------------------------------------------------------------------
     def _now(self) -> float:
@@ -203,34 +253,42 @@ class VideoRecorder:
         try:
             if self._secret_depth == 1:
                 await self._stop_trace()
-                await self._hide_actions(page)
+                await self._set_actions(page, visible=False)
             if cover and self._recording:
                 shown = await self.covers.show(page, locators, kind)
             yield
         finally:
             self._secret_depth -= 1
-            try:
-                if shown is not None:
+            if shown is not None:
+                try:
                     await self.covers.hide(shown)
-                if self._secret_depth == 0:
-                    self._resume_when_left = page.url
-                    await self._show_actions(page)
-            except PlaywrightError:  # page closed by a failing flow: nothing left to uncover
-                pass
+                except PlaywrightError:  # the page (a details tab) is closed: nothing left to uncover
+                    pass
+            if self._secret_depth == 0:
+                # tracing restarts once the recorded page leaves the URL it shows now
+                self._resume_when_left = self._page.url if self._page is not None else page.url
+                await self._set_actions(page, visible=True)
 
-    async def _hide_actions(self, page) -> None:  # noqa: ANN001
-        if self._recording:
-            await page.screencast.hide_actions()
-
-    async def _show_actions(self, page) -> None:  # noqa: ANN001
-        if self._recording:
-            await page.screencast.show_actions(position="top-right", duration=1200)
-
+    async def _set_actions(self, page, visible: bool) -> None:  # noqa: ANN001
+        """Action titles (they include filled values) on or off, on the recorded page and on `page` (a tab)."""
+        if not self._recording:
+            return
+        for target in {id(p): p for p in (self._page, page) if p is not None}.values():
+            if target.is_closed():
+                continue
+            try:
+                if visible:
+                    await target.screencast.show_actions(position="top-right", duration=1200)
+                else:
+                    await target.screencast.hide_actions()
+            except PlaywrightError:
+                if not visible:
+                    raise  # never type a secret with action titles possibly on
     # --- tracing -------------------------------------------------------------------------------------------------
     async def _start_trace(self) -> None:
         async with self._trace_lock:
             # checked under the lock: a secret moment may have begun while this start waited
-            if not self.trace or self._tracing or self._context is None or self._secret_depth or self._finished:
+            if not self.trace or self._tracing or self._context is None or self._secret_depth or self._stopped:
                 return
             await self._context.tracing.start(title=f"{self.title} (part {len(self.traces) + 1})",
                                               snapshots=True, screenshots=True, sources=False)
@@ -252,7 +310,7 @@ class VideoRecorder:
 
     async def _maybe_resume_trace(self, page) -> None:  # noqa: ANN001
         """Restart tracing unless the page is still where the last secret moment ended."""
-        if self._secret_depth or self._tracing or not self.trace or self._finished:
+        if self._secret_depth or self._tracing or not self.trace or self._stopped:
             return
         if self._resume_when_left is not None and page.url == self._resume_when_left:
             return
@@ -266,10 +324,6 @@ class VideoRecorder:
         task = asyncio.get_running_loop().create_task(self._maybe_resume_trace(self._page))
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
-
-    def _scrub_traces(self) -> None:
-        for name in self.traces:
-            scrub_zip(self.out_dir / name, self._cookies)
 
     # --- screenshots -------------------------------------------------------------------------------------------
     async def _take_screenshot(self, page, name: str, mask: Sequence = ()) -> dict | None:  # noqa: ANN001

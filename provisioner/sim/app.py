@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
@@ -47,7 +47,6 @@ class SimOptions:
     unrecognised_device: bool | None = None  # True: the admin's login asks for an emailed code
     admin_email: str | None = None  # where the admin's verification mail goes
     lockout_attempts: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SimHandle:
@@ -163,7 +162,9 @@ def start_sim(options: SimOptions | None = None) -> SimHandle:
         mail = mailer.install(org, target)
         server, _ = serve(build_router(org), options.host, options.port)
         servers.append(server)
-        org.base_url = f"http://{options.host}:{server.server_address[1]}"
+        # Listening on all interfaces still needs an address clients can reach.
+        advertised = "127.0.0.1" if options.host in ("", "0.0.0.0") else options.host
+        org.base_url = f"http://{advertised}:{server.server_address[1]}"
         inspect_router = Router()
         inspect_api.register(inspect_router, org)
         # The inspection API is for tests on this machine only: always loopback.

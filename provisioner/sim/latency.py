@@ -18,7 +18,8 @@ PROFILES = ("fast", "realistic")
 
 @dataclass(frozen=True)
 class _Shape:
-    page_median: float  # seconds
+    page_min: float  # seconds (EPT counts page loads from 150 ms)
+    page_median: float
     page_sigma: float  # log-normal spread
     page_max: float
     api_median: float
@@ -32,9 +33,9 @@ class _Shape:
 
 _SHAPES = {
     # Tiny but non-zero: responses still arrive asynchronously, spinners still show.
-    "fast": _Shape(0.008, 0.5, 0.05, 0.006, 0.5, 0.04, 0.05, 0.2, 2.0, 2.0),
+    "fast": _Shape(0.002, 0.008, 0.5, 0.05, 0.006, 0.5, 0.04, 0.05, 0.2, 2.0, 2.0),
     # median 1.2 s, sigma 0.6: ~94 % under 3 s, ~0.5 % over 5 s, EPT counts up to 90 s; cap the tail at 20 s.
-    "realistic": _Shape(1.2, 0.6, 20.0, 0.35, 0.5, 6.0, 2.0, 8.0, 20.0, 40.0),
+    "realistic": _Shape(0.15, 1.2, 0.6, 20.0, 0.35, 0.5, 6.0, 2.0, 8.0, 20.0, 40.0),
 }
 
 
@@ -48,14 +49,15 @@ class Latency:
         self._random = random.Random(None if seed is None else f"latency-{seed}")
         self._lock = threading.Lock()
 
-    def _lognormal(self, median: float, sigma: float, cap: float) -> float:
+    def _lognormal(self, median: float, sigma: float, cap: float, floor: float | None = None) -> float:
         with self._lock:
             value = self._random.lognormvariate(math.log(median), sigma)
-        return min(max(value, median / 10), cap)
+        return min(max(value, median / 10 if floor is None else floor), cap)
 
     # --- delays (seconds), for callers that schedule rather than sleep --------------------------------
     def page_delay(self) -> float:
-        return self._lognormal(self._shape.page_median, self._shape.page_sigma, self._shape.page_max)
+        shape = self._shape
+        return self._lognormal(shape.page_median, shape.page_sigma, shape.page_max, shape.page_min)
 
     def api_delay(self) -> float:
         return self._lognormal(self._shape.api_median, self._shape.api_sigma, self._shape.api_max)

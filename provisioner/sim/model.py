@@ -83,7 +83,7 @@ class OAuthPolicies:
     refresh_token_policy: str = "Infinite"  # | Zero | SpecificLifetime | SpecificInactivity
     refresh_token_period: int | None = None
     refresh_token_unit: str | None = None  # Hours | Days | Months
-    ip_relaxation: str = "Enforce"  # | Relax | RelaxWithSecondFactor (Metadata: ipRelaxationPolicyType)
+    ip_relaxation: str = "Enforce"  # | Enforce_RelaxRefresh | Bypass_2factor | Bypass (Metadata: ipRelaxationPolicyType)
     session_timeout_minutes: int | None = None  # None: the org's default session timeout
 
 

@@ -29,6 +29,8 @@ STATIC_TYPES = {".js": "application/javascript; charset=utf-8", ".css": "text/cs
 #: how long a verified session may see an app's consumer secret ([none]: modelled)
 CONSUMER_GRANT_SECONDS = 5 * 60
 ECA_BASE = "/lightning/setup/ManageExternalClientApplication"
+WRONG_CODE = "The verification code you entered isn't valid. Check the code and try again."  # as pages_login [none]
+TIMED_OUT = "Your verification attempt has timed out. Try again."  # FIDELITY [doc, unconfirmed]
 
 SHELL = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -280,12 +282,11 @@ class SetupPages:
             raise ActionError("Complete this field.", problems)
         outcome = self.org.check_code(session.username, "consumer-details", code)
         if outcome == "expired":
-            problems.add("code", "Your verification attempt has timed out. Try again.")
-            raise ActionError("Your verification attempt has timed out. Try again.", problems)
+            problems.add("code", TIMED_OUT)
+            raise ActionError(TIMED_OUT, problems)
         if outcome != "ok":
-            problems.add("code", "The verification code you entered is invalid. Check the code and try again.")
-            raise ActionError("The verification code you entered is invalid. Check the code and try again.",
-                              problems)
+            problems.add("code", WRONG_CODE)
+            raise ActionError(WRONG_CODE, problems)
         with self.org.lock:
             self._consumer_grants[(session.id, app.id)] = time.time()
         self.org.log("consumer_details_viewed", api_name=app.api_name, by=session.username)

@@ -90,6 +90,16 @@ service lmtp {{
     mode = 0600
   }}
 }}
+# Tests log in with wrong passwords on purpose; Dovecot's per-IP auth penalty would then delay every following
+# login from 127.0.0.1 by seconds. The auth process skips the penalty when it cannot reach anvil's socket.
+service auth {{
+  user = dovecot
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 service stats {{
   unix_listener stats-reader {{
     mode = 0600

@@ -513,7 +513,11 @@
       if (!content || !!r.opts.noNav !== !!chrome.noNav) { chrome.noNav = !!r.opts.noNav; chrome(!r.opts.noNav); }
       content.replaceChildren();
       document.title = (r.opts.title || "Setup") + " | Salesforce";
-      try { await r.render(content, m, new URLSearchParams(location.search)); } catch (e) { if (!(e instanceof AuraError)) { console.error(e); toast({ variant: "error", title: "Error", message: String(e.message || e) }); } }
+      try { await r.render(content, m, new URLSearchParams(location.search)); } catch (e) {
+        // session and server failures already toasted in aura(); an action's ERROR (e.g. unknown app) is toasted here
+        if (!(e instanceof AuraError)) console.error(e);
+        if (!(e instanceof AuraError) || e.status === 200) toast({ variant: "error", title: "Error", message: String(e.message || e) });
+      }
       return;
     }
   }

@@ -66,7 +66,7 @@
   }, { title: "Lightning Experience App Manager" });
 
   function rowAction(action, row) {
-    if (action === "view") navigate(`${BASE}/${row.id}/view`);
+    if (action === "view") navigate(`${BASE}/${row.id}/detail`);
     else if (action === "edit-settings") navigate(`${BASE}/${row.id}/editSettings`);
     else if (action === "edit-policies") navigate(`${BASE}/${row.id}/editPolicies`);
     else toast({ variant: "info", message: "Lightning App Builder isn't part of the simulated org." });
@@ -88,7 +88,7 @@
     root.append(pageHeader("SETUP", "External Client App Manager", button("New External Client App", () => navigate(BASE + "/new"))),
       h("div", { class: "slds-card" }, table));
     const data = await busy(root, aura("eca.list", {}));
-    table.rows = data.rows.map((r) => ({ ...r, url: `${BASE}/${r.id}/view` }));
+    table.rows = data.rows.map((r) => ({ ...r, url: `${BASE}/${r.id}/detail` }));
   }, { title: "External Client App Manager" });
 
   /* -------------------------------------------------------------- Settings form (New and Edit Settings) */
@@ -128,8 +128,10 @@
 
     const nameInput = input("name", { required: true, maxLength: "80" });
     const apiInput = input("api_name", { required: true, readOnly: editing, maxLength: "80" });
-    // like Setup, leaving the name fills an empty API name
-    nameInput.addEventListener("commit", () => { if (!editing && !s.api_name && s.name) { s.api_name = apiNameFrom(s.name); apiInput.value = s.api_name; } });
+    // the API name follows the name as it is typed, until someone edits the API name itself
+    let apiNameTouched = editing;
+    apiInput.addEventListener("change", () => { apiNameTouched = true; });
+    nameInput.addEventListener("change", () => { if (!apiNameTouched) { s.api_name = apiNameFrom(s.name); apiInput.value = s.api_name; } });
     fields.distribution_state = h("lightning-combobox", { label: "Distribution State", name: "distribution_state", required: true,
       options: meta.distributionStates, value: s.distribution_state, disabled: editing, onchange: (e) => { s.distribution_state = e.detail.value; } });
     fields.description = h("lightning-textarea", { label: "Description", name: "description", value: s.description, onchange: (e) => { s.description = e.detail.value; } });
@@ -183,12 +185,12 @@
         delete fieldsOut.certificate_name;
         const result = await busy(root, aura(editing ? "eca.updateSettings" : "eca.create", editing ? { id: app.id, fields: fieldsOut } : { fields: fieldsOut }));
         toast({ variant: "success", title: "Success", message: editing ? `Your changes to "${result.name}" were saved.` : `External Client App "${result.name}" was created.` });
-        navigate(`${BASE}/${result.id}/view`);
+        navigate(`${BASE}/${result.id}/detail`);
       } catch (e) {
         if (e instanceof AuraError && e.status === 200) showErrors(e, fields, summary, SETTINGS_LABELS);
       } finally { save.disabled = false; }
     }, "brand");
-    const cancel = button("Cancel", () => navigate(editing ? `${BASE}/${app.id}/view` : BASE + "/home"));
+    const cancel = button("Cancel", () => navigate(editing ? `${BASE}/${app.id}/detail` : BASE + "/home"));
 
     return h("div", { class: "slds-card eca-settings-form" }, summary,
       sectionTitle("Basic Information"),
@@ -299,7 +301,7 @@
       try {
         const result = await busy(root, aura("eca.updatePolicies", { id: app.id, fields: { ...s } }));
         toast({ variant: "success", title: "Success", message: `Your changes to "${result.name}" were saved.` });
-        navigate(`${BASE}/${app.id}/view?tab=policies`);
+        navigate(`${BASE}/${app.id}/detail?tab=policies`);
       } catch (e) {
         if (e instanceof AuraError && e.status === 200) showErrors(e, fields, summary, POLICY_LABELS);
       } finally { save.disabled = false; }
@@ -310,7 +312,7 @@
       subTitle("App Policies"), dual("profiles", meta.profiles, "Profiles"), dual("permission_sets", meta.permissionSets, "Permission Sets"),
       subTitle("App Authorization"), fields.refresh_token_policy, periodBox, combo("ip_relaxation", meta.ipRelaxation),
       subTitle("Session Policies"), combo("session_timeout", meta.sessionTimeouts),
-      h("div", { class: "button-bar" }, button("Cancel", () => navigate(`${BASE}/${app.id}/view?tab=policies`)), save)];
+      h("div", { class: "button-bar" }, button("Cancel", () => navigate(`${BASE}/${app.id}/detail?tab=policies`)), save)];
   }
 
   /* ------------------------------------------------------------------------------------ app page */

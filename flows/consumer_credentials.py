@@ -1,0 +1,141 @@
+"""Reveal the app's Consumer Key and Secret: click "Consumer Key and Secret" (a new tab or the same one), answer the
+emailed-code verification, read both values from the page (never the clipboard: headless clipboard reads need
+permissions and a user gesture, and two orgs in one browser would share it)."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from dataclasses import dataclass
+
+from playwright.async_api import Page
+
+from provisioner.errors import SetupPageError
+
+from . import waits
+from .external_client_app import AppRef
+from .locators import consumer_details as C
+from .locators import eca_detail as D
+from .session import FlowSession
+
+
+@dataclass(frozen=True)
+class ConsumerCredentials:
+    consumer_key: str
+    consumer_secret: str
+
+    def __repr__(self) -> str:  # never print the secret
+        return f"ConsumerCredentials(consumer_key={self.consumer_key!r}, consumer_secret='********')"
+
+
+async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
+    page = session.page
+    await session.chapter("Consumer Key and Secret",
+                          "Open Consumer Key and Secret, verify with the emailed code, read the key and secret")
+    if not page.url.startswith(ref.url) or D.VIEW_URL.search(page.url) is None:
+        await page.goto(ref.url, wait_until="domcontentloaded")
+        await waits.ensure_available(page)
+    await D.SETTINGS_TAB.on(page).first.click()
+    await waits.settled(page, session.timeouts.settle_ms)
+    button = D.CONSUMER_KEY_AND_SECRET.on(page).first
+    await button.wait_for(state="visible")
+
+    details: Page | None = None
+    try:
+        # Listen before clicking: the code is mailed as soon as the page behind the button opens.
+        async with session.expecting_code("consumer-details") as mail:
+            details = await _click_opening(session, button)
+            await waits.ensure_available(details)
+            values = _values_on(details)
+            async with session.recorder.secret_on_screen(details, list(values)):
+                if await _needs_code(session, details, values):
+                    await _verify(session, details, await mail.code(), values)
+                credentials = ConsumerCredentials(await _read(values[0], "Consumer Key"),
+                                                  await _read(values[1], "Consumer Secret"))
+                await _leave(session, details)
+                details = None
+        return credentials
+    finally:
+        if details is not None:  # a failure while the secret may be on screen: do not leave it there
+            await _leave(session, details)
+
+
+async def _click_opening(session: FlowSession, button) -> Page:  # noqa: ANN001
+    """Click and return the page that shows the result: a new tab if one opens, else the same page."""
+    page, context = session.page, session.page.context
+    opened: asyncio.Future = asyncio.get_running_loop().create_future()
+
+    def on_page(new_page: Page) -> None:
+        if not opened.done():
+            opened.set_result(new_page)
+
+    async def new_tab() -> Page:
+        return await opened
+
+    context.on("page", on_page)  # listening before the click, so a fast tab is not missed
+    try:
+        url_before = page.url
+        await button.click()
+        timeout = session.timeouts.page_ms
+        winner = await waits.first_of({
+            "tab": new_tab,
+            "same": lambda: page.wait_for_url(lambda u: u != url_before, timeout=timeout),
+            "inline": lambda: C.CODE_INPUT.on(page).or_(C.CONSUMER_KEY.on(page)).first.wait_for(
+                state="visible", timeout=timeout),
+        }, timeout)
+    finally:
+        context.remove_listener("page", on_page)
+    if winner == "tab":
+        tab = opened.result()
+        await tab.wait_for_load_state("domcontentloaded")
+        await tab.bring_to_front()
+        return tab
+    return page
+
+
+def _values_on(details: Page):  # noqa: ANN202
+    return C.CONSUMER_KEY.on(details), C.CONSUMER_SECRET.on(details)
+
+
+async def _needs_code(session: FlowSession, details: Page, values) -> bool:  # noqa: ANN001
+    """Is a verification code asked for, or are the values shown already (a recent verification)?"""
+    timeout = session.timeouts.page_ms
+    winner = await waits.first_of({
+        "code": lambda: C.CODE_INPUT.on(details).first.wait_for(state="visible", timeout=timeout),
+        "shown": lambda: values[0].first.wait_for(state="visible", timeout=timeout),
+        "error": lambda: waits.errors_on(details).first.wait_for(state="visible", timeout=timeout),
+    }, timeout)
+    if winner == "error":
+        raise waits.classify("; ".join(await waits.all_error_texts(details)), where="Consumer Key and Secret")
+    return winner == "code"
+
+
+async def _verify(session: FlowSession, details: Page, code: str, values) -> None:  # noqa: ANN001
+    await session.chapter("Verify identity", "Enter the code Salesforce emailed (read over IMAP)")
+    code_input = C.CODE_INPUT.on(details).first
+    async with session.recorder.secret_input(details, [code_input]):
+        await code_input.fill(code)
+        await C.VERIFY.on(details).first.click()
+    await waits.outcome(details, success=values[0], timeout_ms=session.timeouts.page_ms,
+                        where="verifying the emailed code for the consumer details")
+
+
+async def _read(group, what: str) -> str:  # noqa: ANN001
+    """The value inside a labelled read-only group: its text minus the label and the Copy button."""
+    await group.first.wait_for(state="visible")
+    # text pieces inside the group, shadow roots included (innerText of a component host would miss them)
+    pieces = await group.first.get_by_text(re.compile(r"\S")).all_inner_texts()
+    lines = [waits.squash(line) for piece in pieces for line in piece.splitlines()]
+    values = [line for line in lines if line and line not in (what, C.COPY_TEXT)]
+    value = max(values, key=len) if values else ""
+    if not value or re.search(r"\s", value):
+        raise SetupPageError(f"could not read the {what} from the page")
+    return value
+
+
+async def _leave(session: FlowSession, details: Page) -> None:
+    """Close the consumer details tab, or navigate the main page away from it."""
+    if details is not session.page:
+        await details.close()
+    else:
+        await details.go_back()

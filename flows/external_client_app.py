@@ -1,0 +1,361 @@
+"""The External Client App itself: find it by API name, retrieve its settings, create it or apply the differences.
+
+retrieve: the External Client App Manager list (name, API name, link) and the app's Edit Settings form (values).
+compare: the form's values against the spec, field by field (flows/diff.py).
+apply: the New External Client App form for a missing app; Edit Settings, touching only what differs, otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import urljoin
+
+from cryptography import x509
+
+from provisioner.errors import AppNameTakenError, SetupPageError
+
+from . import controls, waits
+from .diff import Change, compare, show
+from .locators import app_manager as M
+from .locators import eca_detail as D
+from .locators import eca_form as F
+from .session import FlowSession
+
+
+@dataclass(frozen=True)
+class AppRef:
+    """Where an existing app lives."""
+
+    name: str
+    api_name: str
+    url: str  # its page (Settings / Policies tabs)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """What the Settings form holds that the spec decides. Distribution State cannot change after creation."""
+
+    name: str
+    contact_email: str
+    description: str
+    oauth_enabled: bool
+    callback_urls: tuple[str, ...]
+    scopes: frozenset[str]
+    client_credentials: bool
+    run_as: str
+    auth_code_credentials: bool
+    jwt_bearer: bool
+    #: "<subject> (expires <date>)"; None when the page does not say (then it is not compared)
+    certificate: str | None = field(default=None, metadata={"unreadable": True})
+    require_secret_web_server: bool = True
+    require_secret_refresh: bool = True
+    pkce: bool = True
+
+
+LABELS = {
+    "name": "External Client App Name", "contact_email": "Contact Email", "description": "Description",
+    "oauth_enabled": "Enable OAuth", "callback_urls": "Callback URL", "scopes": "OAuth Scopes",
+    "client_credentials": "Enable Client Credentials Flow", "run_as": "Run As",
+    "auth_code_credentials": "Enable Authorization Code and Credentials Flow", "jwt_bearer": "Enable JWT Bearer Flow",
+    "certificate": "Certificate", "require_secret_web_server": "Require secret for Web Server Flow",
+    "require_secret_refresh": "Require secret for Refresh Token Flow", "pkce": "Require PKCE",
+}
+
+
+@dataclass
+class AppOutcome:
+    ref: AppRef | None  # None only in a dry run for a missing app
+    created: bool = False
+    changes: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
+
+
+# --- the spec as Setup values --------------------------------------------------------------------------------------
+
+def certificate_summary(pem: str | None) -> str | None:
+    if not pem:
+        return None
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    return f"{cert.subject.rfc4514_string()} (expires {cert.not_valid_after_utc.strftime('%m/%d/%Y')})"
+
+
+def desired_settings(spec, certificate_pem: str | None) -> AppSettings:  # noqa: ANN001 - provisioner.config.AppSpec
+    return AppSettings(
+        name=spec.name, contact_email=spec.contact_email or "", description=spec.description or "",
+        oauth_enabled=True, callback_urls=tuple(spec.callback_urls), scopes=frozenset(spec.scopes),
+        client_credentials=spec.client_credentials, run_as=(spec.run_as or "") if spec.client_credentials else "",
+        auth_code_credentials=spec.auth_code_credentials, jwt_bearer=spec.jwt_bearer,
+        certificate=certificate_summary(certificate_pem) if spec.jwt_bearer else None,
+        require_secret_web_server=spec.require_secret_web_server, require_secret_refresh=spec.require_secret_refresh,
+        pkce=spec.pkce,
+    )
+
+
+def scope_of(label: str) -> str:
+    """'Perform requests at any time (refresh_token, offline_access)' -> 'refresh_token offline_access'."""
+    found = re.search(r"\(([^()]*)\)\s*$", label)
+    inner = found.group(1) if found else label
+    return " ".join(part for part in re.split(r"[\s,]+", inner) if part)
+
+
+def same_certificate(current: str | None, desired: str | None) -> bool:
+    """Subjects equal and expiry dates equal, whatever date format the page uses."""
+    if current is None or desired is None:
+        return current == desired
+    def split(summary: str) -> tuple[str, str]:
+        found = re.match(r"(.*)\(expires ([^)]*)\)\s*$", summary)
+        return (found.group(1).strip(), found.group(2).strip()) if found else (summary.strip(), "")
+    (subject_a, date_a), (subject_b, date_b) = split(current), split(desired)
+    return subject_a == subject_b and _date(date_a) == _date(date_b)
+
+
+def _date(text: str):  # noqa: ANN202
+    for fmt in ("%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%b %d, %Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return text
+
+
+def differences(current: AppSettings, desired: AppSettings) -> list[Change]:
+    changes = compare(current, desired, LABELS)
+    out = []
+    for change in changes:
+        if change.field == "certificate" and same_certificate(change.current, change.desired):
+            continue
+        if change.field == "certificate":
+            change = Change("certificate", "Certificate", change.current, "upload " + str(change.desired))
+        if change.field == "run_as" and not desired.client_credentials:
+            continue  # only meaningful with the client credentials flow on
+        if not desired.oauth_enabled and change.field not in ("name", "contact_email", "description", "oauth_enabled"):
+            continue
+        out.append(change)
+    return out
+
+
+def describe_new_app(spec, desired: AppSettings) -> str:  # noqa: ANN001
+    flows = [name for on, name in ((desired.jwt_bearer, "JWT bearer flow with the certificate"),
+                                   (desired.client_credentials, f"client credentials flow as {desired.run_as}"),
+                                   (desired.auth_code_credentials, "authorization code and credentials flow")) if on]
+    return (f"Create the External Client App {spec.name} ({spec.api_name}): OAuth on, callback "
+            f"{', '.join(desired.callback_urls)}, scopes {', '.join(sorted(desired.scopes))}"
+            + (f", {', '.join(flows)}" if flows else ""))
+
+
+# --- the External Client App Manager list --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ListedApp:
+    name: str
+    api_name: str
+    url: str
+
+
+async def list_apps(session: FlowSession) -> list[ListedApp]:
+    """The org's External Client Apps as the manager lists them."""
+    page = session.page
+    await page.goto(session.url(M.ECA_MANAGER_PATH), wait_until="domcontentloaded")
+    await waits.ensure_available(page)
+    table = M.TABLE.on(page).first
+    await table.wait_for(state="visible", timeout=session.timeouts.page_ms)
+    await waits.settled(page, session.timeouts.settle_ms)
+    headers = [waits.squash(h) for h in await M.COLUMN_HEADER.on(table).all_inner_texts()]
+    name_col = next((i for i, h in enumerate(headers) if M.NAME_COLUMN.search(h)), 0)
+    api_col = next((i for i, h in enumerate(headers) if M.API_NAME_COLUMN.search(h)), None)
+    if api_col is None:
+        raise SetupPageError(f"the External Client App Manager shows no API Name column (columns: {', '.join(headers)})")
+    apps = []
+    for row in await M.ROW.on(table).all():
+        cells = M.CELL.on(row)
+        texts = [waits.squash(t) for t in await cells.all_inner_texts()]
+        if len(texts) <= max(name_col, api_col):
+            continue  # the header row, or "No External Client Apps to display."
+        link = cells.nth(name_col).get_by_role("link")
+        href = await link.first.get_attribute("href") if await link.count() else None
+        apps.append(ListedApp(texts[name_col], texts[api_col], urljoin(page.url, href) if href else ""))
+    return apps
+
+
+async def find(session: FlowSession, spec) -> AppRef | None:  # noqa: ANN001
+    """The app with the spec's API name; AppNameTakenError if only another app carries the spec's name."""
+    apps = await list_apps(session)
+    for app in apps:
+        if app.api_name.lower() == spec.api_name.lower():
+            return AppRef(app.name, app.api_name, app.url)
+    for app in apps:
+        if app.name.strip().lower() == spec.name.strip().lower():
+            raise AppNameTakenError(
+                f"an External Client App named {app.name!r} already exists with API name {app.api_name!r}, not "
+                f"{spec.api_name!r}: rename one of them, or set api_name = {app.api_name!r} in the spec to manage it")
+    return None
+
+
+# --- the Settings form ----------------------------------------------------------------------------------------------
+
+async def read_form(session: FlowSession) -> AppSettings:
+    """The values on the (Edit Settings) form."""
+    page = session.page
+    oauth = await controls.read_checked(F.ENABLE_OAUTH.on(page))
+    callback_urls: tuple[str, ...] = ()
+    scopes: frozenset[str] = frozenset()
+    run_as = ""
+    client_credentials = auth_code = jwt = False
+    certificate = None
+    web_server = refresh = pkce = True
+    if oauth:
+        callback_urls = tuple(line.strip() for line in (await controls.read_text(F.CALLBACK_URL.on(page))).splitlines()
+                              if line.strip())
+        scopes = frozenset(scope_of(label) for label in await controls.read_dual(F.SCOPES.on(page)))
+        client_credentials = await controls.read_checked(F.CLIENT_CREDENTIALS.on(page))
+        if client_credentials:
+            run_as = await controls.read_text(F.RUN_AS.on(page))
+        auth_code = await controls.read_checked(F.AUTH_CODE_CREDENTIALS.on(page))
+        jwt = await controls.read_checked(F.JWT_BEARER.on(page))
+        if jwt:
+            current = F.CURRENT_CERTIFICATE.on(page)
+            if await current.count():
+                text = waits.squash(await current.first.inner_text())
+                certificate = re.sub(r"^\s*Current certificate:?\s*", "", text, flags=re.I) or None
+            else:
+                certificate = ""  # JWT on and no certificate shown: none uploaded
+        web_server = await controls.read_checked(F.REQUIRE_SECRET_WEB_SERVER.on(page))
+        refresh = await controls.read_checked(F.REQUIRE_SECRET_REFRESH.on(page))
+        pkce = await controls.read_checked(F.PKCE.on(page))
+    return AppSettings(
+        name=await controls.read_text(F.NAME.on(page)),
+        contact_email=await controls.read_text(F.CONTACT_EMAIL.on(page)),
+        description=await controls.read_text(F.DESCRIPTION.on(page)),
+        oauth_enabled=oauth, callback_urls=callback_urls, scopes=scopes, client_credentials=client_credentials,
+        run_as=run_as, auth_code_credentials=auth_code, jwt_bearer=jwt, certificate=certificate,
+        require_secret_web_server=web_server, require_secret_refresh=refresh, pkce=pkce,
+    )
+
+
+async def _scope_labels(session: FlowSession, scopes: frozenset[str]) -> list[str]:
+    """The dual list's option labels for the wanted scope values; an unknown scope is a SetupPageError."""
+    group = F.SCOPES.on(session.page)
+    offered = [waits.squash(t) for t in await group.get_by_role("option").all_inner_texts()]
+    by_scope = {scope_of(label): label for label in offered}
+    missing = sorted(s for s in scopes if s not in by_scope)
+    if missing:
+        raise SetupPageError(f"the OAuth Scopes list offers no scope {', '.join(missing)}")
+    return [by_scope[s] for s in sorted(scopes)]
+
+
+async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem: str | None,
+                    only: set[str] | None = None) -> None:
+    """Set the form's fields to `desired` (all of them, or only the fields named in `only`)."""
+    page = session.page
+
+    def wanted(name: str) -> bool:
+        return only is None or name in only
+
+    if wanted("name"):
+        await controls.fill_text(F.NAME.on(page), desired.name)
+    if wanted("contact_email"):
+        await controls.fill_text(F.CONTACT_EMAIL.on(page), desired.contact_email)
+    if wanted("description"):
+        await controls.fill_text(F.DESCRIPTION.on(page), desired.description)
+    if wanted("oauth_enabled"):
+        await controls.set_checked(F.ENABLE_OAUTH.on(page), desired.oauth_enabled)
+    if not desired.oauth_enabled:
+        return
+    await F.CALLBACK_URL.on(page).first.wait_for(state="visible")
+    if wanted("callback_urls"):
+        await controls.fill_text(F.CALLBACK_URL.on(page), "\n".join(desired.callback_urls))
+    if wanted("scopes"):
+        await controls.set_dual(F.SCOPES.on(page), await _scope_labels(session, desired.scopes))
+    if wanted("client_credentials"):
+        await controls.set_checked(F.CLIENT_CREDENTIALS.on(page), desired.client_credentials)
+    if desired.client_credentials and (wanted("run_as") or wanted("client_credentials")):
+        await controls.fill_text(F.RUN_AS.on(page), desired.run_as)
+    if wanted("auth_code_credentials"):
+        await controls.set_checked(F.AUTH_CODE_CREDENTIALS.on(page), desired.auth_code_credentials)
+    if wanted("jwt_bearer"):
+        await controls.set_checked(F.JWT_BEARER.on(page), desired.jwt_bearer)
+    if desired.jwt_bearer and certificate_pem and (wanted("certificate") or wanted("jwt_bearer")):
+        upload = F.CERTIFICATE_UPLOAD.on(page).first
+        await upload.set_input_files(files=[{"name": "server.crt", "mimeType": "application/x-x509-ca-cert",
+                                             "buffer": certificate_pem.encode()}])
+    if wanted("require_secret_web_server"):
+        await controls.set_checked(F.REQUIRE_SECRET_WEB_SERVER.on(page), desired.require_secret_web_server)
+    if wanted("require_secret_refresh"):
+        await controls.set_checked(F.REQUIRE_SECRET_REFRESH.on(page), desired.require_secret_refresh)
+    if wanted("pkce"):
+        await controls.set_checked(F.PKCE.on(page), desired.pkce)
+
+
+# --- retrieve / compare / apply -------------------------------------------------------------------------------------
+
+async def open_edit_settings(session: FlowSession, ref: AppRef) -> None:
+    page = session.page
+    await page.goto(ref.url, wait_until="domcontentloaded")
+    await waits.ensure_available(page)
+    await D.SETTINGS_TAB.on(page).first.click()
+    await waits.settled(page, session.timeouts.settle_ms)
+    edit = D.EDIT_SETTINGS.on(page).or_(D.EDIT.on(page)).filter(visible=True)
+    await edit.first.click()
+    await F.NAME.on(page).first.wait_for(state="visible")
+    await waits.settled(page, session.timeouts.settle_ms)
+
+
+async def retrieve(session: FlowSession, ref: AppRef) -> AppSettings:
+    """The app's settings, read from its Edit Settings form (left open)."""
+    await open_edit_settings(session, ref)
+    return await read_form(session)
+
+
+async def ensure(session: FlowSession, spec, certificate_pem: str | None, *, dry_run: bool) -> AppOutcome:  # noqa: ANN001
+    """The app exists with the spec's settings; returns what was (or, in a dry run, would be) done."""
+    desired = desired_settings(spec, certificate_pem)
+    await session.chapter("Find the External Client App",
+                          f"Look for {spec.api_name} in the External Client App Manager")
+    ref = await find(session, spec)
+    if ref is None:
+        description = describe_new_app(spec, desired)
+        if dry_run:
+            return AppOutcome(ref=None, plan=[description])
+        return AppOutcome(ref=await create(session, spec, desired, certificate_pem, description), created=True)
+
+    await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from Edit Settings")
+    current = await retrieve(session, ref)
+    changes = differences(current, desired)
+    if not changes:
+        await F.CANCEL.on(session.page).first.click()
+        return AppOutcome(ref=ref)
+    lines = [str(c) for c in changes]
+    if dry_run:
+        await F.CANCEL.on(session.page).first.click()
+        return AppOutcome(ref=ref, plan=[f"Edit Settings of {ref.name}: {line}" for line in lines])
+    await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(lines))
+    await fill_form(session, desired, certificate_pem, only={c.field for c in changes})
+    await F.SAVE.on(session.page).first.click()
+    await waits.outcome(session.page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
+                        where=f"saving the settings of {ref.name}")
+    return AppOutcome(ref=AppRef(desired.name, ref.api_name, session.page.url.split("?")[0]), changes=lines)
+
+
+async def create(session: FlowSession, spec, desired: AppSettings, certificate_pem: str | None,  # noqa: ANN001
+                 description: str) -> AppRef:
+    page = session.page
+    await session.chapter("Create the External Client App", description)
+    await M.NEW_APP.on(page).first.click()
+    await F.NAME.on(page).first.wait_for(state="visible")
+    await waits.settled(page, session.timeouts.settle_ms)
+    await controls.fill_text(F.NAME.on(page), desired.name)
+    await controls.fill_text(F.API_NAME.on(page), spec.api_name)
+    distribution = F.DISTRIBUTION_STATE.on(page)
+    if await controls.read_choice(distribution) != spec.distribution:
+        await controls.choose(distribution, spec.distribution, page=page)
+    await fill_form(session, desired, certificate_pem)
+    await F.CREATE.on(page).first.click()
+    await waits.outcome(page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
+                        where=f"creating the External Client App {spec.name}")
+    return AppRef(desired.name, spec.api_name, page.url.split("?")[0])
+
+
+__all__ = ["AppRef", "AppSettings", "AppOutcome", "ensure", "find", "retrieve", "list_apps", "desired_settings",
+           "differences", "show"]

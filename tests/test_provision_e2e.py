@@ -1,0 +1,148 @@
+"""The provisioning engine end to end: real Chromium, the simulated org's Setup pages, verification mail through a
+real Dovecot (LMTP in, IMAP IDLE out), a real key pair. The org's own state is the judge (SimHandle.org)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from flows.session import Timeouts
+from provisioner.certs import generate_key_and_cert
+from provisioner.config import OrgSettings, load_spec
+from provisioner.errors import UnknownProfileError
+from provisioner.provision import ProvisionRequest, provision
+from provisioner.sim.model import ExternalClientApp, OAuthPolicies
+
+from .support.async_browser import with_browser
+from .support.sim_fixture import inspect_api
+
+pytestmark = pytest.mark.e2e
+
+FAST = Timeouts(page_ms=20_000, mail_s=30, settle_ms=20_000)
+CALLBACK = "http://localhost:1717/OauthRedirect"
+
+
+@pytest.fixture
+def org_with_mail(sim_factory, mailbox):
+    """A simulated org whose admin's verification mail goes to a real Dovecot mailbox."""
+    return sim_factory(mail=f"lmtp://{mailbox.imap_host}:{mailbox.lmtp_port}", admin_email=mailbox.address)
+
+
+@pytest.fixture
+def key_pair(tmp_path):
+    return generate_key_and_cert(tmp_path / "keys", common_name="ci-jwt")
+
+
+def make_request(handle, mailbox, key_pair, tmp_path, **spec_overrides) -> ProvisionRequest:
+    info = handle.info()
+    org = OrgSettings(login_url=info["login_url"], username=info["username"], password=info["password"],
+                      totp_secret=info["totp_secret"])
+    spec = load_spec(overrides={"name": "CI JWT", **spec_overrides}, default_contact_email=org.username)
+    key, cert = key_pair
+    return ProvisionRequest(org=org, spec=spec, cert_path=cert, key_path=key, mailbox=mailbox.settings(),
+                            artifacts_dir=tmp_path / "artifacts", timeouts=FAST)
+
+
+def run(*requests: ProvisionRequest):
+    """Provision each request in turn in one browser; the results (or the first error)."""
+
+    async def scenario(browser):  # noqa: ANN001
+        return [await provision(browser, request, progress=None) for request in requests]
+
+    return with_browser(scenario)
+
+
+def seed_app(handle, cert_pem: str, **fields) -> ExternalClientApp:
+    """An app already in the org (as a previous run would leave it), straight into the org's state."""
+    org = handle.org
+    app = ExternalClientApp(
+        id=org.ids.sf_id("0xI"), name="CI JWT", api_name="CI_JWT", contact_email=handle.admin.username,
+        description="JWT bearer login for the Salesforce CLI and CI jobs.", oauth_enabled=True,
+        callback_urls=[CALLBACK], scopes=["api", "web", "refresh_token offline_access"], jwt_enabled=True,
+        certificate_pem=cert_pem, consumer_key="3MVG9seeded" + org.ids.token(40), consumer_secret=org.ids.token(64),
+        policies=OAuthPolicies(permitted_users="AdminApprovedPreAuthorized", profiles=["System Administrator"],
+                               refresh_token_policy="SpecificLifetime", refresh_token_period=90,
+                               refresh_token_unit="Days", session_timeout_minutes=15),
+    )
+    for name, value in fields.items():
+        setattr(app, name, value)
+    with org.lock:
+        org.apps[app.id] = app
+    return app
+
+
+def test_provision_creates_the_app_then_a_second_run_changes_nothing(org_with_mail, mailbox, key_pair, tmp_path):
+    request = make_request(org_with_mail, mailbox, key_pair, tmp_path)
+    first, second = run(request, request)
+
+    app = org_with_mail.org.app_by_api_name("CI_JWT")
+    assert app is not None and first.created and first.status == "created"
+    assert app.callback_urls == [CALLBACK]
+    assert set(app.scopes) == {"api", "web", "refresh_token offline_access"}
+    assert app.jwt_enabled and "BEGIN CERTIFICATE" in app.certificate_pem
+    assert app.certificate_pem.strip() == key_pair[1].read_text().strip()
+    assert app.policies.permitted_users == "AdminApprovedPreAuthorized"
+    assert app.policies.profiles == ["System Administrator"]
+    assert (app.policies.refresh_token_policy, app.policies.refresh_token_period,
+            app.policies.refresh_token_unit) == ("SpecificLifetime", 90, "Days")
+    assert app.policies.session_timeout_minutes == 15
+    # the credentials were read from the page behind the emailed code
+    assert (first.consumer_key, first.consumer_secret) == (app.consumer_key, app.consumer_secret)
+    assert first.instance_url == org_with_mail.base_url
+
+    assert not second.created and second.changes == [] and second.status == "unchanged"
+    assert (second.consumer_key, second.consumer_secret) == (app.consumer_key, app.consumer_secret)
+    assert len(org_with_mail.org.apps) == 1
+
+
+def test_drift_is_repaired_and_reported(org_with_mail, mailbox, key_pair, tmp_path):
+    seed_app(org_with_mail, key_pair[1].read_text())
+    inspect_api(org_with_mail, "/apps/CI_JWT/drift", {
+        "callback_urls": ["https://evil.example/cb"], "scopes": ["api", "full"],
+        "policies": {"permitted_users": "AllSelfAuthorized", "session_timeout_minutes": 120}})
+
+    (result,) = run(make_request(org_with_mail, mailbox, key_pair, tmp_path))
+
+    app = org_with_mail.org.app_by_api_name("CI_JWT")
+    assert app.callback_urls == [CALLBACK]
+    assert set(app.scopes) == {"api", "web", "refresh_token offline_access"}
+    assert app.policies.permitted_users == "AdminApprovedPreAuthorized"
+    assert app.policies.session_timeout_minutes == 15
+    text = "\n".join(result.changes)
+    assert result.status == "updated"
+    assert "Callback URL" in text and "https://evil.example/cb" in text
+    assert "OAuth Scopes" in text and "full" in text
+    assert "Permitted Users" in text and "Session Timeout" in text
+    assert len(result.changes) == 4
+    assert result.consumer_secret == app.consumer_secret
+
+
+def test_dry_run_reports_the_plan_and_touches_nothing(org_with_mail, mailbox, key_pair, tmp_path):
+    request = make_request(org_with_mail, mailbox, key_pair, tmp_path)
+    request.dry_run = True
+    (missing,) = run(request)
+    assert org_with_mail.org.apps == {}
+    assert any("Create the External Client App CI JWT" in line for line in missing.plan)
+    assert missing.consumer_secret == "" and missing.status == "planned"
+
+    seed_app(org_with_mail, key_pair[1].read_text(), callback_urls=["https://old.example/cb"])
+    before = org_with_mail.org.app_by_api_name("CI_JWT").changed_at
+    events_before = len(org_with_mail.org.events)
+    (drifted,) = run(request)
+    app = org_with_mail.org.app_by_api_name("CI_JWT")
+    assert app.callback_urls == ["https://old.example/cb"] and app.changed_at == before
+    assert any("https://old.example/cb" in line for line in drifted.plan)
+    assert not any(e["kind"].startswith(("eca_", "consumer_")) for e in org_with_mail.org.events[events_before:])
+
+
+def test_unknown_profile_is_named(org_with_mail, mailbox, key_pair, tmp_path):
+    seed_app(org_with_mail, key_pair[1].read_text())
+    request = make_request(org_with_mail, mailbox, key_pair, tmp_path,
+                           **{"policies.profiles": ["System Administrator", "Chief Button Pusher"]})
+    with pytest.raises(UnknownProfileError) as failure:
+        run(request)
+    assert "Chief Button Pusher" in str(failure.value)
+    # the failure left a screenshot and the page's HTML, without the password in it
+    html = [p for p in failure.value.artifacts if p.endswith(".html")]
+    assert html and request.org.password not in open(html[0]).read()
