@@ -358,18 +358,21 @@ class SettingsSources:
         self,
         flags: Mapping[str, Any] | None = None,
         env: Mapping[str, str] | None = None,
-        env_file: str | os.PathLike | None = None,
+        env_file: str | os.PathLike | None | bool = None,
     ):
+        """env_file: None reads ./.env when present; False reads none; a path must exist."""
         self.flags = {k: v for k, v in (flags or {}).items() if v is not None and v != ""}
         self.env = dict(os.environ if env is None else env)
         self.dotenv: dict[str, str] = {}
-        if env_file is None:
+        if env_file is False:
+            pass
+        elif env_file is None:
             default = Path.cwd() / ".env"
             if default.is_file():
                 self.dotenv = _read_dotenv(default)
         else:
             path = Path(env_file)
-            if not path.is_file():
+            if not path.exists():
                 raise ConfigError(f"env file {path} not found (--env-file)")
             self.dotenv = _read_dotenv(path)
 
@@ -406,7 +409,7 @@ def resolve_org_settings(
     flags: Mapping[str, Any] | None = None,
     *,
     env: Mapping[str, str] | None = None,
-    env_file: str | os.PathLike | None = None,
+    env_file: str | os.PathLike | None | bool = None,
     sources: SettingsSources | None = None,
 ) -> OrgSettings:
     src = _sources(flags, env, env_file, sources)
@@ -438,7 +441,7 @@ def resolve_mailbox_settings(
     flags: Mapping[str, Any] | None = None,
     *,
     env: Mapping[str, str] | None = None,
-    env_file: str | os.PathLike | None = None,
+    env_file: str | os.PathLike | None | bool = None,
     sources: SettingsSources | None = None,
 ) -> MailboxSettings:
     src = _sources(flags, env, env_file, sources)

@@ -297,3 +297,62 @@ def test_video_shows_the_cover_while_the_secret_is_on_screen(recorded):
     # control: before the credentials cover went up, the same boxes showed the page (yellow placeholders)
     before = frame_rgb(video, max(0.0, credentials_cover.shown_at - 1.2))
     assert _cover_fraction(before, credentials_cover.boxes[1].as_dict()) < 0.2
+
+
+# --- a recorded provision against the simulated org --------------------------------------------------------------
+
+
+@pytest.mark.e2e
+def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tmp_path):
+    from playwright.async_api import async_playwright
+
+    from provisioner.browser import launch_browser_async
+    from provisioner.certs import generate_key_and_cert
+    from provisioner.config import MailboxSettings, OrgSettings, load_spec
+    from provisioner.provision import ProvisionRequest, provision
+    from provisioner.recording import make_recorder
+
+    info = sim.info()
+    org = OrgSettings(login_url=info["login_url"], username=info["username"], password=info["password"],
+                      totp_secret=info["totp_secret"])
+    mailbox = MailboxSettings(host=info["imap_host"], port=info["imap_port"], user=info["imap_user"],
+                              password=info["imap_password"], ssl=bool(info["imap_ssl"]))
+    spec = load_spec(None, {"name": "Recorded Demo"}, default_contact_email=org.username)
+    key, cert = generate_key_and_cert(tmp_path / "keys", common_name="recorded-demo")
+    run_secrets = SecretSet([*org.secrets(), *mailbox.secrets()])
+    recorder = make_recorder(org=org, spec=spec, secrets=run_secrets, trace=True, base_dir=tmp_path / "recordings",
+                             chapter_ms=300, gif=False)
+
+    async def run():  # noqa: ANN202
+        async with async_playwright() as playwright:
+            browser = await launch_browser_async(playwright)
+            try:
+                request = ProvisionRequest(org=org, spec=spec, cert_path=cert, key_path=key, mailbox=mailbox)
+                return await provision(browser, request, None, recorder)
+            finally:
+                await browser.close()
+
+    result = asyncio.run(run())
+    assert result.consumer_secret and result.consumer_secret in run_secrets  # learned through add_secrets
+    recorder.finish({"consumer_key": result.consumer_key, "consumer_secret": result.consumer_secret,
+                     "status": result.status})
+
+    out_dir = recorder.out_dir
+    assert out_dir.parent == tmp_path / "recordings" and out_dir.name.endswith("-recorded-demo")
+    assert video_duration_s(out_dir / "video.webm") > 5
+    titles = [c["title"] for c in recorder.chapters]
+    assert titles[0] == "Log in" and "Consumer Key and Secret" in titles
+    assert recorder.traces and all((out_dir / t).exists() for t in recorder.traces)
+
+    everything = [org.password, org.totp_secret, mailbox.password, result.consumer_secret, result.consumer_key]
+    assert leaking_files(out_dir, everything) == []
+    index = (out_dir / "index.html").read_text()
+    assert result.consumer_key[-4:] in index and result.consumer_key not in index
+
+    video = out_dir / "video.webm"
+    viewport_width = 1366  # provision.py's context
+    for cover in recorder.covers.timeline:
+        if cover.recorded_page and cover.hidden_at - cover.shown_at > 0.3:
+            frame = frame_rgb(video, (cover.shown_at + cover.hidden_at) / 2)
+            for box in cover.boxes:
+                assert _cover_fraction(frame, box.as_dict(), viewport_width) > 0.9, cover.as_dict()

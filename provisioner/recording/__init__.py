@@ -31,5 +31,7 @@ def make_recorder(*, org, spec, secrets=None, trace: bool | None = False, slow_m
     `org`: OrgSettings (login_url, username); `spec`: AppSpec (name); `secrets`: the run's SecretSet (kept by
     reference, so secrets added later, like the consumer secret, are scanned for too).
     """
-    return VideoRecorder.for_run(org_label(org.login_url, org.username), spec.api_name or spec.name, secrets=secrets,
-                                 base_dir=base_dir, trace=bool(trace), slow_mo_ms=slow_mo_ms, **options)
+    label = org_label(org.login_url, org.username)
+    options.setdefault("title", f"{spec.name} in {label}")
+    return VideoRecorder.for_run(label, spec.api_name or spec.name, secrets=secrets, base_dir=base_dir,
+                                 trace=bool(trace), slow_mo_ms=slow_mo_ms, **options)

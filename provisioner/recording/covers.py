@@ -35,13 +35,14 @@ class Cover:
 
     kind: str  # "input" | "on_screen"
     boxes: list[Box]
+    recorded_page: bool  # False: drawn on another tab (a details tab), which the video does not show
     full_viewport: bool
     shown_at: float
     hidden_at: float | None = None
     _handle: object = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "full_viewport": self.full_viewport, "shown_at": round(self.shown_at, 3),
+        return {"kind": self.kind, "recorded_page": self.recorded_page, "full_viewport": self.full_viewport, "shown_at": round(self.shown_at, 3),
                 "hidden_at": None if self.hidden_at is None else round(self.hidden_at, 3),
                 "boxes": [b.as_dict() for b in self.boxes]}
 
@@ -78,8 +79,9 @@ def cover_html(boxes: list[Box], label: str = "hidden", big: bool = False) -> st
 class Covers:
     """Puts covers up and takes them down, keeping a timeline so tests (and viewers) know when they were shown."""
 
-    def __init__(self, clock: Callable[[], float]):
+    def __init__(self, clock: Callable[[], float], recorded_page: Callable[[], object] = lambda: None):
         self._clock = clock
+        self._recorded_page = recorded_page
         self.timeline: list[Cover] = []
 
     async def show(self, page, locators: Sequence, kind: str) -> Cover:  # noqa: ANN001
@@ -94,7 +96,7 @@ class Covers:
             boxes = [Box(b.x, b.y, max(b.width, size["width"] - b.x), b.height) for b in boxes]
         label = "Secrets on screen: hidden in this recording" if full else "hidden"
         handle = await page.screencast.show_overlay(cover_html(boxes, label, big=full))
-        cover = Cover(kind, boxes, full, shown_at=self._clock(), _handle=handle)
+        cover = Cover(kind, boxes, page is self._recorded_page(), full, shown_at=self._clock(), _handle=handle)
         self.timeline.append(cover)
         return cover
 

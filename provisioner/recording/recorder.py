@@ -83,7 +83,7 @@ class VideoRecorder:
         self.notes: list[str] = []
         self.files: list[str] = []
         self._t0 = time.monotonic()
-        self.covers = Covers(self._now)
+        self.covers = Covers(self._now, lambda: self._page)
         self._context = None
         self._page = None
         self._recording = False
@@ -102,7 +102,8 @@ class VideoRecorder:
     def for_run(cls, org: str, app: str, secrets: SecretSet | Iterable[str] | None = None,
                 base_dir: str | Path = "recordings", **options) -> "VideoRecorder":
         """A recorder writing to <base_dir>/<YYYY-MM-DD>-<org>-<app>/."""
-        return cls(recording_dir(base_dir, org, app), secrets=secrets, title=f"{org} / {app}", **options)
+        options.setdefault("title", f"{app} in {org}")
+        return cls(recording_dir(base_dir, org, app), secrets=secrets, **options)
 
     # --- what the launcher needs -----------------------------------------------------------------------------
     def launch_options(self) -> dict:
@@ -134,11 +135,8 @@ class VideoRecorder:
 
     async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
         await self._maybe_resume_trace(page)
-        entry = {"title": title, "description": description, "t": round(self._now(), 3)}
-        shot = await self._take_screenshot(page, f"{len(self.screenshots) + 1:02d} {title}")
-        if shot:
-            entry["screenshot"] = shot["file"]
-        self.chapters.append(entry)
+        await self._screenshot_chapter_end(page)
+        self.chapters.append({"title": title, "description": description, "t": round(self._now(), 3)})
         if self._recording and page is self._page:
             try:
                 await page.screencast.show_chapter(title, description=description or None, duration=self.chapter_ms)
@@ -173,6 +171,8 @@ class VideoRecorder:
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
         await self._stop_trace()
+        if self._page is not None:
+            await self._screenshot_chapter_end(self._page)
         if self._recording:
             self._recording = False
             try:
@@ -326,6 +326,14 @@ class VideoRecorder:
         task.add_done_callback(self._pending.discard)
 
     # --- screenshots -------------------------------------------------------------------------------------------
+    async def _screenshot_chapter_end(self, page) -> None:  # noqa: ANN001
+        """Each chapter's screenshot shows where its step ended (its start is often a blank or previous page)."""
+        if not self.chapters or "screenshot" in self.chapters[-1] or page is None or page.is_closed():
+            return
+        shot = await self._take_screenshot(page, f"{len(self.screenshots) + 1:02d} {self.chapters[-1]['title']}")
+        if shot:
+            self.chapters[-1]["screenshot"] = shot["file"]
+
     async def _take_screenshot(self, page, name: str, mask: Sequence = ()) -> dict | None:  # noqa: ANN001
         (self.out_dir / SHOTS).mkdir(parents=True, exist_ok=True)
         file = f"{SHOTS}/{slug(name)}.png"

@@ -1,0 +1,149 @@
+"""Writing credentials (.env merge, JSON; atomic, 0600) and keeping secrets out of output, files and traces."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import stat
+import urllib.parse
+import zipfile
+
+import pytest
+from dotenv import dotenv_values
+
+from provisioner.credentials import mask, write_env, write_json
+from provisioner.progress import Progress
+from provisioner.redact import SecretSet, scan_paths
+
+CONSUMER_SECRET = "9F1C0E4B7A2D6E8F1A3B5C7D9E0F2A4B6C8D0E1F3A5B7C9D1E3F5A7B9C1D3E5F"
+PEM = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n"
+
+
+def mode_of(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+# --- .env and JSON ---------------------------------------------------------------------------------------------------
+
+
+def test_write_env_merges_keeping_other_lines_comments_and_order(tmp_path):
+    path = tmp_path / ".env"
+    path.write_text("# CI settings\nAPP_ENV=staging\nSALESFORCE_CONSUMER_KEY=old\n\nexport OTHER=1\nSALESFORCE_CONSUMER_KEY=dup\n")
+    write_env(path, {"SALESFORCE_CONSUMER_KEY": "3MVG9new", "SALESFORCE_CONSUMER_SECRET": CONSUMER_SECRET})
+    lines = path.read_text().splitlines()
+    assert lines[:5] == ["# CI settings", "APP_ENV=staging", "SALESFORCE_CONSUMER_KEY=3MVG9new", "", "export OTHER=1"]
+    assert lines[5] == f"SALESFORCE_CONSUMER_SECRET={CONSUMER_SECRET}"
+    assert len(lines) == 6  # the duplicate assignment is gone
+    values = dotenv_values(path)
+    assert values["SALESFORCE_CONSUMER_KEY"] == "3MVG9new" and values["OTHER"] == "1"
+
+
+@pytest.mark.parametrize(
+    "value", ["plain", "has space", "it's", 'q"uote', "#not-a-comment", "a=b", "", "back\\slash", PEM, "ünï"]
+)
+def test_write_env_values_read_back_exactly(tmp_path, value):
+    path = write_env(tmp_path / ".env", {"VALUE": value})
+    assert dotenv_values(path)["VALUE"] == value
+
+
+def test_files_are_0600_even_if_they_existed_with_another_mode(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("A=1\n")
+    os.chmod(env, 0o644)
+    write_env(env, {"B": "2"})
+    assert mode_of(env) == 0o600
+    out = tmp_path / "sub" / "credentials.json"
+    write_json(out, {"consumer_key": "k", "instance_url": "https://x.my.salesforce.com"})
+    assert mode_of(out) == 0o600 and json.loads(out.read_text())["consumer_key"] == "k"
+
+
+def test_writes_are_atomic_and_leave_no_temp_files(tmp_path, monkeypatch):
+    path = tmp_path / "credentials.json"
+    write_json(path, {"v": 1})
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        write_json(path, {"v": 2})
+    assert json.loads(path.read_text()) == {"v": 1}  # old content intact
+    assert [p.name for p in tmp_path.iterdir()] == ["credentials.json"]
+
+
+def test_mask_shows_only_a_prefix_and_the_length():
+    masked = mask(CONSUMER_SECRET)
+    assert masked.startswith("9F1C") and "64" in masked and CONSUMER_SECRET[4:12] not in masked
+    assert "hunter2" not in mask("hunter2")
+
+
+# --- SecretSet and scanning ------------------------------------------------------------------------------------------
+
+
+def test_secret_set_masks_raw_and_encoded_forms():
+    secrets = SecretSet(["p@ss word/+1", None, ""])
+    assert len(secrets) == 1
+    text = f"raw=p@ss word/+1 url={urllib.parse.quote('p@ss word/+1', safe='')} json={json.dumps('p@ss word/+1')}"
+    masked = secrets.mask(text)
+    assert "p@ss" not in masked and "p%40ss" not in masked
+    assert "hello" not in secrets and "x p@ss word/+1 y" in secrets
+
+
+def test_scan_finds_secrets_in_files_dirs_and_inside_zips(tmp_path):
+    secret = "Sup3r-Secret-Value"
+    (tmp_path / "clean.log").write_text("nothing to see")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "run.log").write_text(f"password={urllib.parse.quote(secret)}")
+    blob = base64.b64encode(b"xx" + secret.encode() + b"yy").decode()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("trace.trace", json.dumps({"params": {"value": secret}}))
+        archive.writestr("resources/abc.dat", blob)
+        archive.writestr("ok.txt", "clean")
+    (tmp_path / "trace.zip").write_bytes(buffer.getvalue())
+    findings = scan_paths([tmp_path], SecretSet([secret]))
+    where = sorted(f.where for f in findings)
+    assert where == sorted([
+        str(tmp_path / "logs" / "run.log"),
+        f"{tmp_path / 'trace.zip'}!resources/abc.dat",
+        f"{tmp_path / 'trace.zip'}!trace.trace",
+    ])
+    assert all(secret not in str(f) for f in findings)
+    assert scan_paths([tmp_path / "clean.log"], SecretSet([secret])) == []
+
+
+# --- progress output -----------------------------------------------------------------------------------------------
+
+
+def test_progress_json_lines_never_carry_secrets():
+    out = io.StringIO()
+    progress = Progress("json", stream=out, secrets=SecretSet(["Sup3r-Secret"]))
+    with progress.step("login", "as admin with password Sup3r-Secret"):
+        progress.info("typed Sup3r-Secret")
+    with pytest.raises(RuntimeError):
+        with progress.step("verify"):
+            raise RuntimeError("token exchange failed for Sup3r-Secret\nsecond line")
+    progress.done({"consumer_key": "3MVG…"})
+    text = out.getvalue()
+    assert "Sup3r-Secret" not in text
+    events = [json.loads(line) for line in text.splitlines()]
+    assert [(e["event"], e["step"], e["status"]) for e in events] == [
+        ("step", "login", "started"), ("info", "login", "info"), ("step", "login", "ok"),
+        ("step", "verify", "started"), ("step", "verify", "failed"), ("done", None, "ok"),
+    ]
+    assert all(isinstance(e["elapsed"], float) for e in events)
+    assert events[-1]["result"] == {"consumer_key": "3MVG…"}
+
+
+def test_progress_plain_lines_when_not_a_tty():
+    out = io.StringIO()
+    progress = Progress("auto", stream=out, secrets=SecretSet(["pw-123456"]))
+    assert progress.mode == "plain"
+    with progress.step("create app", "Salesforce CLI JWT"):
+        progress.warn("password pw-123456 expires soon")
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "[..] create app: Salesforce CLI JWT"
+    assert lines[1] == "warning: password ******** expires soon"
+    assert lines[2].startswith("[ok] create app: Salesforce CLI JWT (")
