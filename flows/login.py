@@ -15,8 +15,8 @@ import pyotp
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from provisioner.errors import (AccountLockedError, ConfigError, LoginError, OrgUnavailableError, TotpRejectedError,
-                                UnknownChallengeError)
+from provisioner.errors import (AccountLockedError, ConfigError, LoginError, NoVerificationEmailError,
+                                OrgUnavailableError, TotpRejectedError, UnknownChallengeError)
 
 from . import waits
 from .locators import Loc
@@ -190,7 +190,17 @@ async def _answer_emailed_code(session: FlowSession, mail: CodeWait | None) -> s
     if mail is None:
         raise ConfigError("Salesforce emailed a verification code, but no mailbox is configured "
                           "(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
-    code = await mail.code()
+    try:
+        code = await mail.code()
+    except NoVerificationEmailError:
+        # the mail may have been lost: ask once more (the waiter is still listening; a newer code replaces the old)
+        resend = V.RESEND_CODE.on(page)
+        if not await resend.count():
+            raise
+        await session.chapter("Resend Code", "No verification email yet: ask Salesforce to send a new code")
+        await resend.first.click()
+        await V.EMAIL_CODE_INPUT.on(page).wait_for(state="visible", timeout=timeout)
+        code = await mail.code()
     async with session.recorder.secret_input(page, [V.EMAIL_CODE_INPUT.on(page)]):
         await V.EMAIL_CODE_INPUT.on(page).fill(code, timeout=timeout)
         await V.SUBMIT.on(page).click(timeout=timeout)

@@ -37,6 +37,7 @@ SENDER = "noreply@salesforce.com"
 SUBJECT = "Verify your identity in Salesforce"
 SANDBOX_PREFIX = "Sandbox: "
 CODE_PATTERN = re.compile(r"Verification\s+code\s*:\s*(\d{6})\b", re.IGNORECASE)
+_USERNAME_LINE = re.compile(r"Username\s*:\s*(\S+@\S+?)(?=\s|<|$)", re.IGNORECASE)
 
 #: Servers drop an IDLE after ~30 minutes (RFC 2177 says re-issue before 29); we re-issue much sooner.
 IDLE_REFRESH_SECONDS = 240.0
@@ -53,6 +54,7 @@ class CodeWaiter:
         org_name: str | None = None,
         subject_prefix: str = "",
         *,
+        username: str | None = None,
         idle_refresh: float = IDLE_REFRESH_SECONDS,
         connect_timeout: float = 20.0,
     ):
@@ -60,6 +62,8 @@ class CodeWaiter:
         self.recipient = recipient.strip().lower()
         self.org_name = org_name
         self.subject_prefix = subject_prefix
+        #: a mailbox shared by several orgs' users: skip mail that names another Salesforce username
+        self.username = username.strip().lower() if username else None
         self.idle_refresh = idle_refresh
         self.connect_timeout = connect_timeout
         self._secrets = SecretSet(mailbox.secrets())
@@ -225,6 +229,10 @@ class CodeWaiter:
         text = message_text(message)
         if self.org_name and _squash(self.org_name).lower() not in _squash(text).lower():
             return None
+        if self.username:
+            named = _USERNAME_LINE.search(text)
+            if named and named.group(1).lower() != self.username:
+                return None  # another user's code (mail without a Username line is still accepted)
         found = CODE_PATTERN.findall(text)
         return found[-1] if found else None
 

@@ -39,6 +39,9 @@ class ProvisionRequest:
     cert_path: str | os.PathLike
     key_path: str | os.PathLike | None = None  # not used here (verify signs with it); carried for the result
     mailbox: MailboxSettings | None = None  # needed when Salesforce emails a code (device check, consumer details)
+    #: the address Salesforce mails codes to (the user's email); default: the IMAP user if it is an address,
+    #: else the Salesforce username
+    mail_recipient: str | None = None
     dry_run: bool = False  # plan only: log in and read, touch nothing
     reveal: bool = True  # open "Consumer Key and Secret" and read them (False: ensure the app only)
     artifacts_dir: str | os.PathLike | None = None  # failure screenshot + HTML (secrets masked)
@@ -120,11 +123,13 @@ async def provision(browser, request: ProvisionRequest, progress, recorder=None)
         error.artifacts += await _failure_artifacts(page, request, secrets, result)
         raise error from None
     finally:
-        await recorder.stop()  # video and trace are lost once the context closes
         try:
-            await context.close()
-        except PlaywrightError:
-            pass  # the browser is already gone
+            await recorder.stop()  # video and trace are lost once the context closes
+        finally:
+            try:
+                await context.close()
+            except PlaywrightError:
+                pass  # the browser is already gone
 
 
 def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202
@@ -135,8 +140,9 @@ def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202
 
     mailbox = request.mailbox
     # Salesforce mails the user's email address; the mailbox's login is that address in every set-up we know of.
-    recipient = mailbox.user if "@" in mailbox.user else request.org.username
-    return lambda purpose: CodeWaiter(mailbox, recipient=recipient)
+    recipient = request.mail_recipient or (mailbox.user if "@" in mailbox.user else request.org.username)
+    # username: several orgs' users may share one mailbox (and one address); their codes must not cross
+    return lambda purpose: CodeWaiter(mailbox, recipient=recipient, username=request.org.username)
 
 
 def _read_certificate(cert_path: str | os.PathLike) -> str:

@@ -8,10 +8,11 @@ import pytest
 from flows.login import log_in
 from flows.session import FlowSession, Timeouts
 from provisioner.config import OrgSettings
-from provisioner.errors import LoginError, TotpRejectedError
+from provisioner.errors import LoginError, OrgUnavailableError, TotpRejectedError
 from provisioner.mail import CodeWaiter
 
 from .support.async_browser import with_page
+from .support.sim_fixture import inspect_api
 
 pytestmark = pytest.mark.e2e
 
@@ -61,3 +62,10 @@ def test_wrong_password_is_a_login_error_with_the_page_text(sim):
 def test_wrong_totp_secret_is_rejected(sim):
     with pytest.raises(TotpRejectedError):
         login(org_settings(sim, totp_secret=pyotp.random_base32()))
+
+
+def test_maintenance_page_is_a_transient_org_unavailable_error(sim):
+    inspect_api(sim, "/faults", {"maintenance": True})
+    with pytest.raises(OrgUnavailableError) as failure:
+        login(org_settings(sim))
+    assert failure.value.transient

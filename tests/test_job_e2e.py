@@ -93,6 +93,7 @@ def fleet(tmp_path_factory, dovecot):
             entry.append(f'totp_secret_env = "{name.upper()}_TOTP"')
         if name == "gamma":
             env["GAMMA_IMAP_PASSWORD"] = info["imap_password"]
+            entry.append(f'email = "{sim.admin.email}"')  # the IMAP login is not an address: say where codes go
             entry += ["[org.mailbox]", f'host = "{info["imap_host"]}"', f'port = {info["imap_port"]}',
                       "ssl = false", f'user = "{info["imap_user"]}"', 'password_env = "GAMMA_IMAP_PASSWORD"']
         orgs.append("\n".join(entry))

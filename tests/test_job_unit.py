@@ -568,3 +568,24 @@ def test_a_verify_failure_fails_the_org(tmp_path, monkeypatch):
 def test_example_inventory_is_valid():
     inv = load_inventory(Path(__file__).resolve().parents[1] / "examples" / "inventory.toml")
     assert [o.name for o in inv.orgs] == ["uat", "qa", "partner-dev"] and inv.warnings == []
+
+
+def test_shared_mailbox_codes_do_not_cross_between_usernames():
+    """Two orgs' users sharing one address: each waiter takes only the mail naming its own username."""
+    from email.message import EmailMessage
+
+    from provisioner.config import MailboxSettings
+    from provisioner.mail import CodeWaiter
+
+    def mail(username: str | None, code: str) -> bytes:
+        msg = EmailMessage()
+        msg["From"], msg["To"] = "Salesforce <noreply@salesforce.com>", "bot@example.test"
+        msg["Subject"] = "Sandbox: Verify your identity in Salesforce"
+        msg.set_content(f"Verification Code: {code}\n" + (f"Username: {username}\n" if username else ""))
+        return msg.as_bytes()
+
+    box = MailboxSettings(host="127.0.0.1", port=1, user="bot@example.test", password="x", ssl=False)
+    alpha = CodeWaiter(box, recipient="bot@example.test", username="admin@acme.example.alpha")
+    assert alpha._code_from(mail("admin@acme.example.beta", "111111")) is None
+    assert alpha._code_from(mail("admin@acme.example.alpha", "222222")) == "222222"
+    assert alpha._code_from(mail(None, "333333")) == "333333"  # mail without the line still counts

@@ -10,7 +10,7 @@ import pytest
 from flows.session import Timeouts
 from provisioner.certs import generate_key_and_cert
 from provisioner.config import OrgSettings, load_spec
-from provisioner.errors import UnknownProfileError
+from provisioner.errors import AppNameTakenError, UnknownProfileError
 from provisioner.provision import ProvisionRequest, provision
 from provisioner.sim.model import ExternalClientApp, OAuthPolicies
 
@@ -146,3 +146,11 @@ def test_unknown_profile_is_named(org_with_mail, mailbox, key_pair, tmp_path):
     # the failure left a screenshot and the page's HTML, without the password in it
     html = [p for p in failure.value.artifacts if p.endswith(".html")]
     assert html and request.org.password not in open(html[0]).read()
+
+
+def test_an_app_with_the_same_name_but_another_api_name_is_not_taken_over(org_with_mail, mailbox, key_pair, tmp_path):
+    seed_app(org_with_mail, key_pair[1].read_text(), api_name="Someone_Elses_App")
+    request = make_request(org_with_mail, mailbox, key_pair, tmp_path)
+    with pytest.raises(AppNameTakenError, match="Someone_Elses_App"):
+        run(request)
+    assert [a.api_name for a in org_with_mail.org.apps.values()] == ["Someone_Elses_App"]

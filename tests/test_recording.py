@@ -321,7 +321,7 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
     key, cert = generate_key_and_cert(tmp_path / "keys", common_name="recorded-demo")
     run_secrets = SecretSet([*org.secrets(), *mailbox.secrets()])
     recorder = make_recorder(org=org, spec=spec, secrets=run_secrets, trace=True, base_dir=tmp_path / "recordings",
-                             chapter_ms=300, gif=False)
+                             chapter_ms=300, mp4=False, gif=False)  # conversions: tested above
 
     async def run():  # noqa: ANN202
         async with async_playwright() as playwright:

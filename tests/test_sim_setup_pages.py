@@ -67,20 +67,11 @@ class Sim:
 
 
 @pytest.fixture(scope="module")
-def sim():
+def sim():  # the pages alone, on a router of their own (the `browser` fixture is the shared session one)
     s = Sim()
     yield s
     s.server.shutdown()
     s.server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
-            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
-        yield b
-        b.close()
 
 
 def logged_in(browser, sim):

@@ -26,7 +26,7 @@ DEFAULT_OUTPUT_DIR = "provisioner-out"
 _DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file"}
 _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
-    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file",
+    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email",
 }
 _MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder"}
 _CREDENTIALS_KEYS = {"env_file", "json_file"}
@@ -71,6 +71,8 @@ class OrgEntry:
     mailbox: MailboxEntry | None = None
     key_file: Path | None = None
     cert_file: Path | None = None
+    #: the user's email address, where Salesforce sends codes (default: the mailbox user if it is an address)
+    email: str | None = None
 
     def resolve_secrets(self, environ: dict[str, str] | None = None) -> OrgSecrets:
         """Read the password, TOTP seed and IMAP password. ConfigError names the variable or file, never a value."""
@@ -215,12 +217,15 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
     sandbox = raw.get("sandbox", False)
     if not isinstance(sandbox, bool):
         raise ConfigError(f"{where}: key 'sandbox' must be true or false")
+    email = _str(raw, "email", where)
+    if email is not None and not re.match(r"^[^@\s]+@[^@\s]+$", email):
+        raise ConfigError(f"{where}: key 'email' must be an email address")
     return OrgEntry(
         name=name, login_url=login_url.rstrip("/"), username=username, spec=spec, env_file=env_file,
         json_file=json_file, sandbox=sandbox, password_env=password_env, password_file=password_file,
         password_inline=password_inline, totp_secret_env=_str(raw, "totp_secret_env", where), mailbox=mailbox,
         key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
-        cert_file=_path(raw, "cert_file", where, base, name=name) or defaults.cert_file,
+        cert_file=_path(raw, "cert_file", where, base, name=name) or defaults.cert_file, email=email,
     )
 
 

@@ -84,6 +84,8 @@ class OrgSteps:
             dry_run=self.options.dry_run, reveal=not self.options.dry_run,
             artifacts_dir=self.org_dir(org) / "artifacts" / f"attempt-{attempt}",
         )
+        if org.email and hasattr(request, "mail_recipient"):
+            request.mail_recipient = org.email
         request.timeouts = _within_budget(request.timeouts, deadline)
         return request
 

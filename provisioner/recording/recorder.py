@@ -24,7 +24,7 @@ from typing import AsyncIterator, Iterable, Sequence
 
 from playwright.async_api import Error as PlaywrightError
 
-from provisioner.errors import ProvisionerError, RecordingLeakError
+from provisioner.errors import BrowserUnavailableError, ProvisionerError, RecordingLeakError
 from provisioner.redact import SecretSet
 
 from . import convert
@@ -65,7 +65,7 @@ class VideoRecorder:
 
     def __init__(self, out_dir: str | Path, size: tuple[int, int] | None = None, slow_mo_ms: float = 0,
                  trace: bool = True, secrets: SecretSet | Iterable[str] | None = None, chapter_ms: float = 2000,
-                 title: str = "Provisioner recording", gif: bool = True):
+                 title: str = "Provisioner recording", mp4: bool = True, gif: bool = True):
         from provisioner.browser import ensure_ffmpeg_for_playwright
 
         ensure_ffmpeg_for_playwright()  # Playwright fails at new_page()/screencast without its ffmpeg
@@ -76,6 +76,7 @@ class VideoRecorder:
         self.secrets = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets or ())
         self.chapter_ms = chapter_ms
         self.title = title
+        self.mp4 = mp4
         self.gif = gif
         self.chapters: list[dict] = []
         self.screenshots: list[dict] = []
@@ -126,7 +127,7 @@ class VideoRecorder:
         try:
             await page.screencast.start(path=str(self.out_dir / VIDEO), size=size)
         except PlaywrightError as exc:
-            raise ProvisionerError(f"cannot record video: {_first_line(exc)}") from None
+            raise BrowserUnavailableError(f"cannot record video: {_first_line(exc)}") from None
         self._t0 = time.monotonic()
         self._recording = True
         page.on("framenavigated", self._on_navigated)
@@ -195,9 +196,10 @@ class VideoRecorder:
         mp4 = gif = None
         if video.exists() and video.stat().st_size > 0:
             try:
-                mp4 = convert.to_mp4(video, self.out_dir / MP4)
+                if self.mp4:
+                    mp4 = convert.to_mp4(video, self.out_dir / MP4)
                 if self.gif:
-                    gif = convert.to_gif(mp4, self.out_dir / GIF)
+                    gif = convert.to_gif(mp4 or video, self.out_dir / GIF)
             except ProvisionerError as exc:
                 self.notes.append(str(exc))
         shown = mp4 or (video if video.exists() else None)
