@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -27,6 +28,15 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug of ours: still one line, the traceback only on request
+            if os.environ.get("PROVISIONER_DEBUG"):
+                raise
+            first = (str(exc).strip().splitlines() or [""])[0]
+            click.echo(f"error: internal error ({type(exc).__name__}: {first}); "
+                       "set PROVISIONER_DEBUG=1 for the traceback", err=True)
+            sys.exit(1)
 
 
 @click.group(cls=_Group)

@@ -153,7 +153,7 @@ def recorder_factory(opts: dict[str, Any]):  # noqa: ANN201
 def make_progress(as_json: bool, secrets):  # noqa: ANN001, ANN201
     from ..progress import Progress
 
-    return Progress(mode="json" if as_json else None, secrets=secrets)
+    return Progress(mode="json" if as_json else "auto", secrets=secrets)
 
 
 def run_and_report(options, opts: dict[str, Any], *, sim_note: str | None = None) -> dict[str, Any]:  # noqa: ANN001
