@@ -21,9 +21,8 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ProvisionerError as exc:
-            click.echo(f"error: {exc}", err=True)
-            for path in exc.artifacts:
-                click.echo(f"  saved: {path}", err=True)
+            where = f" (screenshot and page HTML, secrets masked: {', '.join(exc.artifacts)})" if exc.artifacts else ""
+            click.echo(f"error: {exc}{where}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)

@@ -14,6 +14,8 @@ from typing import Any, Callable
 
 from playwright.async_api import async_playwright
 
+from flows.session import Timeouts
+
 from . import certs, credentials
 from .browser import launch_browser_async
 from .config import AppSpec, MailboxSettings, OrgSettings
@@ -55,6 +57,7 @@ class SetupOptions:
     slow_mo_ms: float = 0
     recorder_factory: Callable[..., Any] | None = None  # (org, spec, secrets) -> recorder
     secrets: SecretSet = field(default_factory=SecretSet)
+    timeouts: Timeouts = field(default_factory=Timeouts)
 
 
 def ensure_key_pair(options: SetupOptions) -> certs.KeyPair:
@@ -78,7 +81,8 @@ def run_setup(options: SetupOptions, progress) -> dict[str, Any]:  # noqa: ANN00
     pair = ensure_key_pair(options)
     artifacts_dir = options.output.out_dir / "artifacts"
     request = ProvisionRequest(org=options.org, spec=options.spec, cert_path=pair.cert_path, key_path=pair.key_path,
-                               mailbox=options.mailbox, dry_run=options.dry_run, artifacts_dir=artifacts_dir)
+                               mailbox=options.mailbox, dry_run=options.dry_run, artifacts_dir=artifacts_dir,
+                               timeouts=options.timeouts)
     recorder = NullRecorder()
     if options.recorder_factory is not None:
         recorder = options.recorder_factory(options.org, options.spec, options.secrets)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import subprocess
@@ -77,11 +78,11 @@ def _spec_option(*names: str, **kwargs: Any) -> Callable:
 
 
 def _spec_overrides_arg(fn: Callable) -> Callable:
+    @functools.wraps(fn)  # keeps the click params already attached to fn
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         kwargs["spec_overrides"] = click.get_current_context().meta.get("spec_overrides", {})
         return fn(*args, **kwargs)
 
-    wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
     return wrapper
 
 
@@ -121,6 +122,10 @@ run_options = _stack(
     click.option("--verify-seconds", default=600.0, show_default=True, type=click.FloatRange(min=0),
                  help="How long to retry while the org propagates a new app."),
     click.option("--show-secret", is_flag=True, help="Print the consumer secret (masked otherwise)."),
+    click.option("--mail-timeout", default=180.0, show_default=True, type=click.FloatRange(min=1),
+                 help="Seconds to wait for each verification email."),
+    click.option("--page-timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
+                 help="Seconds to wait for one Setup page, save or navigation."),
     click.option("--json", "as_json", is_flag=True, help="Progress as JSON lines; the result as one JSON object."),
     click.option("--headed", is_flag=True, help="Show the browser window."),
     click.option("--slow-mo", default=0.0, type=click.FloatRange(min=0), help="Milliseconds between actions."),
@@ -130,6 +135,13 @@ run_options = _stack(
     click.option("--alias", help="With --sf-login: the alias for the org."),
     click.option("--set-default-dev-hub", is_flag=True, help="With --sf-login: make it the default Dev Hub."),
 )
+
+
+def timeouts(opts: dict[str, Any]):  # noqa: ANN201
+    from flows.session import Timeouts
+
+    page_ms = opts.get("page_timeout", 60.0) * 1000
+    return Timeouts(page_ms=page_ms, mail_s=opts.get("mail_timeout", 180.0), settle_ms=max(page_ms, 60_000))
 
 
 def optional_mailbox(sources: SettingsSources):  # noqa: ANN201

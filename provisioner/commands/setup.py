@@ -33,6 +33,6 @@ def command(env_file, spec, spec_overrides, **opts) -> None:
         key_path=common.path_or_none(opts["key"]), cert_path=common.path_or_none(opts["cert"]),
         dry_run=opts["dry_run"], verify=opts["verify"], verify_seconds=opts["verify_seconds"],
         headless=not opts["headed"], slow_mo_ms=opts["slow_mo"],
-        recorder_factory=common.recorder_factory(opts),
+        recorder_factory=common.recorder_factory(opts), timeouts=common.timeouts(opts),
     )
     common.run_and_report(options, opts)
