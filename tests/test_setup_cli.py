@@ -129,7 +129,7 @@ def test_show_secret_prints_the_secret_and_a_rerun_changes_nothing(org, tmp_path
 
 @pytest.mark.parametrize("override, error, words", [
     ({"SALESFORCE_PASSWORD": "not-the-password"}, LoginError, ["check your username and password"]),
-    ({"SALESFORCE_TOTP_SECRET": "JBSWY3DPEHPK3PXP"}, TotpRejectedError, ["verification code"]),
+    ({"SALESFORCE_TOTP_SECRET": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}, TotpRejectedError, ["verification code"]),
     ({"IMAP_PASSWORD": "wrong-imap-password"}, ImapLoginError, ["imap"]),
 ])
 def test_login_failures_end_in_one_line(org, tmp_path, override, error, words):
@@ -188,4 +188,4 @@ def test_bad_inputs_fail_before_the_browser(tmp_path):
     key_a, _ = generate_key_and_cert(tmp_path / "a")
     _, cert_b = generate_key_and_cert(tmp_path / "b")
     proc = setup(tmp_path, *base, "--key", str(key_a), "--cert", str(cert_b))
-    assert_failed_cleanly(proc, CertificateError.exit_code, "match", tmp_path=tmp_path)
+    assert_failed_cleanly(proc, CertificateError.exit_code, "does not belong to the private key", tmp_path=tmp_path)
