@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from playwright.async_api import Page
 
 from provisioner.errors import SetupPageError
+from provisioner.recorder import NullScreenCover
 
 from . import waits
 from .external_client_app import AppRef
@@ -40,24 +41,30 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     button = D.CONSUMER_KEY_AND_SECRET.on(page).first
     await button.wait_for(state="visible")
 
-    details: Page | None = None
+    # Listen before clicking: the code is mailed as soon as the page behind the button opens. The secret moment
+    # starts before the click too: a recent verification shows the key and secret at once.
     try:
-        # Listen before clicking: the code is mailed as soon as the page behind the button opens.
         async with session.expecting_code("consumer-details") as mail:
-            details = await _click_opening(session, button)
-            await waits.ensure_available(details)
-            values = _values_on(details)
-            async with session.recorder.secret_on_screen(details, list(values)):
-                if await _needs_code(session, details, values):
-                    await _verify(session, details, await mail.code(), values)
-                credentials = ConsumerCredentials(await _read(values[0], "Consumer Key"),
-                                                  await _read(values[1], "Consumer Secret"))
-                await _leave(session, details)
-                details = None
-        return credentials
+            async with session.recorder.secret_on_screen(page) as screen:
+                screen = screen or NullScreenCover()
+                details = await _click_opening(session, button)
+                try:
+                    await session.follow(details)  # the video shows the tab (covered whole until refitted)
+                    await waits.ensure_available(details)
+                    values = _values_on(details)
+                    await screen.cover(*values)  # the whole page until they show, then exactly them
+                    if await _needs_code(session, details, values):
+                        await screen.uncover()  # only the code prompt is on screen: viewers see that step
+                        await _verify(session, details, await mail.code(), values, screen)
+                    for value in values:
+                        await value.first.wait_for(state="visible")
+                    await screen.cover(*values)  # exactly the key and secret: the rest of the page shows
+                    return ConsumerCredentials(await _read(values[0], "Consumer Key"),
+                                               await _read(values[1], "Consumer Secret"))
+                finally:  # inside the secret moment: the values are gone before the cover comes down
+                    await _leave(session, details)
     finally:
-        if details is not None:  # a failure while the secret may be on screen: do not leave it there
-            await _leave(session, details)
+        await session.follow(page)
 
 
 async def _click_opening(session: FlowSession, button) -> Page:  # noqa: ANN001
@@ -110,11 +117,12 @@ async def _needs_code(session: FlowSession, details: Page, values) -> bool:  # n
     return winner == "code"
 
 
-async def _verify(session: FlowSession, details: Page, code: str, values) -> None:  # noqa: ANN001
+async def _verify(session: FlowSession, details: Page, code: str, values, screen) -> None:  # noqa: ANN001
     await session.chapter("Verify identity", "Enter the code Salesforce emailed (read over IMAP)")
     code_input = C.CODE_INPUT.on(details).first
     async with session.recorder.secret_input(details, [code_input]):
         await code_input.fill(code)
+        await screen.cover(*values)  # Verify reveals them: the whole page is covered before the click
         await C.VERIFY.on(details).first.click()
     await waits.outcome(details, success=values[0], timeout_ms=session.timeouts.page_ms,
                         where="verifying the emailed code for the consumer details")
@@ -136,6 +144,7 @@ async def _read(group, what: str) -> str:  # noqa: ANN001
 async def _leave(session: FlowSession, details: Page) -> None:
     """Close the consumer details tab, or navigate the main page away from it."""
     if details is not session.page:
+        await session.follow(session.page)  # before closing: a closed tab's part of the video is lost
         await details.close()
     else:
         await details.go_back()

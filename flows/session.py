@@ -63,5 +63,11 @@ class FlowSession:
     async def chapter(self, title: str, description: str = "") -> None:
         await self.recorder.chapter(self.page, title, description)
 
+    async def follow(self, page: Page) -> None:
+        """Tell the recorder the flow works on `page` now (a tab, or the main page again): the video follows."""
+        hook = getattr(self.recorder, "follow", None)
+        if hook is not None:
+            await hook(page)
+
     def url(self, path: str) -> str:
         return self.instance_url.rstrip("/") + path

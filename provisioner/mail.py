@@ -7,7 +7,8 @@ click, then `wait()`:
         page.click("Send code")
         code = waiter.wait(timeout=180)
 
-Only messages that arrived after `__enter__` count, so a code from an earlier login can never be reused.
+Only messages that arrived after `__enter__` count, so a code from an earlier login can never be reused;
+`rebase()` moves that point to "now" (before clicking "Resend Code").
 """
 
 from __future__ import annotations
@@ -178,6 +179,20 @@ class CodeWaiter:
         raise NoVerificationEmailError(
             f"no verification email for {self.recipient} arrived in {self.mailbox.describe()} within {timeout:g}s"
         )
+
+    def rebase(self) -> None:
+        """Only messages from now on count (call it before clicking "Resend Code", then `wait()` again)."""
+        if self._client is None:
+            raise RuntimeError("CodeWaiter.rebase() outside its `with` block")
+        try:
+            status = self._client.folder_status(self.mailbox.folder, [b"UIDNEXT", b"UIDVALIDITY"])
+        except _DROPPED as exc:
+            self._reconnect(exc)
+            status = self._client.folder_status(self.mailbox.folder, [b"UIDNEXT", b"UIDVALIDITY"])
+        self._uidvalidity = status.get(b"UIDVALIDITY", self._uidvalidity)
+        self._baseline_uid = int(status[b"UIDNEXT"])
+        self._entered_at = time.time()
+        self._rejected.clear()
 
     def _idle(self, seconds: float) -> None:
         """One IDLE round: returns on any mailbox event or after `seconds` (then the caller re-checks)."""

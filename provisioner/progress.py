@@ -40,6 +40,7 @@ class Progress:
         self._started = clock()
         self._current: str | None = None
         self._console = None
+        self._spinning = False
         if mode == "rich":
             from rich.console import Console
 
@@ -54,7 +55,8 @@ class Progress:
         previous, self._current = self._current, name
         self._emit("step", name, "started", detail=detail)
         status_cm = None
-        if self._console is not None:
+        if self._console is not None and not self._spinning:  # rich allows one live display at a time
+            self._spinning = True
             status_cm = self._console.status(self._mask(f"{name}{': ' + detail if detail else ''}"))
             status_cm.__enter__()
         try:
@@ -63,11 +65,13 @@ class Progress:
             if status_cm is not None:
                 status_cm.__exit__(None, None, None)
                 status_cm = None
+                self._spinning = False
             self._emit("step", name, "failed", detail=_one_line(exc), duration=self._clock() - started)
             raise
         finally:
             if status_cm is not None:
                 status_cm.__exit__(None, None, None)
+                self._spinning = False
             self._current = previous
         self._emit("step", name, "ok", detail=detail, duration=self._clock() - started)
 

@@ -31,6 +31,9 @@ STEP_POLICIES = "policies"
 STEP_CREDENTIALS = "consumer credentials"
 STEPS = [STEP_LOGIN, STEP_APP, STEP_POLICIES, STEP_CREDENTIALS]
 
+#: the browser's viewport when nothing is recorded (Setup pages lay out comfortably at this size)
+DEFAULT_VIEWPORT = {"width": 1366, "height": 900}
+
 
 @dataclass
 class ProvisionRequest:
@@ -81,7 +84,9 @@ async def provision(browser, request: ProvisionRequest, progress, recorder=None)
     secrets = SecretSet([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
     result = ProvisionResult(app_name=spec.name, api_name=spec.api_name, username=org.username,
                              login_url=org.login_url, dry_run=request.dry_run)
-    context = await browser.new_context(viewport={"width": 1366, "height": 900}, accept_downloads=False)
+    # a recorder records at its own size: the page is laid out at exactly that size, nothing cut or scaled
+    viewport = getattr(recorder, "viewport", None) or DEFAULT_VIEWPORT
+    context = await browser.new_context(viewport=dict(viewport), accept_downloads=False)
     page = None
     try:
         page = await context.new_page()

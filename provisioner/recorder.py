@@ -6,8 +6,9 @@ wrap every moment where a secret is typed or shown in `async with recorder.secre
 (provisioner/recording/) hides actions, stops tracing and covers secrets on screen in those moments.
 
 The page hooks are async because the real recorder drives Playwright's async API on the same page as the flow.
-Lifecycle: attach -> (chapter | screenshot | secret_input | secret_on_screen)* -> await stop() before the context
-closes -> finish(result) (sync) once the run's result is known.
+Lifecycle: attach -> (chapter | screenshot | follow | secret_input | secret_on_screen)* -> await stop() before the
+context closes -> finish(result) (sync) once the run's result is known. A recorder may set `viewport` (the browser
+context's viewport while it records: the video's size); None leaves the default.
 """
 
 from __future__ import annotations
@@ -16,10 +17,22 @@ from contextlib import asynccontextmanager
 from typing import AsyncIterator, Sequence
 
 
+class NullScreenCover:
+    """What `secret_on_screen` yields when nothing is recorded: the same calls, doing nothing."""
+
+    async def cover(self, *locators) -> None:  # noqa: ANN002 - Playwright locators
+        """Cover these (the whole viewport while any is not on screen): before a click that may reveal secrets,
+        and again once they show (then exactly their boxes)."""
+
+    async def uncover(self) -> None:
+        """No secret is on screen now (a verification prompt): let viewers see the page."""
+
+
 class NullRecorder:
     """The recorder used when nothing is recorded."""
 
     active = False
+    viewport = None  # the browser context keeps its usual viewport
 
     async def attach(self, context, page) -> None:  # noqa: ANN001 - Playwright objects
         """Called once a page exists in the org's browser context."""
@@ -39,13 +52,19 @@ class NullRecorder:
         """
         yield
 
-    @asynccontextmanager
-    async def secret_on_screen(self, page, locators: Sequence) -> AsyncIterator[None]:  # noqa: ANN001
-        """While secrets are visible (consumer key/secret page): covered in the video, tracing stopped.
+    async def follow(self, page) -> None:  # noqa: ANN001
+        """The flow works on `page` now (a tab it opened, or the main page again): the video follows it.
+        Call it again with the main page before closing the tab."""
 
-        Enter before the secrets appear (before the click that reveals them) and leave once they are gone.
+    @asynccontextmanager
+    async def secret_on_screen(self, page, locators: Sequence = ()) -> AsyncIterator[NullScreenCover]:  # noqa: ANN001
+        """While secrets can be visible (consumer key/secret page): covered in the video, tracing stopped.
+
+        Enter before the secrets can appear (before the click that reveals them) and leave once they are gone.
+        With no locators (or ones not on screen yet) the whole viewport is covered; the block gets a cover object
+        to refit (`await cover.cover(*locators)`) or lift while only a prompt shows (`await cover.uncover()`).
         """
-        yield
+        yield NullScreenCover()
 
     def add_secrets(self, *values: str | None) -> None:
         """Secrets learned during the run (the consumer secret), so the recording is scanned for them too."""

@@ -46,12 +46,12 @@ def main() -> int:
         env[f"B{i}_PW"], env[f"B{i}_TOTP"], env[f"B{i}_IMAP"] = info["password"], info["totp_secret"], info["imap_password"]
         entries.append(
             f'[[org]]\nname = "b{i}"\nlogin_url = "{info["login_url"]}"\nusername = "{info["username"]}"\n'
-            f'password_env = "B{i}_PW"\ntotp_secret_env = "B{i}_TOTP"\nsandbox = true\n'
+            f'password_env = "B{i}_PW"\ntotp_secret_env = "B{i}_TOTP"\nsandbox = true\nemail = "{sim.admin.email}"\n'
             f'[org.mailbox]\nhost = "{info["imap_host"]}"\nport = {info["imap_port"]}\nssl = false\n'
             f'user = "{info["imap_user"]}"\npassword_env = "B{i}_IMAP"\n')
     (root / "app.toml").write_text(SPEC)
     inventory = root / "inventory.toml"
-    inventory.write_text('[defaults]\nspec = "app.toml"\nbudget_seconds = 600\noutput_dir = "out"\n\n'
+    inventory.write_text('[defaults]\nspec = "app.toml"\nbudget_seconds = 300\nretries = 0\noutput_dir = "out"\n\n'
                          + "\n".join(entries))
     figures = []
     try:

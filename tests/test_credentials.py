@@ -147,3 +147,12 @@ def test_progress_plain_lines_when_not_a_tty():
     assert lines[0] == "[..] create app: Salesforce CLI JWT"
     assert lines[1] == "warning: password ******** expires soon"
     assert lines[2].startswith("[ok] create app: Salesforce CLI JWT (")
+
+
+def test_progress_rich_mode_handles_nested_steps_and_masks():
+    out = io.StringIO()
+    progress = Progress("rich", stream=out, secrets=SecretSet(["pw-123456"]))
+    with progress.step("setup"):
+        with progress.step("login", "pw-123456"):
+            progress.info("logged in")
+    assert "pw-123456" not in out.getvalue() and "[ok] login" in out.getvalue()

@@ -589,3 +589,31 @@ def test_shared_mailbox_codes_do_not_cross_between_usernames():
     assert alpha._code_from(mail("admin@acme.example.beta", "111111")) is None
     assert alpha._code_from(mail("admin@acme.example.alpha", "222222")) == "222222"
     assert alpha._code_from(mail(None, "333333")) == "333333"  # mail without the line still counts
+
+
+def test_run_command_stops_at_once_when_the_inventory_is_locked(tmp_path):
+    from provisioner.cli import main
+
+    inv = inventory_of(tmp_path, "a")
+    holder = _holder(inv.lock_path)
+    try:
+        result = CliRunner().invoke(main, ["run", str(inv.path)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == LockedError.exit_code
+    assert result.output.strip().splitlines() == [
+        f"error: another run holds the lock: {inv.lock_path} (pid {holder.pid} since "
+        + result.output.split(" since ", 1)[1].strip()]
+
+
+def test_run_command_rejects_an_invalid_inventory_in_one_line(tmp_path):
+    from provisioner.cli import main
+
+    path = write_inventory(tmp_path, ORG.replace("username", "user_name"))
+    result = CliRunner().invoke(main, ["run", str(path), "--shard", "1/2"])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"error: {path.name}: org 'a': unknown key 'user_name' (allowed: " + \
+        result.output.split("(allowed: ", 1)[1].strip()
+    bad_shard = CliRunner().invoke(main, ["run", str(inventory_of(tmp_path, "a").path), "--shard", "3/2"])
+    assert bad_shard.exit_code == 2 and "K must be between 1 and 2" in bad_shard.output

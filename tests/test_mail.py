@@ -130,6 +130,17 @@ def test_ignores_other_senders_recipients_subjects_and_orgs(mailbox):
         assert waiter.wait(timeout=10) == "123456"
 
 
+def test_rebase_waits_for_a_code_newer_than_the_last_one(mailbox):
+    with CodeWaiter(mailbox.settings(), recipient=mailbox.address, org_name=ORG) as waiter:
+        deliver(mailbox, salesforce_email(mailbox.address, "300001"))
+        assert waiter.wait(timeout=10) == "300001"
+        waiter.rebase()  # e.g. the code was rejected and the user clicks "Resend Code"
+        with pytest.raises(NoVerificationEmailError):
+            waiter.wait(timeout=0.5)
+        deliver(mailbox, salesforce_email(mailbox.address, "300002"))
+        assert waiter.wait(timeout=10) == "300002"
+
+
 def test_sandbox_subject_prefix(mailbox):
     sandbox_subject = "Sandbox: Verify your identity in Salesforce"
     with CodeWaiter(mailbox.settings(), recipient=mailbox.address, subject_prefix="Sandbox: ") as waiter:

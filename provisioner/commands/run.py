@@ -24,10 +24,11 @@ from ..job.shard import parse_shard
 @click.option("--shard", "shard_text", metavar="K/N", help="Run only shard K of N (stable: by hash of org name).")
 @click.option("--dry-run", is_flag=True, help="Plan only: log in and compare, change nothing, write nothing.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="JSON report (default: <output_dir>/report.json, or report-K-of-N.json with --shard).")
+              help="JSON report (default: <output_dir>/report.json; report-K-of-N.json with --shard; "
+                   "plan.json with --dry-run).")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML report.")
 @click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
-@click.option("--record", is_flag=True, help="Record each org's run (when the recording module is installed).")
+@click.option("--record", is_flag=True, help="Accepted for schedules; recording is not wired into `run` yet.")
 def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
             json_lines, record) -> None:
     """Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials."""
@@ -37,7 +38,8 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
         click.echo(f"warning: {warning}", err=True)
     shard = parse_shard(shard_text)
     if report_path is None:
-        name = "report.json" if shard.total == 1 else f"report-{shard.index}-of-{shard.total}.json"
+        stem = "plan" if dry_run else "report"  # a dry run never overwrites the last real report
+        name = f"{stem}.json" if shard.total == 1 else f"{stem}-{shard.index}-of-{shard.total}.json"
         report_path = inv.defaults.output_dir / name
     options = RunOptions(
         concurrency=concurrency or inv.defaults.concurrency,
@@ -45,8 +47,8 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
         retries=inv.defaults.retries if retries is None else retries,
         shard=shard, dry_run=dry_run, record=record, report_path=str(report_path),
     )
-    if record and not _recording_available():
-        events.note("--record: the recording module is not installed; running without recording")
+    if record:  # accepted so schedules can pass it already; the per-org recorder is not wired into `run` yet
+        events.note("--record: recording is not available in `run` yet; running without recording")
     with InventoryLock(inv.lock_path):
         report = asyncio.run(JobRunner(inv, options, events=events).run())
     write_report_json(report, report_path)
@@ -58,12 +60,4 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
     if failed:
         names = ", ".join(o.name for o in failed)
         raise RunFailedError(f"{len(failed)} of {len(report.orgs)} org(s) failed: {names} (details in {report_path})")
-
-
-def _recording_available() -> bool:
-    try:
-        import provisioner.recording  # noqa: F401
-    except ImportError:
-        return False
-    return True
 

@@ -51,7 +51,10 @@ class OrgSteps:
             result = await self.provision(browser, request, progress, recorder)
         artifacts = list(getattr(result, "artifacts", []) or [])
         if recorder is not None:
-            artifacts += list(recorder.finish({"org": org.name}) or [])
+            finished = recorder.finish({"org": org.name})
+            if asyncio.iscoroutine(finished):  # the video recorder's finish is async, NullRecorder's is not
+                finished = await finished
+            artifacts += [str(f) for f in finished or []]
         if self.options.dry_run:
             return OrgOutcome(status="planned", plan=list(result.plan), artifacts=artifacts, app_name=result.app_name)
         status = "created" if result.created else ("updated" if result.changes else "unchanged")

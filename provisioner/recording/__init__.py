@@ -7,10 +7,10 @@ import re
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .recorder import VideoRecorder, recording_dir
+from .recorder import DEFAULT_SIZE, VideoRecorder, recording_dir
 from .scan import check_recording, leaking_files
 
-__all__ = ["VideoRecorder", "check_recording", "leaking_files", "make_recorder", "org_label", "recording_dir"]
+__all__ = ["DEFAULT_SIZE", "VideoRecorder", "check_recording", "leaking_files", "make_recorder", "org_label", "recording_dir"]
 
 
 def org_label(login_url: str, username: str = "") -> str:
@@ -25,13 +25,15 @@ def org_label(login_url: str, username: str = "") -> str:
 
 
 def make_recorder(*, org, spec, secrets=None, trace: bool | None = False, slow_mo_ms: float = 0,  # noqa: ANN001
-                  base_dir: str | Path = "recordings", **options) -> VideoRecorder:
+                  base_dir: str | Path = "recordings", size: tuple[int, int] = DEFAULT_SIZE,
+                  **options) -> VideoRecorder:
     """The recorder for one `setup`/`demo` run: recordings/<YYYY-MM-DD>-<org>-<app>/.
 
     `org`: OrgSettings (login_url, username); `spec`: AppSpec (name); `secrets`: the run's SecretSet (kept by
-    reference, so secrets added later, like the consumer secret, are scanned for too).
+    reference, so secrets added later, like the consumer secret, are scanned for too); `size`: the video's size,
+    which is also the browser's viewport while recording (`recorder.viewport`, used by provision.py).
     """
     label = org_label(org.login_url, org.username)
     options.setdefault("title", f"{spec.name} in {label}")
     return VideoRecorder.for_run(label, spec.api_name or spec.name, secrets=secrets, base_dir=base_dir,
-                                 trace=bool(trace), slow_mo_ms=slow_mo_ms, **options)
+                                 trace=bool(trace), slow_mo_ms=slow_mo_ms, size=size, **options)

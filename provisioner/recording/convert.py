@@ -42,12 +42,31 @@ def to_mp4(webm: Path, mp4: Path) -> Path:
     return mp4
 
 
-def to_gif(video: Path, gif: Path, width: int = 640, fps: int = 5, colours: int = 128) -> Path:
-    """A small animated GIF: scaled down, few frames per second, one palette made for this video."""
-    graph = (f"fps={fps},scale={width}:-1:flags=lanczos,split[a][b];"
-             f"[a]palettegen=max_colors={colours}:stats_mode=diff[p];[b][p]paletteuse=dither=bayer:bayer_scale=4")
-    _run(["-i", str(video), "-filter_complex", graph, "-loop", "0", str(gif)], "make the GIF")
+#: GIF settings tried in turn until one fits the budget: (width px, frames per second, colours)
+GIF_STEPS = [(640, 4, 64), (560, 4, 64), (480, 3, 48), (400, 2, 32)]
+GIF_BUDGET_BYTES = 1_400_000  # a README image should load at once
+GIF_SPEED = 3.0  # a demo spends most of its time waiting on Salesforce: faster reads better as a preview
+
+
+def to_gif(video: Path, gif: Path, speed: float = GIF_SPEED, max_bytes: int = GIF_BUDGET_BYTES,
+           steps: list[tuple[int, int, int]] | None = None) -> Path:
+    """A small animated GIF for a README: sped up, scaled down, few frames per second, one palette made for this
+    video, no dithering, and only the changed part of each frame stored. Tries smaller settings until the file fits
+    `max_bytes` (the last one is kept whatever its size)."""
+    for width, fps, colours in steps or GIF_STEPS:
+        graph = (f"setpts=PTS/{speed},fps={fps},scale={width}:-2:flags=lanczos,split[a][b];"
+                 f"[a]palettegen=max_colors={colours}:stats_mode=diff[p];"
+                 f"[b][p]paletteuse=dither=none:diff_mode=rectangle")
+        _run(["-i", str(video), "-filter_complex", graph, "-loop", "0", str(gif)], "make the GIF")
+        if gif.stat().st_size <= max_bytes:
+            break
     return gif
+
+
+def concat(listing: Path, target: Path) -> Path:
+    """Join the videos an ffmpeg concat list names (same codec and size) without re-encoding."""
+    _run(["-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy", str(target)], "join the video parts")
+    return target
 
 
 def video_duration_s(video: Path) -> float:

@@ -1,8 +1,9 @@
 """Opaque covers drawn over secrets in the video (Playwright has no video mask).
 
 A cover is a screencast overlay: it is drawn into the recorded frames only, never enters the page's DOM, and survives
-navigation. Its boxes are the elements' bounding boxes when it is put up; when an element is not on screen yet (the
-secret appears after a click) the cover fills the whole viewport instead, so nothing can slip out around it.
+navigation (it may be put up before the page's video starts: the first frame is covered). Its boxes are the
+elements' bounding boxes when it is put up; when an element is not on screen yet (the secret appears after a click)
+the cover fills the whole viewport instead, so nothing can slip out around it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
+
+from playwright.async_api import Error as PlaywrightError
 
 COVER_COLOUR = "#181c30"
 COVER_RGB = (0x18, 0x1C, 0x30)
@@ -35,14 +38,16 @@ class Cover:
 
     kind: str  # "input" | "on_screen"
     boxes: list[Box]
-    recorded_page: bool  # False: drawn on another tab (a details tab), which the video does not show
+    recorded_page: bool  # False: drawn on a page the video was not following at the time
     full_viewport: bool
     shown_at: float
     hidden_at: float | None = None
+    page: object = field(default=None, repr=False)
     _handle: object = field(default=None, repr=False)
 
     def as_dict(self) -> dict:
-        return {"kind": self.kind, "recorded_page": self.recorded_page, "full_viewport": self.full_viewport, "shown_at": round(self.shown_at, 3),
+        return {"kind": self.kind, "recorded_page": self.recorded_page, "full_viewport": self.full_viewport,
+                "shown_at": round(self.shown_at, 3),
                 "hidden_at": None if self.hidden_at is None else round(self.hidden_at, 3),
                 "boxes": [b.as_dict() for b in self.boxes]}
 
@@ -85,7 +90,7 @@ class Covers:
         self.timeline: list[Cover] = []
 
     async def show(self, page, locators: Sequence, kind: str) -> Cover:  # noqa: ANN001
-        boxes = await secret_boxes(page, locators)
+        boxes = await secret_boxes(page, locators) if locators else None
         size = page.viewport_size or {"width": 1280, "height": 720}
         full = boxes is None
         if full:
@@ -96,12 +101,80 @@ class Covers:
             boxes = [Box(b.x, b.y, max(b.width, size["width"] - b.x), b.height) for b in boxes]
         label = "Secrets on screen: hidden in this recording" if full else "hidden"
         handle = await page.screencast.show_overlay(cover_html(boxes, label, big=full))
-        cover = Cover(kind, boxes, page is self._recorded_page(), full, shown_at=self._clock(), _handle=handle)
+        cover = Cover(kind, boxes, page is self._recorded_page(), full, shown_at=self._clock(), page=page,
+                      _handle=handle)
         self.timeline.append(cover)
         return cover
 
     async def hide(self, cover: Cover) -> None:
-        cover.hidden_at = self._clock()
+        if cover.hidden_at is None:
+            cover.hidden_at = self._clock()
         if cover._handle is not None:
-            await cover._handle.close()
-            cover._handle = None
+            handle, cover._handle = cover._handle, None
+            if cover.page is None or not cover.page.is_closed():
+                try:
+                    await handle.close()
+                except PlaywrightError:  # the page (a details tab) closed meanwhile: nothing left to uncover
+                    pass
+
+    def full_cover_on(self, page) -> bool:  # noqa: ANN001
+        """Is `page` under a whole-viewport cover now (secrets may be on it, where exactly is not known)?"""
+        return any(c.page is page and c.full_viewport and c.hidden_at is None for c in self.timeline)
+
+    def retime(self, to_video: Callable[[float], float]) -> None:
+        """Move the timeline onto the joined video's clock (see segments.py)."""
+        for cover in self.timeline:
+            cover.shown_at = to_video(cover.shown_at)
+            if cover.hidden_at is not None:
+                cover.hidden_at = to_video(cover.hidden_at)
+
+
+class ScreenCover:
+    """What `secret_on_screen` yields: the cover of one moment while secrets can be on screen, on the page the video
+    follows. It starts over the locators given (the whole viewport while any is not on screen); the flow can refit
+    it once it knows more:
+
+    - `await cover.cover(*locators)` before a click that may reveal the secrets (they are not on screen yet: the
+      whole viewport is covered) and again once they show (exact boxes; the new cover is up before the old goes);
+    - `await cover.uncover()` when the flow knows no secret is on screen (a verification prompt), so a viewer sees
+      that step. Tracing and action titles stay off until the moment ends.
+    """
+
+    def __init__(self, covers: Covers, followed: Callable[[], object], enabled: Callable[[], bool],
+                 remember: Callable[[Sequence], None]):
+        self._covers = covers
+        self._followed = followed
+        self._enabled = enabled
+        self._remember = remember  # locators ever given: masked in every screenshot
+        self._active: list[Cover] = []
+
+    async def cover(self, *locators) -> None:  # noqa: ANN002 - Playwright locators
+        await self.put(locators[0].page if locators else self._followed(), locators)
+
+    async def put(self, page, locators) -> None:  # noqa: ANN001
+        """Cover `locators` on `page` (the whole viewport while any is not on screen), replacing its cover."""
+        self._remember(locators)
+        if page is None or page.is_closed() or not self._enabled():
+            return
+        new = await self._covers.show(page, list(locators), "on_screen")
+        await self._hide([c for c in self._active if c.page is page])
+        self._active.append(new)
+
+    async def uncover(self) -> None:
+        page = self._followed()
+        await self._hide([c for c in self._active if c.page is page])
+
+    async def moved(self, old, new) -> None:  # noqa: ANN001
+        """The video left `old` (its part is saved) for `new`: the whole of `new` is covered, as nobody knows yet
+        what it shows, before its video starts; `old`'s covers come down (nothing records it now)."""
+        await self._hide([c for c in self._active if c.page is old])
+        if new is not None and not new.is_closed() and self._enabled():
+            self._active.append(await self._covers.show(new, [], "on_screen"))
+
+    async def close(self) -> None:
+        await self._hide(list(self._active))
+
+    async def _hide(self, covers: list[Cover]) -> None:
+        for cover in covers:
+            self._active.remove(cover)
+            await self._covers.hide(cover)

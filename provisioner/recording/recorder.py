@@ -6,7 +6,9 @@ Safety rules it enforces, whatever the flow does between the hooks:
 - after a secret moment, tracing restarts only once the page has left the URL where it ended (the password is
   still in the login form until the page navigates, and the form's POST carries it), as a new trace-N.zip;
 - secrets on screen are covered in the video by opaque overlays (covers.py); screenshots mask password fields and
-  every locator ever passed to a secret hook;
+  every locator ever passed to a secret hook, and none is taken while a page is under a whole-viewport cover;
+- the video follows the page the flow works on (`follow`: a Consumer Details tab and back), one part per page
+  stretch, joined into video.webm by stop() (segments.py);
 - stop() (before the context closes) saves video and trace; it and finish() scrub session cookies from the traces
   and scan every written file for the run's secrets, deleting any that holds one.
 """
@@ -28,9 +30,13 @@ from provisioner.errors import BrowserUnavailableError, ProvisionerError, Record
 from provisioner.redact import SecretSet
 
 from . import convert
-from .covers import COVER_COLOUR, Covers
+from .covers import COVER_COLOUR, Covers, ScreenCover
 from .index_html import public_result, write_index
 from .scan import cookie_values, leaking_files, scrub_zip
+from .segments import Segment, join, to_video_clock
+
+#: the recorded size (and the browser's viewport while recording): 720p, what video sites and READMEs expect
+DEFAULT_SIZE = (1280, 720)
 
 VIDEO = "video.webm"
 MP4 = "video.mp4"
@@ -59,7 +65,9 @@ def _first_line(exc: BaseException) -> str:
 
 
 class VideoRecorder:
-    """Records one org's run into `out_dir`. Call `attach` once the page exists and `finish` before closing it."""
+    """Records one org's run into `out_dir`. Create the browser context with `viewport` (the video's size), call
+    `attach` once the page exists, `follow` when the flow moves to another page, `stop` before closing the context
+    and `finish` once the result is known."""
 
     active = True
 
@@ -70,7 +78,9 @@ class VideoRecorder:
 
         ensure_ffmpeg_for_playwright()  # Playwright fails at new_page()/screencast without its ffmpeg
         self.out_dir = Path(out_dir)
-        self.size = size
+        self.size = tuple(size or DEFAULT_SIZE)
+        #: the browser context's viewport while recording: the video's size, so nothing is cut or scaled
+        self.viewport = {"width": int(self.size[0]), "height": int(self.size[1])}
         self.slow_mo_ms = slow_mo_ms
         self.trace = trace
         self.secrets = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets or ())
@@ -85,8 +95,11 @@ class VideoRecorder:
         self.files: list[str] = []
         self._t0 = time.monotonic()
         self.covers = Covers(self._now, lambda: self._page)
+        self.segments: list[Segment] = []  # the video's parts, one per stretch on one page
         self._context = None
-        self._page = None
+        self._page = None  # the page the video follows
+        self._watched: list = []  # pages with our framenavigated listener
+        self._moments: list[ScreenCover] = []  # open secret_on_screen moments
         self._recording = False
         self._tracing = False
         self._secret_depth = 0
@@ -111,8 +124,7 @@ class VideoRecorder:
         return {"slow_mo": self.slow_mo_ms}
 
     def context_options(self) -> dict:
-        width, height = self.size or (1280, 720)
-        return {"viewport": {"width": width, "height": height}}
+        return {"viewport": dict(self.viewport)}
 
     def add_secrets(self, *values: str | None) -> None:
         """Secrets learned during the run (the consumer secret): covered by every later scan."""
@@ -122,25 +134,45 @@ class VideoRecorder:
     async def attach(self, context, page) -> None:  # noqa: ANN001 - Playwright objects
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self._context, self._page = context, page
-        viewport = page.viewport_size or {"width": 1280, "height": 720}
-        size = {"width": self.size[0], "height": self.size[1]} if self.size else viewport
+        self._t0 = time.monotonic()
         try:
-            await page.screencast.start(path=str(self.out_dir / VIDEO), size=size)
+            await self._start_segment(page)
         except PlaywrightError as exc:
             raise BrowserUnavailableError(f"cannot record video: {_first_line(exc)}") from None
-        self._t0 = time.monotonic()
         self._recording = True
-        page.on("framenavigated", self._on_navigated)
+        self._watch(page)
         await self._set_actions(page, visible=True)
         await self._start_trace()
 
+    async def follow(self, page) -> None:  # noqa: ANN001
+        """The flow works on `page` now (a tab it opened, or the main page again): the video follows it.
+
+        Call it before closing the page the video follows (a closed page's part of the video is lost). Inside a
+        secret_on_screen moment the new page is covered whole before its video starts, until the flow refits it.
+        """
+        if not self._recording or self._stopped or page is self._page or page.is_closed():
+            return
+        old = self._page
+        await self._stop_segment(old)
+        self._page = page
+        for moment in self._moments:
+            await moment.moved(old, page)
+        self._watch(page)
+        if self._secret_depth == 0:
+            await self._set_actions(page, visible=True)
+        try:
+            await self._start_segment(page)
+        except PlaywrightError as exc:
+            self.notes.append(f"the video could not follow a new page: {_first_line(exc)}")
+
     async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
         await self._maybe_resume_trace(page)
-        await self._screenshot_chapter_end(page)
+        shown = self._shown(page)  # the card goes where the video is, whichever page the flow names
+        await self._screenshot_chapter_end(shown)
         self.chapters.append({"title": title, "description": description, "t": round(self._now(), 3)})
-        if self._recording and page is self._page:
+        if self._recording:
             try:
-                await page.screencast.show_chapter(title, description=description or None, duration=self.chapter_ms)
+                await shown.screencast.show_chapter(title, description=description or None, duration=self.chapter_ms)
             except PlaywrightError as exc:
                 self.notes.append(f"chapter card '{title}' not shown: {_first_line(exc)}")
 
@@ -154,9 +186,10 @@ class VideoRecorder:
             yield
 
     @asynccontextmanager
-    async def secret_on_screen(self, page, locators: Sequence) -> AsyncIterator[None]:  # noqa: ANN001
-        async with self._secret_moment(page, locators, "on_screen", cover=True):
-            yield
+    async def secret_on_screen(self, page, locators: Sequence = ()) -> AsyncIterator[ScreenCover]:  # noqa: ANN001
+        """Yields the moment's ScreenCover (see covers.py): the flow refits it as the secrets appear."""
+        async with self._secret_moment(page, locators, "on_screen", cover=True) as screen:
+            yield screen
 
     async def stop(self) -> None:
         """Save the video and the last trace; call it before the browser context closes (they are lost after).
@@ -167,8 +200,8 @@ class VideoRecorder:
         if self._stopped:
             return
         self._stopped = True
-        if self._page is not None:
-            self._page.remove_listener("framenavigated", self._on_navigated)
+        for page in self._watched:
+            page.remove_listener("framenavigated", self._on_navigated)
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
         await self._stop_trace()
@@ -176,10 +209,8 @@ class VideoRecorder:
             await self._screenshot_chapter_end(self._page)
         if self._recording:
             self._recording = False
-            try:
-                await self._page.screencast.stop()
-            except PlaywrightError as exc:
-                self.notes.append(f"the video could not be saved: {_first_line(exc)}")
+            await self._stop_segment(self._page)
+            await asyncio.to_thread(self._join_segments)
         self._scan_and_remove()
 
     def finish(self, result: dict | None = None) -> list[str]:
@@ -207,6 +238,8 @@ class VideoRecorder:
         manifest = {
             "title": self.title,
             "video": shown.name if shown else None,
+            "size": self.viewport,
+            "parts": [{"t": to_video_clock(self.segments, s.start), "length": s.length()} for s in self.segments],
             "chapters": self.chapters,
             "covers": [c.as_dict() for c in self.covers.timeline],
             "screenshots": self.screenshots,
@@ -241,31 +274,76 @@ class VideoRecorder:
             if name in self.traces:
                 self.traces.remove(name)
 
-    # --- timeline ----------------------------------------------------------------------------------------------
+    # --- timeline and video parts -------------------------------------------------------------------------------
     def _now(self) -> float:
-        """Seconds since the video started."""
+        """Seconds since the recording began (the run's clock; stop() moves the timeline onto the video's)."""
         return time.monotonic() - self._t0
+
+    async def _start_segment(self, page) -> None:  # noqa: ANN001
+        name = f"video-part-{len(self.segments) + 1}.webm"
+        await page.screencast.start(path=str(self.out_dir / name), size=dict(self.viewport))
+        self.segments.append(Segment(name, start=self._now()))
+
+    async def _stop_segment(self, page) -> None:  # noqa: ANN001
+        if not self.segments or self.segments[-1].end is not None or page is None:
+            return
+        self.segments[-1].end = self._now()
+        try:
+            await page.screencast.stop()
+        except PlaywrightError as exc:  # a page closed before the video left it
+            self.notes.append(f"a part of the video could not be saved: {_first_line(exc)}")
+            (self.out_dir / self.segments.pop().file).unlink(missing_ok=True)
+
+    def _join_segments(self) -> None:
+        """One video.webm from the parts, and every time of the run on its clock."""
+        parts = [s for s in self.segments if (self.out_dir / s.file).exists()]
+        if not parts:
+            return
+        try:
+            join(self.out_dir, parts, self.out_dir / VIDEO)
+        except ProvisionerError as exc:
+            self.notes.append(f"the video parts were kept apart: {exc}")
+            return
+        self.segments = parts
+        to_video = lambda t: to_video_clock(parts, t)  # noqa: E731
+        for entry in [*self.chapters, *self.screenshots]:
+            entry["t"] = to_video(entry["t"])
+        self.covers.retime(to_video)
+
+    def _shown(self, page):  # noqa: ANN001, ANN202
+        """The page the video shows (the one the flow follows), else `page`."""
+        return self._page if self._page is not None and not self._page.is_closed() else page
+
+    def _watch(self, page) -> None:  # noqa: ANN001
+        if all(p is not page for p in self._watched):
+            page.on("framenavigated", self._on_navigated)
+            self._watched.append(page)
 
     # --- secret moments --------------------------------------------------------------------------------------
     @asynccontextmanager
-    async def _secret_moment(self, page, locators: Sequence, kind: str, cover: bool) -> AsyncIterator[None]:  # noqa: ANN001
+    async def _secret_moment(self, page, locators: Sequence, kind: str, cover: bool) -> AsyncIterator[ScreenCover | None]:  # noqa: ANN001
         self._sensitive.extend(locators)
         self._secret_depth += 1
-        shown = None
+        shown = screen = None
         try:
             if self._secret_depth == 1:
                 await self._stop_trace()
                 await self._set_actions(page, visible=False)
-            if cover and self._recording:
+            if kind == "on_screen":
+                screen = ScreenCover(self.covers, lambda: self._page, lambda: self._recording,
+                                     self._sensitive.extend)
+                self._moments.append(screen)
+                await screen.put(page, list(locators))
+            elif cover and self._recording:
                 shown = await self.covers.show(page, locators, kind)
-            yield
+            yield screen
         finally:
             self._secret_depth -= 1
             if shown is not None:
-                try:
-                    await self.covers.hide(shown)
-                except PlaywrightError:  # the page (a details tab) is closed: nothing left to uncover
-                    pass
+                await self.covers.hide(shown)
+            if screen is not None:
+                self._moments.remove(screen)
+                await screen.close()
             if self._secret_depth == 0:
                 # tracing restarts once the recorded page leaves the URL it shows now
                 self._resume_when_left = self._page.url if self._page is not None else page.url
@@ -321,7 +399,7 @@ class VideoRecorder:
 
     def _on_navigated(self, frame) -> None:  # noqa: ANN001
         """The page left the secret's URL: resume tracing right away, not only at the next chapter."""
-        if self._resume_when_left is None or frame != self._page.main_frame or frame.url == self._resume_when_left:
+        if self._resume_when_left is None or self._page is None or frame != self._page.main_frame or frame.url == self._resume_when_left:
             return
         task = asyncio.get_running_loop().create_task(self._maybe_resume_trace(self._page))
         self._pending.add(task)
@@ -337,6 +415,9 @@ class VideoRecorder:
             self.chapters[-1]["screenshot"] = shot["file"]
 
     async def _take_screenshot(self, page, name: str, mask: Sequence = ()) -> dict | None:  # noqa: ANN001
+        if self.covers.full_cover_on(page):  # secrets may be on it and where is not known: masks cannot help
+            self.notes.append(f"screenshot '{name}' not taken: secrets may be on screen")
+            return None
         (self.out_dir / SHOTS).mkdir(parents=True, exist_ok=True)
         file = f"{SHOTS}/{slug(name)}.png"
         masks = [page.locator("input[type=password]")]
