@@ -313,6 +313,8 @@ class OrgSettings:
     username: str
     password: str = field(repr=False)
     totp_secret: str | None = field(default=None, repr=False)
+    #: the user's email address, where Salesforce sends verification codes (None: see provision._code_waiter_factory)
+    email: str | None = None
 
     def secrets(self) -> list[str]:
         return [s for s in (self.password, self.totp_secret) if s]
@@ -340,6 +342,7 @@ ORG_SETTINGS = {
     "username": ("--username", "SALESFORCE_USERNAME"),
     "password": ("--password", "SALESFORCE_PASSWORD"),
     "totp_secret": ("--totp-secret", "SALESFORCE_TOTP_SECRET"),
+    "email": ("--email", "SALESFORCE_EMAIL"),
 }
 MAILBOX_SETTINGS = {
     "imap_host": ("--imap-host", "IMAP_HOST"),
@@ -423,6 +426,7 @@ def resolve_org_settings(
         username=str(src.require("username", ORG_SETTINGS, "Salesforce username")).strip(),
         password=str(src.require("password", ORG_SETTINGS, "Salesforce password")),
         totp_secret=str(totp).replace(" ", "") if totp else None,
+        email=str(src.get("email", ORG_SETTINGS) or "").strip() or None,
     )
 
 

@@ -145,7 +145,8 @@ def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202
 
     mailbox = request.mailbox
     # Salesforce mails the user's email address; the mailbox's login is that address in every set-up we know of.
-    recipient = request.mail_recipient or (mailbox.user if "@" in mailbox.user else request.org.username)
+    recipient = (request.mail_recipient or request.org.email
+                 or (mailbox.user if "@" in mailbox.user else request.org.username))
     # username: several orgs' users may share one mailbox (and one address); their codes must not cross
     return lambda purpose: CodeWaiter(mailbox, recipient=recipient, username=request.org.username)
 

@@ -16,7 +16,7 @@ from ..config import MAILBOX_SETTINGS, SettingsSources, resolve_mailbox_settings
 from ..credentials import mask
 from ..errors import ConfigError, ProvisionerError
 
-ORG_FLAGS = ["login_url", "username", "password", "totp_secret"]
+ORG_FLAGS = ["login_url", "username", "password", "totp_secret", "email"]
 MAILBOX_FLAGS = ["imap_host", "imap_port", "imap_user", "imap_password", "imap_ssl", "imap_folder"]
 
 
@@ -45,6 +45,8 @@ org_options = _stack(
     click.option("--username", help="Admin username [SALESFORCE_USERNAME]."),
     click.option("--password", help="Admin password [SALESFORCE_PASSWORD]; prefer the environment or .env."),
     click.option("--totp-secret", help="Base32 seed of the admin's authenticator app [SALESFORCE_TOTP_SECRET]."),
+    click.option("--email", help="The admin's email address, where Salesforce sends verification codes "
+                                 "[SALESFORCE_EMAIL] (default: the IMAP user if it is an address)."),
 )
 
 mailbox_options = _stack(

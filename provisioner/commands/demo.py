@@ -37,7 +37,7 @@ def command(latency, seed, spec, out_dir, output_format, show_secret, as_json, h
     with start_sim(SimOptions(latency=latency, seed=seed)) as sim:
         info = sim.info()
         org = OrgSettings(login_url=info["login_url"], username=info["username"], password=info["password"],
-                          totp_secret=info["totp_secret"])
+                          totp_secret=info["totp_secret"], email=info["email"])
         mailbox = MailboxSettings(host=info["imap_host"], port=int(info["imap_port"]), user=info["imap_user"],
                                   password=info["imap_password"], ssl=bool(info["imap_ssl"]),
                                   folder=info.get("imap_folder") or "INBOX")

@@ -20,6 +20,7 @@ ENV_NAMES = [
     ("SALESFORCE_USERNAME", "username"),
     ("SALESFORCE_PASSWORD", "password"),
     ("SALESFORCE_TOTP_SECRET", "totp_secret"),
+    ("SALESFORCE_EMAIL", "email"),
     ("IMAP_HOST", "imap_host"),
     ("IMAP_PORT", "imap_port"),
     ("IMAP_USER", "imap_user"),

@@ -83,6 +83,7 @@ class SimHandle:
             "username": admin.username,
             "password": admin.password,
             "totp_secret": admin.totp_secret,
+            "email": admin.email,
             **imap,
             "imap_folder": self.options.imap_folder,
             "inspect_url": self.inspect_url,
