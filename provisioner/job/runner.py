@@ -199,7 +199,7 @@ def _run_id() -> str:
 async def _launch_default() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
-    from .browser_async import launch_browser_async
+    from ..browser import launch_browser_async
 
     async with async_playwright() as playwright:
         browser = await launch_browser_async(playwright)

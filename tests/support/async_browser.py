@@ -9,7 +9,7 @@ from typing import Awaitable, Callable, TypeVar
 
 from playwright.async_api import async_playwright
 
-from provisioner.job.browser_async import launch_browser_async
+from provisioner.browser import launch_browser_async
 
 T = TypeVar("T")
 
