@@ -28,7 +28,7 @@ from ..job.shard import parse_shard
                    "plan.json with --dry-run).")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML report.")
 @click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
-@click.option("--record", is_flag=True, help="Accepted for schedules; recording is not wired into `run` yet.")
+@click.option("--record", is_flag=True, help="Record each org's walk-through into recordings/ (secrets covered).")
 def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
             json_lines, record) -> None:
     """Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials."""
@@ -47,8 +47,6 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
         retries=inv.defaults.retries if retries is None else retries,
         shard=shard, dry_run=dry_run, record=record, report_path=str(report_path),
     )
-    if record:  # accepted so schedules can pass it already; the per-org recorder is not wired into `run` yet
-        events.note("--record: recording is not available in `run` yet; running without recording")
     with InventoryLock(inv.lock_path):
         report = asyncio.run(JobRunner(inv, options, events=events).run())
     write_report_json(report, report_path)

@@ -88,6 +88,14 @@ def exit_code_of(exc: BaseException) -> int:
     return 1
 
 
+def _video_recorder(org, request):  # noqa: ANN001, ANN202 - one recording per org attempt, as `setup --record`
+    from ..recording import make_recorder
+    from ..redact import SecretSet
+
+    secrets = SecretSet([*request.org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
+    return make_recorder(org=request.org, spec=request.spec, secrets=secrets, title=f"{request.spec.name} in {org.name}")
+
+
 class JobRunner:
     def __init__(self, inventory: Inventory, options: RunOptions, *, provision: Callable | None = None,
                  verify: Callable | None = None, work: OrgWork | None = None,
@@ -99,7 +107,9 @@ class JobRunner:
         if work is None:
             from .steps import OrgSteps
 
-            work = OrgSteps(inventory, options, provision=provision, verify=verify).attempt
+            recorder_factory = _video_recorder if options.record else None
+            work = OrgSteps(inventory, options, provision=provision, verify=verify,
+                            recorder_factory=recorder_factory).attempt
         self.work = work
         self.launch = launch or _launch_default
         self.events = events or JobEvents()

@@ -27,7 +27,7 @@ VERIFY_MAX_SECONDS = 300.0
 
 class OrgSteps:
     def __init__(self, inventory: Inventory, options: RunOptions, *, provision: Callable | None = None,
-                 verify: Callable | None = None, recorder_factory: Callable[[OrgEntry], Any] | None = None):
+                 verify: Callable | None = None, recorder_factory: Callable[[OrgEntry, Any], Any] | None = None):
         if provision is None:
             from ..provision import provision
         if verify is None:
@@ -43,7 +43,7 @@ class OrgSteps:
     async def attempt(self, browser, org: OrgEntry, events, deadline: float) -> OrgOutcome:  # noqa: ANN001
         self._attempts[org.name] = attempt = self._attempts.get(org.name, 0) + 1
         request = self.build_request(org, deadline, attempt)
-        recorder = self.recorder_factory(org) if self.recorder_factory else None
+        recorder = self.recorder_factory(org, request) if self.recorder_factory else None
         progress = OrgProgress(events, org.name)
         if recorder is None:
             result = await self.provision(browser, request, progress)
@@ -51,9 +51,9 @@ class OrgSteps:
             result = await self.provision(browser, request, progress, recorder)
         artifacts = list(getattr(result, "artifacts", []) or [])
         if recorder is not None:
-            finished = recorder.finish({"org": org.name})
-            if asyncio.iscoroutine(finished):  # the video recorder's finish is async, NullRecorder's is not
-                finished = await finished
+            # finish converts the video with ffmpeg and scans every file: blocking work, off the event loop
+            finished = await asyncio.to_thread(recorder.finish, {"org": org.name, "app_name": result.app_name,
+                                                                 "status": result.status})
             artifacts += [str(f) for f in finished or []]
         if self.options.dry_run:
             return OrgOutcome(status="planned", plan=list(result.plan), artifacts=artifacts, app_name=result.app_name)

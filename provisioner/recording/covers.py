@@ -8,6 +8,7 @@ the cover fills the whole viewport instead, so nothing can slip out around it.
 
 from __future__ import annotations
 
+import asyncio
 import html
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -138,11 +139,15 @@ class ScreenCover:
       whole viewport is covered) and again once they show (exact boxes; the new cover is up before the old goes);
     - `await cover.uncover()` when the flow knows no secret is on screen (a verification prompt), so a viewer sees
       that step. Tracing and action titles stay off until the moment ends.
+
+    Once the exact boxes are covered the video holds still for `hold_s` (recorder pacing for viewers, like a
+    chapter card): a flow reads the values in milliseconds, and a viewer should see where they were.
     """
 
     def __init__(self, covers: Covers, followed: Callable[[], object], enabled: Callable[[], bool],
-                 remember: Callable[[Sequence], None]):
+                 remember: Callable[[Sequence], None], hold_s: float = 0):
         self._covers = covers
+        self._hold_s = hold_s
         self._followed = followed
         self._enabled = enabled
         self._remember = remember  # locators ever given: masked in every screenshot
@@ -159,6 +164,8 @@ class ScreenCover:
         new = await self._covers.show(page, list(locators), "on_screen")
         await self._hide([c for c in self._active if c.page is page])
         self._active.append(new)
+        if not new.full_viewport and new.recorded_page and self._hold_s > 0:
+            await asyncio.sleep(self._hold_s)
 
     async def uncover(self) -> None:
         page = self._followed()

@@ -73,7 +73,8 @@ class VideoRecorder:
 
     def __init__(self, out_dir: str | Path, size: tuple[int, int] | None = None, slow_mo_ms: float = 0,
                  trace: bool = True, secrets: SecretSet | Iterable[str] | None = None, chapter_ms: float = 2000,
-                 title: str = "Provisioner recording", mp4: bool = True, gif: bool = True):
+                 title: str = "Provisioner recording", mp4: bool = True, gif: bool = True,
+                 secrets_hold_ms: float = 2500):
         from provisioner.browser import ensure_ffmpeg_for_playwright
 
         ensure_ffmpeg_for_playwright()  # Playwright fails at new_page()/screencast without its ffmpeg
@@ -85,6 +86,7 @@ class VideoRecorder:
         self.trace = trace
         self.secrets = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets or ())
         self.chapter_ms = chapter_ms
+        self.secrets_hold_ms = secrets_hold_ms  # how long the video shows covered secrets before the flow moves on
         self.title = title
         self.mp4 = mp4
         self.gif = gif
@@ -331,7 +333,7 @@ class VideoRecorder:
                 await self._set_actions(page, visible=False)
             if kind == "on_screen":
                 screen = ScreenCover(self.covers, lambda: self._page, lambda: self._recording,
-                                     self._sensitive.extend)
+                                     self._sensitive.extend, hold_s=self.secrets_hold_ms / 1000)
                 self._moments.append(screen)
                 await screen.put(page, list(locators))
             elif cover and self._recording:
