@@ -2,7 +2,7 @@
 # Set up everything `make demo` and `make test` need, on a fresh Debian/Ubuntu machine. Safe to re-run: a stamp
 # file (hash of pyproject.toml and this script) makes a second run a no-op; FORCE=1 redoes everything.
 #
-#   .venv/             python3 -m venv (--system-site-packages: reuses packages the machine already has)
+#   .venv/             python3 -m venv (its own packages, so a missing dependency shows here too)
 #                      + pip install -e ".[test]"
 #   Chromium           Playwright's own build if it can be downloaded, else Debian's `chromium` (apt, as root)
 #   ffmpeg for video   a link to the imageio-ffmpeg binary where Playwright looks for its own
@@ -46,9 +46,9 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
 fi
 if [[ ! -x "$py" ]]; then
   say "creating $venv"
-  if ! python3 -m venv --system-site-packages "$venv"; then
+  if ! python3 -m venv "$venv"; then
     apt_install python3-venv || { echo "python3 -m venv failed: apt-get install python3-venv" >&2; exit 1; }
-    python3 -m venv --system-site-packages "$venv"
+    python3 -m venv "$venv"
   fi
 fi
 say "installing provisioner (pip install -e .[test])"

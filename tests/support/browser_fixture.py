@@ -13,6 +13,7 @@ import pytest
 
 from provisioner.browser import launch_browser
 from provisioner.errors import BrowserUnavailableError
+from .missing import missing_part
 
 _SYNC_FIXTURES = {"browser", "browser_context", "page", "playwright_instance"}
 
@@ -71,7 +72,7 @@ def browser():
     try:
         return _shared.get()
     except BrowserUnavailableError as exc:
-        pytest.skip(f"no browser: {exc}")
+        missing_part(f"no browser: {exc}")
 
 
 @pytest.fixture

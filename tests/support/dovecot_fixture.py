@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from .dovecot import Dovecot, dovecot_installed
+from .missing import missing_part
 
 _counter = itertools.count(1)
 
@@ -41,9 +42,9 @@ class TestMailbox:
 @pytest.fixture(scope="session")
 def dovecot():
     if not dovecot_installed() and os.geteuid() != 0:
-        pytest.skip("Dovecot is not installed and we are not root (run scripts/install.sh as root to get it)")
+        missing_part("Dovecot is not installed and we are not root (run scripts/install.sh as root to get it)")
     if os.geteuid() != 0:
-        pytest.skip("the test Dovecot must be started as root")
+        missing_part("the test Dovecot must be started as root")
     # Installed and root: any failure from here on is a real failure, not a skip.
     # Not under pytest's tmp_path: pytest resets /tmp/pytest-of-<user> to 0700 whenever any session starts
     # (other test runs on this machine), which locks Dovecot's unprivileged processes out of their mail.
