@@ -26,6 +26,8 @@ REFRESH_TOKEN_POLICIES = ("expire_after", "expire_if_unused", "valid_until_revok
 REFRESH_TOKEN_UNITS = ("hours", "days", "months")
 IP_RELAXATION = ("enforce", "relax", "relax_with_second_factor")
 DISTRIBUTION_STATES = ("Local", "Packaged")
+#: the "Timeout Value" picklist of the app's session policy, in minutes (15 minutes ... 24 hours)
+SESSION_TIMEOUT_CHOICES = (15, 30, 60, 120, 240, 480, 720, 1440)
 
 
 @dataclass(frozen=True)
@@ -248,8 +250,10 @@ def _build(data: Mapping[str, Any], source: str, default_contact_email: str | No
         if key == "session_timeout_minutes":
             if value is not None and value != 0:  # 0 in TOML (no null there): the org's default
                 value = _typed(source, f"policies.{key}", value, int)
-                if value < 1:
-                    raise SpecFileError(f"{source}: 'policies.session_timeout_minutes' must be positive")
+                if value not in SESSION_TIMEOUT_CHOICES:
+                    choices = ", ".join(str(m) for m in SESSION_TIMEOUT_CHOICES)
+                    raise SpecFileError(f"{source}: 'policies.session_timeout_minutes' must be one of the values "
+                                        f"Setup offers ({choices}), not {value}")
             pol_kwargs[key] = value or None
         else:
             pol_kwargs[key] = _typed(source, key if key in _LIST_KEYS else f"policies.{key}", value, str)

@@ -178,3 +178,13 @@ def test_settings_never_show_passwords_in_repr():
                                        env={}, env_file=False)
     assert "Sup3r-Secret" not in repr(org) and "JBSWY3DPEHPK3PXP" not in repr(org)
     assert "Imap-Secret" not in repr(mailbox)
+
+
+def test_session_timeout_must_be_a_value_setup_offers():
+    from provisioner.config import load_spec
+    from provisioner.errors import SpecFileError
+
+    spec = load_spec(overrides={"policies.session_timeout_minutes": 30}, default_contact_email="a@b.example")
+    assert spec.policies.session_timeout_minutes == 30
+    with pytest.raises(SpecFileError, match="15, 30, 60"):
+        load_spec(overrides={"policies.session_timeout_minutes": 45}, default_contact_email="a@b.example")

@@ -100,7 +100,8 @@ spec_options = _stack(
     _spec_option("--profile", multiple=True, help="Pre-authorised profile (repeat for several)."),
     _spec_option("--permission-set", multiple=True, help="Pre-authorised permission set API name (repeat)."),
     _spec_option("--refresh-token-days", type=click.IntRange(min=1), help="Expire refresh tokens after N days."),
-    _spec_option("--session-timeout", type=click.IntRange(min=1), help="Session timeout in minutes."),
+    _spec_option("--session-timeout", type=click.IntRange(min=1),
+                 help="Session timeout in minutes: 15, 30, 60, 120, 240, 480, 720 or 1440."),
     _spec_option("--ip-relaxation", type=click.Choice(["enforce", "relax", "relax_with_second_factor"])),
     _spec_overrides_arg,
 )
