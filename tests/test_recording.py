@@ -94,6 +94,7 @@ PAGES = {
     "/setup": """<h1>Consumer Details</h1>
         <p>Key <span id=key class=v>••••••••</span></p><p>Secret <span id=secret class=v>••••••••</span></p>
         <button id=reveal>Reveal</button> <button id=conceal>Hide</button> <button id=show-late>Later</button>
+        <button id=open-tab onclick="window.open('/details')">Consumer details (new tab)</button>
         <script>
         const ph = '••••••••';
         reveal.onclick = async () => { const r = await (await fetch('/api/credentials')).json();
@@ -102,8 +103,19 @@ PAGES = {
         document.getElementById('show-late').onclick = () => { const d = document.createElement('div');
             d.id = 'late'; d.textContent = r_late; document.body.append(d); };
         </script>""",
+    "/details": """<h1>Verify your identity</h1>
+        <div id=tprompt><input id=tcode autocomplete=one-time-code> <button id=tverify>Verify</button></div>
+        <p>Key <span id=tkey class=v></span></p><p>Secret <span id=tsecret class=v></span></p>
+        <script>
+        document.body.style.background = '#9fd3ff';  // what the tab looks like in the video
+        for (const v of [tkey, tsecret]) v.style.visibility = 'hidden';
+        tverify.onclick = async () => { const r = await (await fetch('/api/credentials')).json();
+            tprompt.remove(); tkey.textContent = r.key; tsecret.textContent = r.secret;
+            for (const v of [tkey, tsecret]) v.style.visibility = 'visible'; };
+        </script>""",
     "/done": "<h1>Done</h1><p>The app is ready.</p>",
 }
+TAB_RGB = (0x9F, 0xD3, 0xFF)
 CSS = ("body{font:18px sans-serif;margin:40px;background:#fff} .v{display:inline-block;width:700px;"
        "background:#ffe14d;font-family:monospace} #late{position:absolute;left:200px;top:500px;"
        "background:#ffe14d;font:22px monospace}")
@@ -168,7 +180,8 @@ async def record_run(base: str, out_dir: Path) -> VideoRecorder:
 
     from provisioner.browser import find_chromium, launch_args
 
-    recorder = VideoRecorder(out_dir, secrets=RUN_SECRETS, chapter_ms=800, title="Test org / Test app")
+    recorder = VideoRecorder(out_dir, secrets=RUN_SECRETS, chapter_ms=600, title="Test org / Test app",
+                             secrets_hold_ms=700)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=find_chromium(p), args=launch_args(),
                                           **recorder.launch_options())
@@ -204,6 +217,28 @@ async def record_run(base: str, out_dir: Path) -> VideoRecorder:
                 await asyncio.sleep(1)
                 await page.evaluate("document.getElementById('late').remove()")
 
+            await recorder.chapter(page, "Consumer details in a new tab")
+            async with recorder.secret_on_screen(page) as screen:  # before the click that opens the tab
+                async with context.expect_page() as opened:
+                    await page.click("#open-tab")
+                tab = await opened.value
+                await tab.wait_for_load_state("domcontentloaded")
+                await recorder.follow(tab)  # the video follows the tab, covered whole at first
+                values = [tab.locator("#tkey"), tab.locator("#tsecret")]
+                await screen.cover(*values)
+                await tab.locator("#tcode").wait_for()
+                await screen.uncover()  # only the code prompt: viewers see it
+                await asyncio.sleep(0.7)  # test only: frames of the prompt
+                async with recorder.secret_input(tab, [tab.locator("#tcode")]):
+                    await tab.fill("#tcode", CODE)
+                    await asyncio.sleep(0.7)  # test only: frames of the covered code
+                    await screen.cover(*values)  # Verify reveals them: the whole tab is covered first
+                    await tab.click("#tverify")
+                await expect(values[1]).to_have_text(CONSUMER_SECRET)
+                await screen.cover(*values)  # exactly the values now; the recorder holds for viewers
+                await recorder.follow(page)  # back to the main page before the tab closes
+                await tab.close()
+
             await recorder.chapter(page, "Done", "Credentials saved")
             await page.goto(base + "/done")  # leaving the secrets' page: tracing resumes
             await recorder.screenshot(page, "done")
@@ -234,7 +269,8 @@ def test_recorded_run_writes_video_chapters_traces_and_index(recorded):
     assert (out_dir / "preview.gif").read_bytes()[:6] in (b"GIF89a", b"GIF87a")
 
     titles = [c["title"] for c in recorder.chapters]
-    assert titles == ["Log in", "Verify your identity", "Consumer key and secret", "Done"]
+    assert titles == ["Log in", "Verify your identity", "Consumer key and secret", "Consumer details in a new tab",
+                      "Done"]
     times = [c["t"] for c in recorder.chapters]
     assert times == sorted(times) and times[-1] < duration + 1
 
@@ -246,7 +282,7 @@ def test_recorded_run_writes_video_chapters_traces_and_index(recorded):
     index = (out_dir / "index.html").read_text()
     assert all(html.escape(t) in index for t in titles)
     assert f'data-t="{times[2]:.3f}"' in index and 'src="video.mp4"' in index
-    assert len(list((out_dir / "screenshots").glob("*.png"))) == 5
+    assert len(list((out_dir / "screenshots").glob("*.png"))) == 6
     assert "/verify" in zipfile.ZipFile(out_dir / "trace-2.zip").read("trace.trace").decode()
     manifest = json.loads((out_dir / "recording.json").read_text())
     assert manifest["result"]["consumer_key"].endswith(CONSUMER_KEY[-4:])
@@ -261,7 +297,8 @@ def test_nothing_written_holds_a_secret_not_even_the_session_cookie(recorded):
     assert "/done" in network and "sid=********" in network
 
 
-def _cover_fraction(frame: tuple[int, int, bytes], box: dict, viewport_width: int = 1280) -> float:
+def _colour_fraction(frame: tuple[int, int, bytes], box: dict, colour: tuple[int, int, int],
+                     viewport_width: int = 1280) -> float:
     width, height, rgb = frame
     scale = width / viewport_width
     hits = total = 0
@@ -274,8 +311,12 @@ def _cover_fraction(frame: tuple[int, int, bytes], box: dict, viewport_width: in
                 continue
             i = (y * width + x) * 3
             total += 1
-            hits += all(abs(rgb[i + k] - COVER_RGB[k]) <= 24 for k in range(3))
+            hits += all(abs(rgb[i + k] - colour[k]) <= 24 for k in range(3))
     return hits / total
+
+
+def _cover_fraction(frame: tuple[int, int, bytes], box: dict, viewport_width: int = 1280) -> float:
+    return _colour_fraction(frame, box, COVER_RGB, viewport_width)
 
 
 @pytest.mark.e2e
@@ -283,20 +324,48 @@ def test_video_shows_the_cover_while_the_secret_is_on_screen(recorded):
     recorder, out_dir = recorded
     video = out_dir / "video.webm"
     covers = recorder.covers.timeline
-    assert [c.kind for c in covers] == ["input", "on_screen", "on_screen"]
-    code_cover, credentials_cover, late_cover = covers
+    assert [c.kind for c in covers[:3]] == ["input", "on_screen", "on_screen"]
+    code_cover, credentials_cover, late_cover = covers[:3]
     assert not credentials_cover.full_viewport and len(credentials_cover.boxes) == 2
     assert late_cover.full_viewport  # the element did not exist yet: the whole viewport was covered
 
     for cover in covers:
-        middle = (cover.shown_at + cover.hidden_at) / 2
-        frame = frame_rgb(video, middle)
-        for box in cover.boxes:
-            assert _cover_fraction(frame, box.as_dict()) > 0.9, (cover.kind, middle)
+        if cover.recorded_page and cover.hidden_at - cover.shown_at > 0.3:
+            middle = (cover.shown_at + cover.hidden_at) / 2
+            frame = frame_rgb(video, middle)
+            for box in cover.boxes:
+                assert _cover_fraction(frame, box.as_dict()) > 0.9, (cover.kind, middle)
 
     # control: before the credentials cover went up, the same boxes showed the page (yellow placeholders)
     before = frame_rgb(video, max(0.0, credentials_cover.shown_at - 1.2))
     assert _cover_fraction(before, credentials_cover.boxes[1].as_dict()) < 0.2
+
+
+@pytest.mark.e2e
+def test_video_follows_the_new_tab_and_covers_its_code_and_secrets_on_the_joined_video(recorded):
+    recorder, out_dir = recorded
+    video = out_dir / "video.webm"
+    # three parts (main page, the tab, the main page again) joined into one video, in order
+    assert len(recorder.segments) == 3 and not list(out_dir.glob("video-part-*"))
+    assert video_duration_s(video) >= sum(s.length() or 0 for s in recorder.segments[:2])
+    tab_start = json.loads((out_dir / "recording.json").read_text())["parts"][1]["t"]
+
+    on_tab = [c for c in recorder.covers.timeline if c.shown_at >= tab_start and c.recorded_page]
+    code_cover = next(c for c in on_tab if c.kind == "input")
+    values_cover = next(c for c in on_tab if c.kind == "on_screen" and not c.full_viewport)
+    assert len(values_cover.boxes) == 2
+
+    # the prompt was shown uncovered: the tab's own colour, between the uncover and the code cover
+    prompt = frame_rgb(video, code_cover.shown_at - 0.5)
+    assert _colour_fraction(prompt, {"x": 900, "y": 450, "width": 300, "height": 200}, TAB_RGB) > 0.9
+    # the typed code and then the key and secret are covered on the joined video
+    code_frame = frame_rgb(video, (code_cover.shown_at + code_cover.hidden_at) / 2)
+    assert _cover_fraction(code_frame, code_cover.boxes[0].as_dict()) > 0.9
+    values_frame = frame_rgb(video, (values_cover.shown_at + values_cover.hidden_at) / 2)
+    for box in values_cover.boxes:  # the secret boxes
+        assert _cover_fraction(values_frame, box.as_dict()) > 0.9
+    # outside the boxes the details page shows (a viewer sees where the values are)
+    assert _colour_fraction(values_frame, {"x": 900, "y": 550, "width": 300, "height": 150}, TAB_RGB) > 0.9
 
 
 # --- a recorded provision against the simulated org --------------------------------------------------------------
@@ -321,7 +390,9 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
     key, cert = generate_key_and_cert(tmp_path / "keys", common_name="recorded-demo")
     run_secrets = SecretSet([*org.secrets(), *mailbox.secrets()])
     recorder = make_recorder(org=org, spec=spec, secrets=run_secrets, trace=True, base_dir=tmp_path / "recordings",
-                             chapter_ms=300, mp4=False, gif=False)  # conversions: tested above
+                             chapter_ms=300, secrets_hold_ms=800, actions_ms=250,  # Playwright paces actions by it
+                             mp4=False, gif=False)  # conversions: tested above
+    assert recorder.viewport == {"width": 1280, "height": 720}  # provision.py lays the pages out at this size
 
     async def run():  # noqa: ANN202
         async with async_playwright() as playwright:
@@ -350,9 +421,24 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
     assert result.consumer_key[-4:] in index and result.consumer_key not in index
 
     video = out_dir / "video.webm"
-    viewport_width = 1366  # provision.py's context
+    assert frame_rgb(video, 1.0)[:2] == (1280, 720)
+    # the video followed the Consumer Key and Secret tab: its code input and then the key and secret were covered
+    # on the recorded (joined) video
+    assert len(recorder.segments) == 3
+    tab_start = to_video_start(out_dir, 1)
+    on_tab = [c for c in recorder.covers.timeline if c.recorded_page and c.shown_at >= tab_start]
+    assert any(c.kind == "input" for c in on_tab)
+    assert any(c.kind == "on_screen" and not c.full_viewport and len(c.boxes) == 2 for c in on_tab)
+    checked = 0
     for cover in recorder.covers.timeline:
         if cover.recorded_page and cover.hidden_at - cover.shown_at > 0.3:
             frame = frame_rgb(video, (cover.shown_at + cover.hidden_at) / 2)
             for box in cover.boxes:
-                assert _cover_fraction(frame, box.as_dict(), viewport_width) > 0.9, cover.as_dict()
+                assert _cover_fraction(frame, box.as_dict()) > 0.9, cover.as_dict()
+            checked += cover.shown_at >= tab_start
+    assert checked >= 1
+
+
+def to_video_start(out_dir: Path, part: int) -> float:
+    """Where a part of the joined video starts, from recording.json."""
+    return json.loads((out_dir / "recording.json").read_text())["parts"][part]["t"]

@@ -100,7 +100,7 @@ class Covers:
             # a revealed value can be wider than the element was (a placeholder, a truncated field): cover the
             # rest of the line too
             boxes = [Box(b.x, b.y, max(b.width, size["width"] - b.x), b.height) for b in boxes]
-        label = "Secrets on screen: hidden in this recording" if full else "hidden"
+        label = "Secrets may be on screen: hidden in this recording" if full else "hidden"
         handle = await page.screencast.show_overlay(cover_html(boxes, label, big=full))
         cover = Cover(kind, boxes, page is self._recorded_page(), full, shown_at=self._clock(), page=page,
                       _handle=handle)

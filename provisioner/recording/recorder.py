@@ -74,7 +74,7 @@ class VideoRecorder:
     def __init__(self, out_dir: str | Path, size: tuple[int, int] | None = None, slow_mo_ms: float = 0,
                  trace: bool = True, secrets: SecretSet | Iterable[str] | None = None, chapter_ms: float = 2000,
                  title: str = "Provisioner recording", mp4: bool = True, gif: bool = True,
-                 secrets_hold_ms: float = 2500):
+                 secrets_hold_ms: float = 2500, actions_ms: float = 1200):
         from provisioner.browser import ensure_ffmpeg_for_playwright
 
         ensure_ffmpeg_for_playwright()  # Playwright fails at new_page()/screencast without its ffmpeg
@@ -87,6 +87,7 @@ class VideoRecorder:
         self.secrets = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets or ())
         self.chapter_ms = chapter_ms
         self.secrets_hold_ms = secrets_hold_ms  # how long the video shows covered secrets before the flow moves on
+        self.actions_ms = actions_ms  # each action's title stays this long; Playwright paces actions by it too
         self.title = title
         self.mp4 = mp4
         self.gif = gif
@@ -360,7 +361,7 @@ class VideoRecorder:
                 continue
             try:
                 if visible:
-                    await target.screencast.show_actions(position="top-right", duration=1200)
+                    await target.screencast.show_actions(position="top-right", duration=self.actions_ms)
                 else:
                     await target.screencast.hide_actions()
             except PlaywrightError:
