@@ -8,7 +8,7 @@ import pytest
 from flows.login import log_in
 from flows.session import FlowSession, Timeouts
 from provisioner.config import OrgSettings
-from provisioner.errors import LoginError, OrgUnavailableError, TotpRejectedError
+from provisioner.errors import AccountLockedError, ConfigError, LoginError, OrgUnavailableError, TotpRejectedError
 from provisioner.mail import CodeWaiter
 
 from .support.async_browser import with_page
@@ -69,3 +69,16 @@ def test_maintenance_page_is_a_transient_org_unavailable_error(sim):
     with pytest.raises(OrgUnavailableError) as failure:
         login(org_settings(sim))
     assert failure.value.transient
+
+
+def test_locked_account_is_named_as_locked_not_as_a_wrong_password(sim):
+    inspect_api(sim, f"/users/{sim.admin.username}", {"locked": True})
+    with pytest.raises(AccountLockedError) as failure:
+        login(org_settings(sim))
+    assert not failure.value.transient  # retrying a locked account only keeps it locked
+
+
+def test_an_emailed_code_challenge_without_a_mailbox_is_a_clear_error(sim_factory):
+    handle = sim_factory(mail="embedded", admin_totp=False, unrecognised_device=True)
+    with pytest.raises(ConfigError, match="IMAP"):
+        login(org_settings(handle, totp_secret=None))
