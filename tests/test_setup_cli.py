@@ -43,8 +43,9 @@ def write_env(path: Path, info: dict, **override: str) -> Path:
     return path
 
 
-def setup(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def setup(tmp_path: Path, *args: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "IMAP_", "PROVISIONER_"))}
+    env.update(extra_env or {})
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "provisioner.cli", "setup", "--out-dir", str(tmp_path / "out"), "--mail-timeout", "8",
@@ -113,18 +114,31 @@ def test_setup_writes_credentials_that_a_jwt_client_and_the_sf_cli_accept(org, t
     assert code == 0 and out["result"]["username"] == result["username"]
 
 
-def test_show_secret_prints_the_secret_and_a_rerun_changes_nothing(org, tmp_path):
+def test_a_rerun_changes_nothing_shows_the_secret_and_hands_off_to_sf(org, tmp_path, sf):  # noqa: F811
     handle, info = org
     env_file = write_env(tmp_path / "org.env", info)
     first = setup(tmp_path, "--env-file", str(env_file), "--json", "--no-verify")
     assert first.returncode == 0, first.stderr[-3000:]
-    again = setup(tmp_path, "--env-file", str(env_file), "--json", "--no-verify", "--show-secret")
+    again = setup(tmp_path, "--env-file", str(env_file), "--json", "--show-secret", "--sf-login", "--alias", "again",
+                  extra_env=sf.env)
     assert again.returncode == 0, again.stderr[-3000:]
     result = json.loads(again.stdout.strip().splitlines()[-1])
     app = handle.org.app_by_api_name(result["api_name"])
     assert result["status"] == "unchanged" and result["changes"] == []
     assert result["consumer_secret"] == app.consumer_secret
     assert len(handle.org.apps) == 1
+    assert result["sf_login"] == "ok"
+    code, out = sf("org", "display", "--target-org", "again")
+    assert code == 0 and out["result"]["username"] == result["username"]
+
+
+def test_sf_login_without_sf_on_path_explains_how_to_install_it(org, tmp_path):
+    _, info = org
+    proc = setup(tmp_path, "--env-file", str(write_env(tmp_path / "org.env", info)), "--no-verify", "--sf-login",
+                 extra_env={"PATH": os.path.dirname(sys.executable)})
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "install the Salesforce CLI" in proc.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "out").exists()  # refused before anything was done
 
 
 @pytest.mark.parametrize("override, error, words", [

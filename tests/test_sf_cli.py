@@ -68,6 +68,7 @@ def sf(tmp_path_factory):
         except ValueError:
             pytest.fail(f"sf {' '.join(args)} printed no JSON (rc {proc.returncode}): {proc.stderr[-2000:]}")
 
+    run.env = env  # for commands that call `sf` themselves (setup --sf-login)
     return run
 
 

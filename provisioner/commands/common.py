@@ -175,6 +175,8 @@ def run_and_report(options, opts: dict[str, Any], *, sim_note: str | None = None
     """Run the set-up, print the result (JSON or text), hand off to `sf` if asked. Returns the result."""
     from ..one_shot import run_setup
 
+    if opts.get("sf_login") and shutil.which("sf") is None:
+        raise ConfigError(SF_MISSING)  # say so before spending minutes in the browser
     progress = make_progress(opts["as_json"], options.secrets)
     result = run_setup(options, progress)
     shown = dict(result)
@@ -212,12 +214,15 @@ def _print_text(result: dict[str, Any], dry_run: bool, note: str | None) -> None
         click.echo(note)
 
 
+SF_MISSING = ("`sf` is not on PATH: install the Salesforce CLI (npm install --global @salesforce/cli, Node 22+), "
+              "then run again with --sf-login")
+
+
 def sf_login(result: dict[str, Any], *, alias: str | None, dev_hub: bool) -> str:
     """Run `sf org login jwt` with the new credentials; explain how to install `sf` when it is missing."""
     sf = shutil.which("sf")
     if sf is None:
-        raise ConfigError("`sf` is not on PATH: install the Salesforce CLI (npm install --global @salesforce/cli, "
-                          "Node 22+) or run scripts/install_sf_cli.sh, then run again with --sf-login")
+        raise ConfigError(SF_MISSING)
     cmd = [sf, "org", "login", "jwt", "--client-id", result["consumer_key"], "--jwt-key-file",
            result["private_key_path"], "--username", result["username"], "--instance-url", result["login_url"]]
     if alias:
