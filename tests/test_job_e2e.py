@@ -188,6 +188,19 @@ def test_wrong_password_fails_that_org_alone_in_both_reports(fleet):
     assert cases["alpha"].find("failure") is None and cases["beta"].find("failure") is None
 
 
+def test_a_maintenance_window_is_retried_and_the_org_still_succeeds(fleet):
+    """A transient failure (the maintenance page at login) is retried with backoff; the retry gets through."""
+    provisioned(fleet)
+    inspect_api(fleet.sims["beta"], "/faults", {"maintenance_pages": 1})  # only the first page request meets it
+    fleet.run()
+    report = fleet.report()
+    assert fleet.statuses(report) == {"alpha": "unchanged", "beta": "unchanged", "gamma": "unchanged"}
+    beta = next(o for o in report["orgs"] if o["name"] == "beta")
+    assert beta["attempts"] == 2 and beta["verified"]
+    alpha = next(o for o in report["orgs"] if o["name"] == "alpha")
+    assert alpha["attempts"] == 1
+
+
 def test_dry_run_plans_and_touches_nothing(fleet):
     provisioned(fleet)
     inspect_api(fleet.sims["alpha"], f"/apps/{APP_API_NAME}/drift", {"policies": {"session_timeout_minutes": 60}})

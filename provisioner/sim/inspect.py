@@ -118,7 +118,9 @@ def register(router: Router, org: SimOrg) -> None:
         changes = request.json()
         if not isinstance(changes, dict) or set(changes) - set(org.faults):
             return Response.json({"error": f"send a JSON object with any of {sorted(org.faults)}"}, 400)
+        # maintenance_pages counts requests; the others are switches
+        changes = {k: (max(0, int(v)) if k == "maintenance_pages" else bool(v)) for k, v in changes.items()}
         with org.lock:
-            org.faults.update({k: bool(v) for k, v in changes.items()})
-        org.log("faults_changed", **{k: bool(v) for k, v in changes.items()})
+            org.faults.update(changes)
+        org.log("faults_changed", **changes)
         return Response.json(dict(org.faults))

@@ -73,7 +73,9 @@ class SimOrg:
         #: set by app.py before the page modules register: latency.page() / .api() / .mail_delay()
         self.latency = None
         #: switched by the inspection API: every page request goes to the maintenance / error page
-        self.faults: dict[str, bool] = {"maintenance": False, "server_error": False}
+        #: maintenance / server_error: on until switched off; maintenance_pages: the next N page requests meet the
+        #: maintenance page (a short maintenance window that a retry outlives)
+        self.faults: dict[str, bool | int] = {"maintenance": False, "server_error": False, "maintenance_pages": 0}
         #: browsers that passed an emailed-code challenge, by username: device cookie values
         self.recognised_devices: dict[str, set[str]] = {}
         #: called (under the lock) after a sandbox refresh, so page modules can drop their own state

@@ -234,7 +234,15 @@ def register(router: Router, org: SimOrg) -> None:
     def faults(request: Request) -> Response | None:
         if not is_page_request(request):
             return None
-        if org.faults.get("maintenance") and request.path != MAINTENANCE_PATH:
+        if request.path == MAINTENANCE_PATH:
+            return None
+        if org.faults.get("maintenance"):
+            return Response.redirect(MAINTENANCE_PATH)
+        with org.lock:
+            window = org.faults.get("maintenance_pages", 0)
+            if window:
+                org.faults["maintenance_pages"] = window - 1
+        if window:
             return Response.redirect(MAINTENANCE_PATH)
         if org.faults.get("server_error"):
             return server_error_page(org)
@@ -445,6 +453,4 @@ def register(router: Router, org: SimOrg) -> None:
 
     @router.route("GET", MAINTENANCE_PATH)
     def maintenance(request: Request) -> Response:
-        if not org.faults.get("maintenance"):
-            return Response.redirect("/")
-        return maintenance_page()
+        return maintenance_page()  # served whenever asked for, as the real page is
