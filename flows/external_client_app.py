@@ -120,14 +120,16 @@ def _date(text: str):  # noqa: ANN202
     return text
 
 
-def differences(current: AppSettings, desired: AppSettings) -> list[Change]:
-    changes = compare(current, desired, LABELS)
+def differences(current: AppSettings, desired: AppSettings, labels: dict[str, str] = LABELS) -> list[Change]:
+    """What differs, in the page's words (`labels`: the classic Connected App form names fields its own way)."""
+    changes = compare(current, desired, labels)
     out = []
     for change in changes:
         if change.field == "certificate" and same_certificate(change.current, change.desired):
             continue
         if change.field == "certificate":
-            change = Change("certificate", "Certificate", change.current, "upload " + str(change.desired))
+            change = Change("certificate", labels.get("certificate", "Certificate"), change.current,
+                            "upload " + str(change.desired))
         if change.field == "run_as" and not desired.client_credentials:
             continue  # only meaningful with the client credentials flow on
         if not desired.oauth_enabled and change.field not in ("name", "contact_email", "description", "oauth_enabled"):

@@ -26,6 +26,9 @@ REFRESH_TOKEN_POLICIES = ("expire_after", "expire_if_unused", "valid_until_revok
 REFRESH_TOKEN_UNITS = ("hours", "days", "months")
 IP_RELAXATION = ("enforce", "relax", "relax_with_second_factor")
 DISTRIBUTION_STATES = ("Local", "Packaged")
+#: external_client_app: an External Client App (Lightning Setup); connected_app: the classic Connected App that
+#: Dev Hub orgs still need ("Manage Consumer Details")
+APP_TYPES = ("external_client_app", "connected_app")
 #: the "Timeout Value" picklist of the app's session policy, in minutes (15 minutes ... 24 hours)
 SESSION_TIMEOUT_CHOICES = (15, 30, 60, 120, 240, 480, 720, 1440)
 
@@ -49,6 +52,7 @@ class Policies:
 
 @dataclass(frozen=True)
 class AppSpec:
+    app_type: str = "external_client_app"  # | "connected_app" (APP_TYPES)
     name: str = "Salesforce CLI JWT"
     api_name: str = ""  # derived from name when empty
     contact_email: str | None = None  # required; `load_spec(default_contact_email=username)` fills it
@@ -285,6 +289,12 @@ def _build(data: Mapping[str, Any], source: str, default_contact_email: str | No
     if not _EMAIL.match(contact):
         raise SpecFileError(f"{source}: 'contact_email' {contact!r} is not an email address")
     distribution = _choice(source, "distribution", spec.distribution, DISTRIBUTION_STATES)
+    app_type = _choice(source, "app_type", spec.app_type, APP_TYPES)
+    if app_type == "connected_app":
+        unsupported = [key for key in ("client_credentials", "auth_code_credentials") if getattr(spec, key)]
+        if unsupported:
+            raise SpecFileError(f"{source}: {', '.join(unsupported)} is not supported with app_type = "
+                                "\"connected_app\" yet (use an External Client App for it)")
     callbacks = tuple(check_callback_url(url) for url in spec.callback_urls)
     if not callbacks:
         raise InvalidCallbackUrlError(f"{source}: at least one callback URL is required when OAuth is enabled")
@@ -296,7 +306,7 @@ def _build(data: Mapping[str, Any], source: str, default_contact_email: str | No
     if not (spec.jwt_bearer or spec.client_credentials or spec.auth_code_credentials):
         raise SpecFileError(f"{source}: enable at least one flow (jwt_bearer, client_credentials, auth_code_credentials)")
     return replace(
-        spec, name=name, api_name=api_name, contact_email=contact, distribution=distribution,
+        spec, app_type=app_type, name=name, api_name=api_name, contact_email=contact, distribution=distribution,
         callback_urls=callbacks, scopes=scopes, run_as=(spec.run_as or "").strip() or None,
     )
 

@@ -79,6 +79,12 @@ class SetupPageError(ProvisionerError):
     exit_code = 32
 
 
+class ConnectedAppsDisabledError(SetupPageError):
+    """The org does not allow new Connected Apps (off by default since Spring '26): an org setting, not a retry."""
+
+    exit_code = 33
+
+
 class OrgUnavailableError(ProvisionerError):
     """Maintenance page, internal server error page, timeouts: worth a retry."""
 

@@ -1,4 +1,5 @@
-"""The provisioning engine: log in, ensure the External Client App and its policies, reveal its credentials.
+"""The provisioning engine: log in, ensure the External Client App (or, for `app_type = "connected_app"`, the classic
+Connected App) and its policies, reveal its credentials.
 
 One org per call, in its own browser context (closed in `finally`), on Playwright's async API so the nightly job
 can run several orgs in one browser. It writes no files and verifies nothing: the setup command does that with the
@@ -15,7 +16,8 @@ from typing import Iterator
 
 from playwright.async_api import Error as PlaywrightError
 
-from flows import consumer_credentials, external_client_app, policies
+from flows import (connected_app, connected_app_credentials, connected_app_policies, consumer_credentials,
+                   external_client_app, policies)
 from flows.login import log_in
 from flows.session import FlowSession, Timeouts
 
@@ -98,22 +100,28 @@ async def provision(browser, request: ProvisionRequest, progress, recorder=None)
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
             result.instance_url = await log_in(session, org)
 
+        classic = spec.app_type == "connected_app"  # Dev Hub orgs: the classic Connected App pages
         with _step(progress, STEP_APP, spec.name):
-            app = await external_client_app.ensure(session, spec, certificate_pem, dry_run=request.dry_run)
+            app_flow = connected_app if classic else external_client_app
+            app = await app_flow.ensure(session, spec, certificate_pem, dry_run=request.dry_run)
         result.created = app.created
         result.changes += app.changes
         result.plan += app.plan
 
         with _step(progress, STEP_POLICIES, spec.name):
-            pol = await policies.ensure(session, app.ref, spec.policies, dry_run=request.dry_run,
-                                        new_app=app.created or app.ref is None)
+            if classic:
+                pol = await connected_app_policies.ensure(session, app.ref, spec.policies, dry_run=request.dry_run)
+            else:
+                pol = await policies.ensure(session, app.ref, spec.policies, dry_run=request.dry_run,
+                                            new_app=app.created or app.ref is None)
         # a new app's policies are part of creating it, not "changes"
         result.changes += [] if app.created else pol.changes
         result.plan += pol.plan
 
         if request.reveal and not request.dry_run:
             with _step(progress, STEP_CREDENTIALS, spec.name):
-                credentials = await consumer_credentials.reveal(session, app.ref)
+                reveal = connected_app_credentials.reveal if classic else consumer_credentials.reveal
+                credentials = await reveal(session, app.ref)
             secrets.add(credentials.consumer_secret)
             recorder.add_secrets(credentials.consumer_secret)
             result.consumer_key = credentials.consumer_key

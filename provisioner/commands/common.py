@@ -72,6 +72,7 @@ _SPEC_FLAG_KEYS = {
     "callback_url": "callback_urls", "scope": "scopes", "profile": "policies.profiles",
     "permission_set": "policies.permission_sets", "refresh_token_days": "policies.refresh_token.period",
     "session_timeout": "policies.session_timeout_minutes", "ip_relaxation": "policies.ip_relaxation",
+    "app_type": "app_type",
 }
 
 
@@ -91,7 +92,9 @@ def _spec_overrides_arg(fn: Callable) -> Callable:
 spec_options = _stack(
     click.option("--spec", type=click.Path(dir_okay=False),
                  help="App spec TOML (see provisioner/specs/); flags below override it."),
-    _spec_option("--app-name", help="External Client App Name."),
+    _spec_option("--app-type", type=click.Choice(["external_client_app", "connected_app"]),
+                 help="external_client_app (default) or connected_app: the classic Connected App Dev Hub orgs need."),
+    _spec_option("--app-name", help="External Client App Name (or Connected App Name)."),
     _spec_option("--api-name", help="API name (default: from the name)."),
     _spec_option("--contact-email", help="Contact Email (default: the username)."),
     _spec_option("--description"),

@@ -21,7 +21,8 @@ from .org import SimOrg
 from .orgdata import load_org_config, populate
 
 # Page modules built by others; each exposes register(router, org). Missing ones are skipped for now.
-OPTIONAL_MODULES = ("pages_setup", "oauth", "rest")
+# pages_classic first: its /lightning/setup/ConnectedApplication/... pages go before pages_setup's catch-all shell.
+OPTIONAL_MODULES = ("pages_classic", "pages_setup", "oauth", "rest")
 _BASE32 = string.ascii_uppercase + "234567"
 
 
@@ -47,6 +48,7 @@ class SimOptions:
     unrecognised_device: bool | None = None  # True: the admin's login asks for an emailed code
     admin_email: str | None = None  # where the admin's verification mail goes
     lockout_attempts: int | None = None
+    connected_apps_allowed: bool | None = None  # the org setting "Allow creation of connected apps"
 
 
 class SimHandle:
@@ -118,6 +120,8 @@ def build_org(options: SimOptions) -> SimOrg:
         config.sandbox, config.sandbox_name = True, options.sandbox_name
     if options.lockout_attempts is not None:
         config.lockout_attempts = options.lockout_attempts
+    if options.connected_apps_allowed is not None:
+        config.connected_apps_allowed = options.connected_apps_allowed
     org = SimOrg(config, seed=options.seed)
     org.latency = Latency(options.latency, options.seed)
     config.propagation_seconds = org.latency.propagation_seconds()

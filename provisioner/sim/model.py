@@ -89,7 +89,7 @@ class OAuthPolicies:
 
 @dataclass
 class ExternalClientApp:
-    id: str  # 0xI...
+    id: str  # 0xI... (connected apps: 0H4...)
     name: str  # label, "External Client App Name"
     api_name: str
     contact_email: str
@@ -115,6 +115,9 @@ class ExternalClientApp:
     #: when the app's OAuth settings or policies last changed; JWT logins fail until propagation ends
     changed_at: float = field(default_factory=time.time)
     policies: OAuthPolicies = field(default_factory=OAuthPolicies)
+    #: "external_client_app" | "connected_app" (a classic Connected App: id 0H4..., its definition 06P...)
+    kind: str = "external_client_app"
+    definition_id: str = ""  # connected apps: the 06P... id of App Manager's View / Edit pages
 
     def to_json(self, include_secrets: bool = False) -> dict[str, Any]:
         data = asdict(self)

@@ -47,6 +47,8 @@ class OrgConfig:
     lockout_attempts: int = 10  # Salesforce's default "Maximum invalid login attempts"
     lockout_minutes: int = 15  # Salesforce's default "Lockout effective period"
     verification_attempts: int = 5  # [none]: wrong codes accepted before a login challenge ends
+    #: "Allow creation of connected apps": off by default since Spring '26 (FIDELITY, classic Connected Apps)
+    connected_apps_allowed: bool = False
 
 
 class SimOrg:

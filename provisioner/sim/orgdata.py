@@ -1,7 +1,7 @@
 """Org data TOML -> OrgConfig -> a populated SimOrg.
 
 File format (see default_org.toml): `[org]` with name, sandbox, sandbox_name, lockout_attempts, lockout_minutes,
-session_timeout_minutes and a `profiles` list; `[[permission_sets]]` with name + label; `[[users]]` with
+session_timeout_minutes, connected_apps_allowed and a `profiles` list; `[[permission_sets]]` with name + label; `[[users]]` with
 username, email, first_name, last_name, profile, permission_sets, admin, totp, unrecognised_device and optional
 password / totp_secret (generated from the seed when absent).
 """
@@ -20,7 +20,7 @@ from .org import OrgConfig, SimOrg
 DEFAULT_ORG_DATA = Path(__file__).with_name("default_org.toml")
 
 _ORG_KEYS = {"name", "sandbox", "sandbox_name", "lockout_attempts", "lockout_minutes", "session_timeout_minutes",
-             "profiles", "code_ttl_minutes"}
+             "profiles", "code_ttl_minutes", "connected_apps_allowed"}
 _USER_KEYS = {"username", "email", "first_name", "last_name", "profile", "permission_sets", "admin", "totp",
               "unrecognised_device", "password", "totp_secret", "active"}
 _BASE32 = string.ascii_uppercase + "234567"
@@ -77,6 +77,8 @@ def config_from_dict(data: dict[str, Any], *, source: str = "org data") -> OrgCo
         config.lockout_minutes = int(org["lockout_minutes"])
     if "session_timeout_minutes" in org:
         config.session_timeout_seconds = int(org["session_timeout_minutes"]) * 60
+    if "connected_apps_allowed" in org:
+        config.connected_apps_allowed = bool(org["connected_apps_allowed"])
     if "code_ttl_minutes" in org:
         config.code_ttl_seconds = int(org["code_ttl_minutes"]) * 60
     return config

@@ -22,6 +22,7 @@ from cryptography import x509
 from . import pages_setup_catalog as catalog
 from .http import Request, Response, Router
 from .model import ExternalClientApp
+from .pages_classic import app_manager_links as classic_links
 from .pages_setup_validation import Problems, validate_policies, validate_settings
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -106,6 +107,7 @@ class SetupPages:
             "userName": user.name if user else session.username,
             "orgName": self.org.config.name,
             "sandbox": self.org.config.sandbox,
+            "connectedAppsAllowed": bool(getattr(self.org.config, "connected_apps_allowed", False)),
         }
         # </script> can't occur in JSON we build, but escape "<" anyway: names come from org data
         return Response.html(SHELL.replace("{config}", json.dumps(config).replace("<", "\\u003c")))
@@ -149,7 +151,7 @@ class SetupPages:
 
     def _app(self, params: dict) -> ExternalClientApp:
         app = self.org.apps.get(str(params.get("id", "")))
-        if app is None:
+        if app is None or app.kind != "external_client_app":
             raise ActionError("This External Client App doesn't exist or you don't have access to it.")
         return app
 
@@ -162,13 +164,18 @@ class SetupPages:
             apps = list(self.org.apps.values())
         rows += [{"name": a.name, "developerName": a.api_name, "description": a.description,
                   "appType": "External Client App", "lightning": False,
-                  "lastModified": _format_time(a.changed_at), "id": a.id} for a in apps]
+                  "lastModified": _format_time(a.changed_at), "id": a.id}
+                 for a in apps if a.kind == "external_client_app"]
+        rows += [{"name": a.name, "developerName": a.api_name, "description": a.description, "appType": "Connected",
+                  "lightning": False, "lastModified": _format_time(a.changed_at), "id": None,
+                  "kind": "connected_app", **classic_links(a)} for a in apps if a.kind == "connected_app"]
         rows.sort(key=lambda r: r["name"].lower())
         return {"rows": rows}
 
     def eca_list(self, session, params: dict) -> dict:
         with self.org.lock:
-            apps = sorted(self.org.apps.values(), key=lambda a: a.name.lower())
+            apps = sorted((a for a in self.org.apps.values() if a.kind == "external_client_app"),
+                          key=lambda a: a.name.lower())
             return {"rows": [{"id": a.id, "name": a.name, "apiName": a.api_name,
                               "distributionState": a.distribution_state, "createdDate": _format_time(a.created_at),
                               "oauth": a.oauth_enabled} for a in apps]}

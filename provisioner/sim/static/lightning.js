@@ -446,6 +446,9 @@
         { label: "External Client App Manager", url: "/lightning/setup/ManageExternalClientApplication/home" },
         { label: "Settings", url: "/lightning/setup/ExternalClientApplicationSettings/home" },
       ] },
+      { label: "Connected Apps", items: [
+        { label: "Manage Connected Apps", url: "/lightning/setup/ConnectedApplication/home" },
+      ] },
     ] },
     { title: "Users", items: [
       { label: "Permission Sets", url: "/lightning/setup/PermSets/home" },

@@ -5,6 +5,7 @@
   "use strict";
   const { h, uid, aura, AuraError, busy, toast, confirmModal, route, navigate } = window.LX;
   const BASE = "/lightning/setup/ManageExternalClientApplication";
+  const CONNECTED_APP_NEW = "/lightning/setup/ConnectedApplication/page?address=" + encodeURIComponent("/app/mgmt/forceconnectedapps/forceAppEdit.apexp");
 
   function pageHeader(meta, title, ...actions) {
     return h("div", { class: "slds-page-header" },
@@ -51,7 +52,9 @@
         { label: "Last Modified Date", fieldName: "lastModified" },
         { label: "App Type", fieldName: "appType" },
         { label: "Visible in Lightning Experience", fieldName: "lightning", type: "boolean" },
-        { type: "actions", rowActions: (row) => row.id
+        { type: "actions", rowActions: (row) => row.kind === "connected_app"
+          ? [{ label: "View", value: "ca-view" }, { label: "Edit", value: "ca-edit" }, { label: "Manage", value: "ca-manage" }]
+          : row.id
           ? [{ label: "View", value: "view" }, { label: "Edit Settings", value: "edit-settings" }, { label: "Edit Policies", value: "edit-policies" }]
           : [{ label: "Edit", value: "edit-lightning" }] },
       ],
@@ -59,6 +62,8 @@
     });
     root.append(pageHeader("SETUP", "Lightning Experience App Manager",
       button("New Lightning App", () => toast({ variant: "info", message: "Lightning App Builder isn't part of the simulated org." })),
+      // the classic "New Connected App": only while the org setting allows it (off by default since Spring '26)
+      window.LX.SIM.connectedAppsAllowed ? button("New Connected App", () => location.assign(CONNECTED_APP_NEW)) : null,
       button("New External Client App", () => navigate(BASE + "/new"))),
     h("div", { class: "slds-card" }, table));
     const data = await busy(root, aura("appManager.list", {}));
@@ -66,6 +71,8 @@
   }, { title: "Lightning Experience App Manager" });
 
   function rowAction(action, row) {
+    // classic Connected App pages are whole page loads (an iframe inside Lightning), not single-page routes
+    if (action.startsWith("ca-")) { location.assign({ "ca-view": row.viewUrl, "ca-edit": row.editUrl, "ca-manage": row.manageUrl }[action]); return; }
     if (action === "view") navigate(`${BASE}/${row.id}/detail`);
     else if (action === "edit-settings") navigate(`${BASE}/${row.id}/editSettings`);
     else if (action === "edit-policies") navigate(`${BASE}/${row.id}/editPolicies`);
@@ -389,9 +396,12 @@
   /* ------------------------------------------------------------------------ External Client App Settings */
   route(/^\/lightning\/setup\/ExternalClientApplicationSettings\/home$/, async (root) => {
     root.append(pageHeader("SETUP", "External Client App Settings"), h("div", { class: "slds-card" },
-      yesNo("Allow creation of connected apps", false),
+      yesNo("Allow creation of connected apps", window.LX.SIM.connectedAppsAllowed),
       yesNo("Allow access to External Client App consumer secrets via REST API", false)));
   }, { title: "External Client App Settings" });
+
+  /* Connected Apps are classic pages the server serves inside Lightning: reached from a single-page link, load them */
+  route(/^\/lightning\/setup\/ConnectedApplication\/.*$/, () => location.reload());
 
   window.LX.start();
 })();

@@ -1,0 +1,37 @@
+"""Finding a Connected App and its pages: App Manager's "New Connected App", the Manage Connected Apps list, the
+app's detail page (View) with "Manage Consumer Details", the emailed-code step and "Consumer Details".
+[doc, code: FIDELITY; none: the list's columns and the verification page's markup, so those are tolerant]"""
+
+import re
+
+from . import any_of, css, label, role, words
+
+APP_MANAGER_PATH = "/lightning/setup/NavigationMenus/home"
+#: the Lightning pages around the classic ones [doc: FIDELITY]
+MANAGE_CONNECTED_APPS_PATH = "/lightning/setup/ConnectedApplication/home"
+CLASSIC_IN_LIGHTNING_PATH = "/lightning/setup/ConnectedApplication/page"
+
+#: App Manager: gone unless the org allows new Connected Apps (off by default since Spring '26) [doc, issues]
+NEW_CONNECTED_APP = any_of(role("button", words("New Connected App")), role("link", words("New Connected App")))
+APP_MANAGER_LIST = any_of(role("grid"), role("table"))
+ORG_SETTING = "Allow creation of connected apps"
+
+#: Manage Connected Apps: a classic list table; which column holds what [none]
+LIST_TABLE = css("table.list")
+NAME_COLUMN = re.compile(r"^\s*(Master Label|Connected App Name|App Name|Name)\s*$", re.I)
+API_NAME_COLUMN = re.compile(r"(API Name|Developer Name)", re.I)
+
+#: the app's detail page (App Manager's View), ids 06P... [code]
+DETAIL_URL = re.compile(r"forceAppDetail\.apexp\?(?:[^#]*&)?applicationId=06P", re.I)
+EDIT = role("button", words("Edit"))
+MANAGE = role("button", words("Manage"))
+MANAGE_CONSUMER_DETAILS = any_of(css('[id$=":manageConsumerKeySecretSection:manageConsumer"]'),
+                                 role("button", words("Manage Consumer Details")))
+
+#: the identity verification in between (same tab) [doc: emailed code; none: its markup]
+CODE_INPUT = any_of(css("#emc"), label("Verification Code"))
+VERIFY = any_of(css("#save"), role("button", words("Verify")))
+
+#: "Consumer Details" [code: the secret's id; the key's id is modelled on it]
+CONSUMER_KEY = css('[id$=":consumerKeySection:consumerKey"]')
+CONSUMER_SECRET = css('[id$=":consumerSecretSection:consumerSecret"]')
