@@ -19,8 +19,6 @@ import string
 import time
 from urllib.parse import quote, urlencode
 
-from cryptography import x509
-
 from . import pages_setup_catalog as catalog
 from .http import Request, Response, Router
 from .model import ExternalClientApp
@@ -205,6 +203,20 @@ class ClassicPages:
             return self._login(request)
         self._delay()
         return render(session)
+
+    def _posted(self, request: Request, find, handle) -> Response:  # noqa: ANN001
+        """A form post on one app's page: session, the app (`find`), the view-state token, then `handle`."""
+        session = self._session(request)
+        if session is None:
+            return self._login(request)
+        self._delay()
+        app = find(request)
+        if app is None:
+            return _missing()
+        form = request.form()
+        if not self._token_ok(session, form):
+            return _invalid_session_page()
+        return handle(session, app, form)
 
     # --- Lightning around the classic pages ------------------------------------------------------------
     def lightning_home(self, request: Request) -> Response:
@@ -461,17 +473,10 @@ class ClassicPages:
         return _classic("Connected App", app.name, body)
 
     def detail_post(self, request: Request) -> Response:
+        return self._posted(request, self._by_definition, self._manage_consumer_details)
+
+    def _manage_consumer_details(self, session, app: ExternalClientApp, form: dict) -> Response:
         """"Manage Consumer Details": straight to the details after a recent verification, else mail a code."""
-        session = self._session(request)
-        if session is None:
-            return self._login(request)
-        self._delay()
-        app = self._by_definition(request)
-        if app is None:
-            return _missing()
-        form = request.form()
-        if not self._token_ok(session, form):
-            return _invalid_session_page()
         if MANAGE_CONSUMER_ID not in form:
             return Response.redirect(f"{DETAIL_PATH}?applicationId={app.definition_id}")
         if self._granted(session, app):
@@ -512,16 +517,9 @@ class ClassicPages:
         return _classic("Verify Your Identity", "Verify Your Identity", body, title="Verify Your Identity")
 
     def verify_post(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return self._login(request)
-        self._delay()
-        app = self._by_definition(request)
-        if app is None:
-            return _missing()
-        form = request.form()
-        if not self._token_ok(session, form):
-            return _invalid_session_page()
+        return self._posted(request, self._by_definition, self._check_code)
+
+    def _check_code(self, session, app: ExternalClientApp, form: dict) -> Response:
         code = (form.get("emc") or [""])[0].strip()
         outcome = self.org.check_code(session.username, "consumer-details", code) if code else "invalid"
         if outcome != "ok":
@@ -620,16 +618,9 @@ class ClassicPages:
         return _classic("Connected App Edit", app.name, body)
 
     def policies_post(self, request: Request) -> Response:
-        session = self._session(request)
-        if session is None:
-            return self._login(request)
-        self._delay()
-        app = self._by_id(request)
-        if app is None:
-            return _missing()
-        form = request.form()
-        if not self._token_ok(session, form):
-            return _invalid_session_page()
+        return self._posted(request, self._by_id, self._save_policies)
+
+    def _save_policies(self, session, app: ExternalClientApp, form: dict) -> Response:
         if "cancel" in form:
             return Response.redirect(f"{MANAGE_PATH}?applicationId={app.id}")
         value = lambda name: (form.get(name) or [""])[0].strip()  # noqa: E731
@@ -703,16 +694,10 @@ class ClassicPages:
         return self._assignment_post(request, self._permset_choices, "permission_sets")
 
     def _assignment_post(self, request: Request, choices, attr: str) -> Response:
-        session = self._session(request)
-        if session is None:
-            return self._login(request)
-        self._delay()
-        app = self._by_id(request)
-        if app is None:
-            return _missing()
-        form = request.form()
-        if not self._token_ok(session, form):
-            return _invalid_session_page()
+        return self._posted(request, self._by_id, lambda session, app, form: self._assign(session, app, form,
+                                                                                         choices, attr))
+
+    def _assign(self, session, app: ExternalClientApp, form: dict, choices, attr: str) -> Response:
         if "cancel" not in form:
             known = {stored for _, _, stored in choices()}
             assigned = [v for v in form.get("assigned", []) if v in known]  # unknown values are ignored, as forged
@@ -763,13 +748,11 @@ def _refresh_text(p) -> str:  # noqa: ANN001
 
 
 def _certificate_summary(pem: str | None) -> str | None:
-    if not pem:
+    summary = catalog.certificate_summary(pem)
+    if summary is None:
         return None
-    try:
-        cert = x509.load_pem_x509_certificate(pem.encode())
-    except ValueError:
-        return "(unreadable)"
-    return f"{cert.subject.rfc4514_string()} (expires {cert.not_valid_after_utc.strftime('%m/%d/%Y')})"
+    subject, expires = summary
+    return f"{subject} (expires {expires})" if expires else subject
 
 
 def _classic(page_type: str, description: str, body: str, *, title: str | None = None) -> Response:

@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import quote
 
-from cryptography import x509
-
 from . import pages_setup_catalog as catalog
 from .http import Request, Response, Router
 from .model import ExternalClientApp
@@ -332,13 +330,8 @@ def _app_view(app: ExternalClientApp) -> dict:
 
 
 def _certificate_summary(pem: str | None) -> dict | None:
-    if not pem:
-        return None
-    try:
-        cert = x509.load_pem_x509_certificate(pem.encode())
-    except ValueError:
-        return {"subject": "(unreadable)", "expires": ""}
-    return {"subject": cert.subject.rfc4514_string(), "expires": cert.not_valid_after_utc.strftime("%m/%d/%Y")}
+    summary = catalog.certificate_summary(pem)
+    return None if summary is None else {"subject": summary[0], "expires": summary[1]}
 
 
 def _options(choices: list[tuple[str, str]]) -> list[dict]:

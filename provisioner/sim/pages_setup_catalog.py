@@ -89,3 +89,16 @@ STANDARD_APPS = [
 
 def label_of(choices: list[tuple[str, str]], value: str | None) -> str:
     return next((label for label, v in choices if v == (value or "")), value or "")
+
+
+def certificate_summary(pem: str | None) -> tuple[str, str] | None:
+    """(subject, expiry date as Setup prints it) of an uploaded certificate; None when there is none."""
+    if not pem:
+        return None
+    from cryptography import x509
+
+    try:
+        cert = x509.load_pem_x509_certificate(pem.encode())
+    except ValueError:
+        return "(unreadable)", ""
+    return cert.subject.rfc4514_string(), cert.not_valid_after_utc.strftime("%m/%d/%Y")
