@@ -17,11 +17,12 @@ _ASSIGNMENT = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=")
 _PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_./:@+,%=-]*$")
 
 
-def mask(secret: str | None) -> str:
-    """For showing that a secret exists without showing it: first 4 chars, '…', length ('3MVG…(85 chars)')."""
+def mask(secret: str | None, keep: int = 4) -> str:
+    """For showing that a value exists without showing it: first `keep` chars, '…', length ('3MVG…(85 chars)').
+    Pass keep=0 for a real secret: not one character of it is shown."""
     if not secret:
         return "(empty)"
-    shown = secret[:4] if len(secret) > 8 else ""
+    shown = secret[:keep] if len(secret) > 8 else ""
     return f"{shown}…({len(secret)} chars)"
 
 

@@ -184,7 +184,7 @@ def run_and_report(options, opts: dict[str, Any], *, sim_note: str | None = None
     result = run_setup(options, progress)
     shown = dict(result)
     if not opts["show_secret"]:
-        shown["consumer_secret"] = mask(result["consumer_secret"]) if result.get("consumer_secret") else None
+        shown["consumer_secret"] = mask(result["consumer_secret"], keep=0) if result.get("consumer_secret") else None
     if opts.get("sf_login") and not options.dry_run:
         shown["sf_login"] = sf_login(result, alias=opts.get("alias"), dev_hub=opts.get("set_default_dev_hub"))
     if opts["as_json"]:
