@@ -33,7 +33,8 @@ def _is_success(url: str) -> bool:
 
 
 def _is_verification(url: str) -> bool:
-    return V.URL_PART in urlsplit(url).path
+    # the phone registration interstitial is an identity page too, but not under /_ui/identity/verification/
+    return V.IDENTITY_URL_PART in urlsplit(url).path
 
 
 async def log_in(session: FlowSession, org) -> str:  # noqa: ANN001 - provisioner.config.OrgSettings

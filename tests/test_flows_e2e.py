@@ -8,7 +8,8 @@ import pytest
 from flows.login import log_in
 from flows.session import FlowSession, Timeouts
 from provisioner.config import OrgSettings
-from provisioner.errors import AccountLockedError, ConfigError, LoginError, OrgUnavailableError, TotpRejectedError
+from provisioner.errors import (AccountLockedError, ConfigError, LoginError, OrgUnavailableError, TotpRejectedError,
+                                UnknownChallengeError)
 from provisioner.mail import CodeWaiter
 
 from .support.async_browser import with_page
@@ -82,3 +83,41 @@ def test_an_emailed_code_challenge_without_a_mailbox_is_a_clear_error(sim_factor
     handle = sim_factory(mail="embedded", admin_totp=False, unrecognised_device=True)
     with pytest.raises(ConfigError, match="IMAP"):
         login(org_settings(handle, totp_secret=None))
+
+
+# --- login variants real orgs show ---------------------------------------------------------------------
+
+def test_two_step_my_domain_login_answers_the_totp_challenge(sim_factory):
+    handle = sim_factory(login_style="two_step")
+    instance_url, landed = login(org_settings(handle))
+    assert instance_url == handle.base_url
+    assert "/lightning/" in landed
+
+
+def test_two_step_login_with_a_wrong_password_is_a_login_error_with_the_page_text(sim_factory):
+    handle = sim_factory(login_style="two_step")
+    with pytest.raises(LoginError) as failure:
+        login(org_settings(handle, password="not-the-password"))
+    assert "Please check your username and password" in str(failure.value)
+    assert "not-the-password" not in str(failure.value)
+
+
+def test_phone_registration_interstitial_is_skipped(sim_factory):
+    handle = sim_factory(phone_registration_prompt=True)  # after the TOTP challenge
+    _, landed = login(org_settings(handle))
+    assert "/lightning/" in landed
+    kinds = [e["kind"] for e in handle.org.events]
+    assert "phone_registration_declined" in kinds and "phone_registered" not in kinds
+
+
+def test_an_sms_challenge_is_an_unknown_challenge_error_in_one_clear_line(sim_factory):
+    handle = sim_factory(admin_mfa="sms")
+    settings = org_settings(handle)
+    with pytest.raises(UnknownChallengeError) as failure:
+        login(settings)
+    message = str(failure.value)
+    assert failure.value.exit_code == 13
+    assert "SMS" in message and "\n" not in message
+    with handle.org.lock:
+        sms_code = handle.org.codes[-1].code
+    assert settings.password not in message and sms_code not in message

@@ -8,7 +8,8 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from provisioner.sim.pages_login import LOCKED_OUT, TOTP_PATH, WRONG_CREDENTIALS
+from provisioner.sim.pages_login import (INVALID_PHONE, LOCKED_OUT, PHONE_PATH, SMS_PATH, TOTP_PATH,
+                                        WRONG_CREDENTIALS)
 from tests.support.sim_fixture import inspect_api
 
 pytestmark = pytest.mark.e2e
@@ -133,3 +134,90 @@ def test_maintenance_and_server_error_faults(sim, page):
     inspect_api(sim, "/faults", {"server_error": False})
     page.goto(sim.login_url)
     expect(page.locator("#Login")).to_be_visible()
+
+
+# --- login variants real orgs show: My Domain two-step login, SMS challenge, phone registration ----------
+
+def latest_code(sim, purpose: str) -> str:
+    """The newest code of a purpose; SMS codes are never sent anywhere, so tests read them from the org."""
+    with sim.org.lock:
+        return [c for c in sim.org.codes if c.purpose == purpose][-1].code
+
+
+def test_two_step_login_asks_for_the_password_on_a_second_page(sim_factory, page):
+    sim = sim_factory(login_style="two_step")
+    info = sim.info()
+    page.goto(sim.login_url)
+    expect(page.locator("#password")).to_have_count(0)
+    page.locator("#username").fill(info["username"])
+    page.locator("#Login").click()
+    # The second page: the username as an identity card, the password, and the same #Login button.
+    expect(page.locator("#idcard-identity")).to_have_text(info["username"])
+    expect(page.get_by_role("link", name="Not you?")).to_be_visible()
+    expect(page.locator("#Login")).to_have_value("Log In")
+    page.locator("#password").fill(info["password"] + "x")
+    page.locator("#Login").click()
+    expect(page.locator("#error")).to_have_text(WRONG_CREDENTIALS)
+    expect(page.locator("#idcard-identity")).to_have_text(info["username"])
+    # The password page is tied to the username page server-side: a forged step token is refused.
+    page.locator("input[name=loginStep]").evaluate("e => e.value = 'forged'")
+    page.locator("#password").fill(info["password"])
+    page.locator("#Login").click()
+    expect(page.get_by_text("The page you submitted was invalid for your session")).to_be_visible()
+    # Start again: the right password leads to the authenticator challenge, as on the classic page.
+    page.goto(sim.login_url)
+    page.locator("#username").fill(info["username"])
+    page.locator("#Login").click()
+    page.locator("#password").fill(info["password"])
+    page.locator("#Login").click()
+    expect(page).to_have_url(re.compile(re.escape(TOTP_PATH)))
+
+
+def test_sms_challenge_asks_for_a_code_the_sim_never_sends(sim_factory, page):
+    sim = sim_factory(admin_mfa="sms")
+    info = sim.info()
+    assert info["totp_secret"] is None
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    expect(page).to_have_url(re.compile(re.escape(SMS_PATH)))
+    expect(page.locator("#smc")).to_have_attribute("maxlength", "6")
+    expect(page.get_by_text(re.compile(r"we sent to \(\*\*\*\) \*\*\*-\*\*\d\d"))).to_be_visible()
+    code = latest_code(sim, "sms-login")
+    page.locator("#smc").fill(f"{(int(code) + 1) % 1000000:06d}")
+    page.locator("#save").click()
+    expect(page.locator("#error")).to_contain_text("isn't valid")
+    page.locator("#smc").fill(code)
+    page.locator("#save").click()
+    expect(page).to_have_url(re.compile(r"/lightning/setup/SetupOneHome/home"))
+    assert not any(e["kind"] == "verification_code_sent" for e in sim.org.events)  # no mail for an SMS code
+
+
+def test_phone_registration_prompt_can_be_declined(sim_factory, page):
+    sim = sim_factory(admin_totp=False, phone_registration_prompt=True)
+    info = sim.info()
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    expect(page).to_have_url(re.compile(re.escape(PHONE_PATH)))
+    expect(page.locator("div#header")).to_have_text("Register Your Mobile Phone")
+    page.get_by_role("link", name="I Don't Want to Register My Phone").click()
+    expect(page).to_have_url(re.compile(r"/lightning/setup/SetupOneHome/home"))
+    assert sim.admin.phone_registration_prompt  # declining does not stop the prompt
+
+
+def test_registering_a_phone_proves_it_with_an_sms_code(sim_factory, page):
+    sim = sim_factory(admin_totp=False, phone_registration_prompt=True)
+    info = sim.info()
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    # Setup stays closed while the interstitial is pending.
+    page.goto(sim.base_url + "/lightning/setup/SetupOneHome/home")
+    expect(page).to_have_url(re.compile(r"ec=302"))
+    page.goto(sim.base_url + PHONE_PATH)
+    page.get_by_label("Mobile Phone").fill("12")
+    page.locator("#save").click()
+    expect(page.locator("#error")).to_have_text(INVALID_PHONE)
+    page.get_by_label("Mobile Phone").fill("415 555 0199")
+    page.locator("#save").click()
+    expect(page).to_have_url(re.compile(re.escape(SMS_PATH)))
+    expect(page.get_by_text(re.compile(r"\*\*99\."))).to_be_visible()
+    page.locator("#smc").fill(latest_code(sim, "phone-registration"))
+    page.locator("#save").click()
+    expect(page).to_have_url(re.compile(r"/lightning/setup/SetupOneHome/home"))
+    assert sim.admin.mobile_phone == "415 555 0199" and not sim.admin.phone_registration_prompt

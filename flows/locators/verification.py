@@ -3,6 +3,9 @@
 from . import any_of, css, role, words
 
 URL_PART = "/_ui/identity/verification/"
+#: every identity page met during login: the verification pages and "Register Your Mobile Phone", which lives
+#: at /_ui/identity/phone/AddPhoneNumber [code], outside URL_PART
+IDENTITY_URL_PART = "/_ui/identity/"
 TOTP_INPUT = css("#tc")
 EMAIL_CODE_INPUT = css("#emc")
 SMS_CODE_INPUT = css("#smc")

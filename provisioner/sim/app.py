@@ -18,7 +18,7 @@ from .embedded_mail import EmbeddedMailbox
 from .http import Router, serve
 from .latency import PROFILES, Latency
 from .org import SimOrg
-from .orgdata import load_org_config, populate
+from .orgdata import LOGIN_STYLES, default_mobile_phone, load_org_config, populate
 
 # Page modules built by others; each exposes register(router, org). Missing ones are skipped for now.
 # pages_classic first: its /lightning/setup/ConnectedApplication/... pages go before pages_setup's catch-all shell.
@@ -49,6 +49,9 @@ class SimOptions:
     admin_email: str | None = None  # where the admin's verification mail goes
     lockout_attempts: int | None = None
     connected_apps_allowed: bool | None = None  # the org setting "Allow creation of connected apps"
+    login_style: str | None = None  # "classic" | "two_step" (My Domain: username page, then password page)
+    admin_mfa: str | None = None  # "totp" | "sms" | "none": how the admin's login is verified
+    phone_registration_prompt: bool | None = None  # True: after login the admin meets "Register Your Mobile Phone"
 
 
 class SimHandle:
@@ -122,6 +125,12 @@ def build_org(options: SimOptions) -> SimOrg:
         config.lockout_attempts = options.lockout_attempts
     if options.connected_apps_allowed is not None:
         config.connected_apps_allowed = options.connected_apps_allowed
+    if options.login_style is not None:
+        if options.login_style not in LOGIN_STYLES:
+            raise ConfigError(f"login_style must be one of {', '.join(LOGIN_STYLES)}, not {options.login_style!r}")
+        config.login_style = options.login_style
+    if options.admin_mfa not in (None, "totp", "sms", "none"):
+        raise ConfigError(f"admin_mfa must be totp, sms or none, not {options.admin_mfa!r}")
     org = SimOrg(config, seed=options.seed)
     org.latency = Latency(options.latency, options.seed)
     config.propagation_seconds = org.latency.propagation_seconds()
@@ -131,8 +140,18 @@ def build_org(options: SimOptions) -> SimOrg:
         admin.totp_secret = org.ids.token(32, _BASE32)
     elif options.admin_totp is False:
         admin.totp_secret = None
+    if options.admin_mfa is not None:
+        admin.sms_mfa = options.admin_mfa == "sms"
+        if options.admin_mfa == "totp" and not admin.totp_secret:
+            admin.totp_secret = org.ids.token(32, _BASE32)
+        elif options.admin_mfa != "totp":
+            admin.totp_secret = None
+        if admin.sms_mfa and not admin.mobile_phone:
+            admin.mobile_phone = default_mobile_phone(org)
     if options.unrecognised_device is not None:
         admin.unrecognised_device = options.unrecognised_device
+    if options.phone_registration_prompt is not None:
+        admin.phone_registration_prompt = options.phone_registration_prompt
     if options.admin_email:
         admin.email = options.admin_email
     return org

@@ -67,6 +67,11 @@ class User:
     locked_at: float | None = None  # when the lockout began (it ends after lockout_minutes)
     #: device "unrecognised": login asks for an emailed code (cleared per session, not per user)
     unrecognised_device: bool = False
+    #: identity verification by a code sent by SMS (the sim sends none; the code is only in org.codes)
+    sms_mfa: bool = False
+    mobile_phone: str = ""
+    #: after login, Salesforce offers "Register Your Mobile Phone" (until a phone is registered)
+    phone_registration_prompt: bool = False
 
     @property
     def name(self) -> str:

@@ -19,7 +19,7 @@ class Session:
     created_at: float
     last_seen: float
     #: a login still waiting for its identity verification (TOTP or emailed code): not yet a full session
-    pending_challenge: str | None = None  # "totp" | "email" | None
+    pending_challenge: str | None = None  # "totp" | "email" | "sms" | "phone" | None
 
 
 @dataclass
@@ -49,6 +49,8 @@ class OrgConfig:
     verification_attempts: int = 5  # [none]: wrong codes accepted before a login challenge ends
     #: "Allow creation of connected apps": off by default since Spring '26 (FIDELITY, classic Connected Apps)
     connected_apps_allowed: bool = False
+    #: "classic" (username and password on one page) | "two_step" (My Domain: username, then a password page)
+    login_style: str = "classic"
 
 
 class SimOrg:
@@ -121,10 +123,13 @@ class SimOrg:
             return next((a for a in self.apps.values() if a.consumer_key and a.consumer_key == key), None)
 
     # --- verification codes ----------------------------------------------------------------------------
-    def issue_code(self, username: str, purpose: str) -> VerificationCode:
-        """A new 6-digit code for (user, purpose), mailed to the user; older codes for the same pair stop working."""
+    def issue_code(self, username: str, purpose: str, *, mail: bool = True) -> VerificationCode:
+        """A new 6-digit code for (user, purpose), mailed to the user; older codes for the same pair stop working.
+
+        mail=False: a code "sent by SMS": the sim sends nothing, the code exists only in `self.codes`.
+        """
         user = self.user(username)
-        if user is None or self.send_mail is None or self.compose_verification is None:
+        if user is None or (mail and (self.send_mail is None or self.compose_verification is None)):
             raise RuntimeError("verification mail is not wired for this org")
         with self.lock:
             for old in self.codes:
@@ -132,6 +137,9 @@ class SimOrg:
                     old.superseded = True
             code = VerificationCode(self.ids.digits(6), purpose, user.username.lower(), time.time())
             self.codes.append(code)
+        if not mail:
+            self.log("sms_code_issued", username=user.username, purpose=purpose)
+            return code
         subject, text, html = self.compose_verification(self, user, code.code)
         self.send_mail(user.email, subject, text, html)
         self.log("verification_code_sent", username=user.username, purpose=purpose)

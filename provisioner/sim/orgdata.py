@@ -1,9 +1,10 @@
 """Org data TOML -> OrgConfig -> a populated SimOrg.
 
 File format (see default_org.toml): `[org]` with name, sandbox, sandbox_name, lockout_attempts, lockout_minutes,
-session_timeout_minutes, connected_apps_allowed and a `profiles` list; `[[permission_sets]]` with name + label; `[[users]]` with
-username, email, first_name, last_name, profile, permission_sets, admin, totp, unrecognised_device and optional
-password / totp_secret (generated from the seed when absent).
+session_timeout_minutes, connected_apps_allowed, login_style ("classic" | "two_step") and a `profiles` list;
+`[[permission_sets]]` with name + label; `[[users]]` with username, email, first_name, last_name, profile,
+permission_sets, admin, totp, mfa ("totp" | "sms"), mobile_phone, phone_registration_prompt, unrecognised_device and
+optional password / totp_secret (generated from the seed when absent).
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from .org import OrgConfig, SimOrg
 DEFAULT_ORG_DATA = Path(__file__).with_name("default_org.toml")
 
 _ORG_KEYS = {"name", "sandbox", "sandbox_name", "lockout_attempts", "lockout_minutes", "session_timeout_minutes",
-             "profiles", "code_ttl_minutes", "connected_apps_allowed"}
+             "profiles", "code_ttl_minutes", "connected_apps_allowed", "login_style"}
+LOGIN_STYLES = ("classic", "two_step")
+MFA_KINDS = ("totp", "sms")
 _USER_KEYS = {"username", "email", "first_name", "last_name", "profile", "permission_sets", "admin", "totp",
-              "unrecognised_device", "password", "totp_secret", "active"}
+              "unrecognised_device", "password", "totp_secret", "active", "mfa", "mobile_phone",
+              "phone_registration_prompt"}
 _BASE32 = string.ascii_uppercase + "234567"
 
 
@@ -52,6 +56,14 @@ def config_from_dict(data: dict[str, Any], *, source: str = "org data") -> OrgCo
             raise ConfigError(f"{source}: unknown [[users]] keys: {', '.join(sorted(bad))}")
         if not entry.get("username") or not entry.get("profile"):
             raise ConfigError(f"{source}: every user needs a username and a profile")
+        mfa = entry.get("mfa")
+        if mfa is not None and mfa not in MFA_KINDS:
+            raise ConfigError(f"{source}: user {entry['username']}: mfa must be one of {', '.join(MFA_KINDS)}")
+        if mfa == "sms" and entry.get("totp"):
+            raise ConfigError(f"{source}: user {entry['username']}: mfa = \"sms\" and totp = true exclude each other")
+    login_style = str(org.get("login_style", "classic"))
+    if login_style not in LOGIN_STYLES:
+        raise ConfigError(f"{source}: login_style must be one of {', '.join(LOGIN_STYLES)}, not {login_style!r}")
     profiles = list(org.get("profiles", []))
     for entry in users:
         if entry["profile"] not in profiles:
@@ -81,6 +93,7 @@ def config_from_dict(data: dict[str, Any], *, source: str = "org data") -> OrgCo
         config.connected_apps_allowed = bool(org["connected_apps_allowed"])
     if "code_ttl_minutes" in org:
         config.code_ttl_seconds = int(org["code_ttl_minutes"]) * 60
+    config.login_style = login_style
     return config
 
 
@@ -109,9 +122,15 @@ def populate(org: SimOrg) -> None:
                 profile=entry["profile"],
                 permission_sets=list(entry.get("permission_sets", [])),
                 active=bool(entry.get("active", True)),
-                totp_secret=(entry.get("totp_secret") or org.ids.token(32, _BASE32)) if entry.get("totp") else None,
+                totp_secret=((entry.get("totp_secret") or org.ids.token(32, _BASE32))
+                             if entry.get("totp") or entry.get("mfa") == "totp" else None),
                 unrecognised_device=bool(entry.get("unrecognised_device", False)),
+                sms_mfa=entry.get("mfa") == "sms",
+                mobile_phone=str(entry.get("mobile_phone") or ""),
+                phone_registration_prompt=bool(entry.get("phone_registration_prompt", False)),
             )
+            if user.sms_mfa and not user.mobile_phone:
+                user.mobile_phone = default_mobile_phone(org)
             for ps in user.permission_sets:
                 if ps not in org.permission_sets:
                     raise ConfigError(f"user {entry['username']} has unknown permission set {ps!r}")
@@ -123,6 +142,11 @@ def build_org(config: OrgConfig, *, seed: int | None = None) -> SimOrg:
     org = SimOrg(config, seed=seed)
     populate(org)
     return org
+
+
+def default_mobile_phone(org: SimOrg) -> str:
+    """A fictional US number (555-01xx is reserved for fiction) for SMS users whose data names none."""
+    return f"+1 415 555 01{org.ids.digits(2)}"
 
 
 def _generate_password(org: SimOrg) -> str:

@@ -1,8 +1,12 @@
-"""Login, the identity verification challenges (TOTP, emailed code), logout, and the session guard.
+"""Login, the identity verification challenges (TOTP, emailed code, SMS), logout, and the session guard.
 
 Classic HTML like the real login pages (no web components there). Element ids, names, paths and texts follow
 FIDELITY.md "Login" and "Identity verification during login"; texts not found in public sources are marked
 [none] in EVIDENCE.md. The hidden tokens of the challenge forms are checked server-side.
+
+Variants an org's data can switch on: the My Domain two-step login (`login_style = "two_step"`: a username page,
+then a password page reusing `#Login`), an SMS code challenge (`mfa = "sms"`), and the "Register Your Mobile
+Phone" interstitial after login (`phone_registration_prompt = true`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ HOME_PATH = "/lightning/setup/SetupOneHome/home"
 TOTP_PATH = "/_ui/identity/verification/method/TotpVerificationUi/e"
 EMAIL_FINISH_PATH = "/_ui/identity/verification/method/EmailVerificationFinishUi/e"
 EMAIL_START_PATH = "/_ui/identity/verification/method/EmailVerificationStartUi/e"
+SMS_PATH = "/_ui/identity/verification/method/SmsVerificationFinishUi/e"  # [none]: named after the email page
+PHONE_PATH = "/_ui/identity/phone/AddPhoneNumber"  # [code]: outside /_ui/identity/verification/
 LOGOUT_PATH = "/secur/logout.jsp"
 MAINTENANCE_PATH = "/msg/maintenanceandavailable.jsp"
 DEVICE_COOKIE = "sfdc_lv2"  # [none] which cookie marks an activated browser; the name is a guess
@@ -36,18 +42,23 @@ WRONG_CODE = "The verification code you entered isn't valid. Check the code and 
 EXPIRED_CODE = "Your verification code has expired. Click Resend Code to get a new one."  # [none]
 TOO_MANY_ATTEMPTS = "You've exceeded the maximum number of verification attempts. Log in again."  # [none]
 INVALID_PAGE = ("The page you submitted was invalid for your session. Please refresh your page and try again.")
+ENTER_USERNAME = "Enter your username."  # [none]: the two-step login's first page submitted empty
+INVALID_PHONE = "Enter a valid mobile phone number."  # [none]
+PHONE_SKIP_TEXT = "I Don't Want to Register My Phone"  # [code]
 
 
 @dataclass
 class _Challenge:
     """One pending identity verification, keyed by the pending session id."""
 
-    kind: str  # "totp" | "email"
+    kind: str  # "totp" | "email" | "sms" | "phone" (the registration interstitial)
     ret_url: str
     vcsrf: str
     vpol: str
     vflid: str
     confirm_token: str = ""
+    purpose: str = "login"  # of the code: "login", or for SMS "sms-login" | "phone-registration"
+    phone: str = ""  # the number being registered (phone-registration)
     attempts: int = 0
     started_at: float = field(default_factory=time.time)
 
@@ -64,6 +75,12 @@ def mask_email(address: str) -> str:
     local, _, domain = address.partition("@")
     label, dot, rest = domain.partition(".")
     return f"{local[:2]}****@**{label[-2:]}{dot}{rest}"
+
+
+def mask_phone(number: str) -> str:
+    """+1 415 555 0142 -> (***) ***-**42: only the last two digits show."""
+    digits = "".join(c for c in number if c.isdigit())
+    return f"(***) ***-**{digits[-2:]}"
 
 
 def is_page_request(request: Request) -> bool:
@@ -99,8 +116,19 @@ def _page(title: str, body: str, status: int = 200) -> Response:
     )
 
 
+def _log_in_label(org: SimOrg) -> str:
+    return "Log In to Sandbox" if org.config.sandbox else "Log In"
+
+
 def login_page(org: SimOrg, *, username: str = "", start_url: str = "", error: str = "") -> Response:
-    button = "Log In to Sandbox" if org.config.sandbox else "Log In"
+    """The login page; with login_style "two_step" only the username (the password comes on a second page)."""
+    two_step = org.config.login_style == "two_step"
+    button = "Continue" if two_step else _log_in_label(org)  # [none] the first step's label; the id is #Login
+    password_html = "" if two_step else """
+  <label for="password" class="label">Password</label>
+  <input class="input r4 wide mb16 mt8 password" type="password" id="password" name="pw" aria-describedby="error"
+    autocomplete="off">
+  <div id="pwcaps" class="mb16" style="display:none">Caps Lock is on.</div>"""
     error_html = (f'<div id="error" class="loginError" aria-live="polite">{_esc(error)}</div>' if error
                   else '<div id="error" class="loginError" aria-live="polite" style="display:none"></div>')
     body = f"""
@@ -129,10 +157,7 @@ def login_page(org: SimOrg, *, username: str = "", start_url: str = "", error: s
     <input class="input r4 wide mb16 mt8 username" type="email" value="{_esc(username)}" name="username"
       id="username" aria-describedby="error" style="display: block;">
   </div>
-  <label for="password" class="label">Password</label>
-  <input class="input r4 wide mb16 mt8 password" type="password" id="password" name="pw" aria-describedby="error"
-    autocomplete="off">
-  <div id="pwcaps" class="mb16" style="display:none">Caps Lock is on.</div>
+{password_html}
   <input class="button r4 wide primary" type="submit" id="Login" name="Login" value="{button}">
   <div class="w0 mt8 mb16"><input type="checkbox" class="r4 fl mr8" id="rememberUn" name="rememberUn">
     <label for="rememberUn" class="fl pr db tn3" style="display:inline">Remember me</label></div>
@@ -143,6 +168,34 @@ def login_page(org: SimOrg, *, username: str = "", start_url: str = "", error: s
 """
     title = "Login | Salesforce"
     return _page(title, body)
+
+
+def password_page(org: SimOrg, username: str, start_url: str, step_token: str, error: str = "") -> Response:
+    """The two-step login's second page: the username as an identity card, the password, the same #Login."""
+    error_html = (f'<div id="error" class="loginError" aria-live="polite">{_esc(error)}</div>' if error
+                  else '<div id="error" class="loginError" aria-live="polite" style="display:none"></div>')
+    not_you = "/?" + urlencode({"startURL": start_url}) if start_url else "/"
+    body = f"""
+<div id="content">
+{error_html}
+<div id="idcard-container" class="mb16"><div id="idcard">
+  <span id="idcard-identity">{_esc(username)}</span>
+  <a id="clear_link" href="{_esc(not_you)}">Not you?</a>
+</div></div>
+<form name="login" id="login_form" method="post" action="/" target="_top" autocomplete="off" novalidate>
+  <input type="hidden" name="username" value="{_esc(username)}">
+  <input type="hidden" name="startURL" value="{_esc(start_url)}">
+  <input type="hidden" name="loginStep" value="{_esc(step_token)}">
+  <input type="hidden" name="display" value="page">
+  <label for="password" class="label">Password</label>
+  <input class="input r4 wide mb16 mt8 password" type="password" id="password" name="pw" aria-describedby="error"
+    autocomplete="off">
+  <input class="button r4 wide primary" type="submit" id="Login" name="Login" value="{_log_in_label(org)}">
+</form>
+<div class="w0 pr mb16"><a id="forgot_password_link" class="fl small" href="/secur/forgotpassword.jsp">Forgot Your Password?</a></div>
+</div>
+"""
+    return _page("Login | Salesforce", body)
 
 
 def _hidden_fields(chal: _Challenge) -> str:
@@ -195,6 +248,53 @@ def email_page(chal: _Challenge, masked: str, error: str = "") -> Response:
     return _page("Verify Your Identity | Salesforce", body)
 
 
+def sms_page(chal: _Challenge, masked: str, error: str = "") -> Response:
+    lead = ("To finish registering your mobile phone, enter the verification code we sent to"
+            if chal.purpose == "phone-registration" else "Enter the verification code we sent to")
+    body = f"""
+<h2 id="header" class="mb12">Verify Your Identity</h2>
+{_error_div(error)}
+<form id="editPage" name="editPage" method="POST" action="{SMS_PATH}" autocomplete="off">
+  {_hidden_fields(chal)}
+  <p>{lead} {_esc(masked)}.</p>
+  <label for="smc">Verification Code</label>
+  <input id="smc" name="smc" type="text" maxlength="6" inputmode="numeric" autocomplete="one-time-code"
+    class="input wide mb16 mt8">
+  <input type="submit" id="save" name="save" class="button primary wide mb16" value="Verify">
+</form>
+"""
+    return _page("Verify Your Identity | Salesforce", body)
+
+
+def phone_page(chal: _Challenge, error: str = "") -> Response:
+    """The "Register Your Mobile Phone" interstitial; the skip link continues to retURL. [code; form fields none]"""
+    action = f"{PHONE_PATH}?{urlencode({'d': 'm', 'retURL': chal.ret_url})}"
+    skip = f"{PHONE_PATH}?{urlencode({'retURL': chal.ret_url, 'skip': '1', 'vflid': chal.vflid})}"
+    body = f"""
+<div id="header" class="mb24">Register Your Mobile Phone</div>
+{_error_div(error)}
+<div id="content">
+<form id="editPage" name="editPage" method="POST" action="{_esc(action)}" autocomplete="off">
+  <input type="hidden" name="_CONFIRMATIONTOKEN" id="_CONFIRMATIONTOKEN" value="{_esc(chal.confirm_token)}">
+  <input type="hidden" name="cancelURL" id="cancelURL" value="{_esc(chal.ret_url)}">
+  <input type="hidden" name="retURL" id="retURL" value="{_esc(chal.ret_url)}">
+  <p>Register your mobile phone so you can verify your identity with a text message if you need to.</p>
+  <label for="countryCode">Country</label>
+  <select id="countryCode" name="countryCode" class="input mb16 mt8">
+    <option value="US" selected>United States (+1)</option><option value="CA">Canada (+1)</option>
+    <option value="GB">United Kingdom (+44)</option><option value="DE">Germany (+49)</option>
+    <option value="FR">France (+33)</option>
+  </select>
+  <label for="phoneNumber">Mobile Phone</label>
+  <input id="phoneNumber" name="phoneNumber" type="tel" class="input wide mb16 mt8" autocomplete="tel">
+  <input type="submit" id="save" name="save" class="button primary wide mb16" value="Register">
+</form>
+<p><a id="skipPhoneRegistration" href="{_esc(skip)}">{_esc(PHONE_SKIP_TEXT)}</a></p>
+</div>
+"""
+    return _page("Register Your Mobile Phone | Salesforce", body)
+
+
 def invalid_page() -> Response:
     return _page("Error | Salesforce", f'<div id="errorTitle">Error</div><div id="errorDesc" class="errorMsg">'
                                        f"{_esc(INVALID_PAGE)}</div><p><a href=\"/\">Log In</a></p>")
@@ -220,6 +320,8 @@ def server_error_page(org: SimOrg) -> Response:
 
 def register(router: Router, org: SimOrg) -> None:
     challenges: dict[str, _Challenge] = {}  # pending session id -> challenge
+    #: two-step login: the password page's token -> (username lower-case, issued at); one use each
+    steps: dict[str, tuple[str, float]] = {}
 
     def delay() -> None:
         if org.latency is not None:
@@ -227,6 +329,7 @@ def register(router: Router, org: SimOrg) -> None:
 
     def clear_challenges() -> None:
         challenges.clear()
+        steps.clear()
 
     org.on_refresh.append(clear_challenges)
 
@@ -259,14 +362,28 @@ def register(router: Router, org: SimOrg) -> None:
     router.before.append(faults)
     router.before.append(guard)
 
-    def full_session_redirect(session: Session, ret_url: str, *, device: str | None = None) -> Response:
-        """Turn a pending login into a full session under a new id (no session fixation)."""
-        with org.lock:
-            org.sessions.pop(session.id, None)
-            challenges.pop(session.id, None)
-        fresh = org.new_session(session.username, None)
-        org.log("login_succeeded", username=session.username)
-        response = Response.redirect(safe_ret_url(ret_url)).set_cookie(SESSION_COOKIE, fresh.id)
+    def complete_login(pending_session: Session | None, username: str, ret_url: str, *,
+                       device: str | None = None, prompt: bool = True) -> Response:
+        """End a login: the phone registration interstitial if the user gets one, else a full session.
+
+        Either way under a new session id (no session fixation); the interstitial's session is still pending, so
+        Setup stays closed until the user registers a phone or declines.
+        """
+        if pending_session is not None:
+            with org.lock:
+                org.sessions.pop(pending_session.id, None)
+                challenges.pop(pending_session.id, None)
+        user = org.user(username)
+        if prompt and user is not None and user.phone_registration_prompt:
+            session = org.new_session(username, "phone")
+            chal = new_challenge(session, "phone", ret_url)
+            org.log("phone_registration_prompted", username=username)
+            target = f"{PHONE_PATH}?{urlencode({'d': 'm', 'retURL': chal.ret_url})}"
+            response = Response.redirect(target).set_cookie(SESSION_COOKIE, session.id)
+        else:
+            fresh = org.new_session(username, None)
+            org.log("login_succeeded", username=username)
+            response = Response.redirect(safe_ret_url(ret_url)).set_cookie(SESSION_COOKIE, fresh.id)
         if device:
             response.set_cookie(DEVICE_COOKIE, device, max_age=365 * 24 * 3600)
         return response
@@ -317,6 +434,12 @@ def register(router: Router, org: SimOrg) -> None:
             return Response.redirect(safe_ret_url(start_url))
         return login_page(org, start_url=start_url)
 
+    def new_step(username: str) -> str:
+        token = org.ids.token(40)
+        with org.lock:
+            steps[token] = (username.lower(), time.time())
+        return token
+
     @router.route("POST", "/")
     def login_post(request: Request) -> Response:
         delay()
@@ -324,6 +447,26 @@ def register(router: Router, org: SimOrg) -> None:
         username = (form.get("username") or [""])[0].strip()
         password = (form.get("pw") or [""])[0]
         start_url = (form.get("startURL") or [""])[0]
+        if org.config.login_style != "two_step":
+            return check_password(request, username, password, start_url, lambda error: login_page(
+                org, username=username, start_url=start_url, error=error))
+        # Two-step: the first post carries only the username; the second the password and the step token that
+        # ties it to the first (one use; a password post without it is refused like a forged form).
+        step = (form.get("loginStep") or [""])[0]
+        if not step:
+            if not username:
+                return login_page(org, start_url=start_url, error=ENTER_USERNAME)
+            return password_page(org, username, start_url, new_step(username))
+        with org.lock:
+            issued = steps.pop(step, None)
+        if issued is None or issued[0] != username.lower() or time.time() - issued[1] > org.config.code_ttl_seconds:
+            return invalid_page()
+        return check_password(request, username, password, start_url, lambda error: password_page(
+            org, username, start_url, new_step(username), error=error))
+
+    def check_password(request: Request, username: str, password: str, start_url: str,
+                       again) -> Response:  # noqa: ANN001
+        """Check the credentials (lockout included); `again(error)` renders the page that shows an error."""
         user = org.user(username) if username else None
         now = time.time()
         with org.lock:
@@ -332,16 +475,16 @@ def register(router: Router, org: SimOrg) -> None:
                 user.locked, user.locked_at, user.failed_logins = False, None, 0
             if user is not None and user.locked:
                 org.log("login_refused_locked", username=user.username)
-                return login_page(org, username=username, start_url=start_url, error=LOCKED_OUT)
+                return again(LOCKED_OUT)
             if user is None or not user.active or password != user.password:
                 if user is not None:
                     user.failed_logins += 1
                     if user.failed_logins >= org.config.lockout_attempts:
                         user.locked, user.locked_at = True, now
                         org.log("user_locked_out", username=user.username)
-                        return login_page(org, username=username, start_url=start_url, error=LOCKED_OUT)
+                        return again(LOCKED_OUT)
                 org.log("login_failed", username=username)
-                return login_page(org, username=username, start_url=start_url, error=WRONG_CREDENTIALS)
+                return again(WRONG_CREDENTIALS)
             user.failed_logins = 0
 
         ret_url = safe_ret_url(start_url)
@@ -350,6 +493,13 @@ def register(router: Router, org: SimOrg) -> None:
             new_challenge(session, "totp", ret_url)
             return Response.redirect(f"{TOTP_PATH}?{urlencode({'retURL': ret_url})}").set_cookie(
                 SESSION_COOKIE, session.id)
+        if user.sms_mfa:
+            session = org.new_session(user.username, "sms")
+            chal = new_challenge(session, "sms", ret_url)
+            chal.purpose = "sms-login"
+            org.issue_code(user.username, chal.purpose, mail=False)  # "sent by SMS": nothing leaves the sim
+            return Response.redirect(f"{SMS_PATH}?{urlencode({'retURL': ret_url})}").set_cookie(
+                SESSION_COOKIE, session.id)
         device = request.cookies.get(DEVICE_COOKIE, "")
         if user.unrecognised_device and device not in org.recognised_devices.get(user.username.lower(), set()):
             session = org.new_session(user.username, "email")
@@ -357,9 +507,7 @@ def register(router: Router, org: SimOrg) -> None:
             org.issue_code(user.username, "login")
             return Response.redirect(f"{EMAIL_FINISH_PATH}?{urlencode({'retURL': ret_url})}").set_cookie(
                 SESSION_COOKIE, session.id)
-        session = org.new_session(user.username, None)
-        org.log("login_succeeded", username=user.username)
-        return Response.redirect(ret_url).set_cookie(SESSION_COOKIE, session.id)
+        return complete_login(None, user.username, ret_url)
 
     # -- authenticator app (TOTP) ------------------------------------------------------------------------
     @router.route("GET", TOTP_PATH)
@@ -384,7 +532,7 @@ def register(router: Router, org: SimOrg) -> None:
         ok = (user is not None and user.totp_secret and len(entered) == 6 and entered.isdigit()
               and pyotp.TOTP(user.totp_secret).verify(entered, valid_window=1))
         if ok:
-            return full_session_redirect(session, chal.ret_url)
+            return complete_login(session, session.username, chal.ret_url)
         chal.attempts += 1
         org.log("totp_rejected", username=session.username)
         if chal.attempts >= org.config.verification_attempts:
@@ -432,13 +580,90 @@ def register(router: Router, org: SimOrg) -> None:
             device = org.ids.token(32)
             with org.lock:
                 org.recognised_devices.setdefault(session.username.lower(), set()).add(device)
-            return full_session_redirect(session, chal.ret_url, device=device)
+            return complete_login(session, session.username, chal.ret_url, device=device)
         chal.attempts += 1
         org.log("email_code_rejected", username=session.username, reason=result)
         if chal.attempts >= org.config.verification_attempts:
             return end_challenge(session)
         error = EXPIRED_CODE if result == "expired" else WRONG_CODE
         return render(chal, email_page, masked_for(session), error=error)
+
+    # -- code sent by SMS (the sim sends none: tests read it from org.codes) ---------------------------------
+    def masked_phone_for(session: Session, chal: _Challenge) -> str:
+        user = org.user(session.username)
+        return mask_phone(chal.phone or (user.mobile_phone if user else ""))
+
+    @router.route("GET", SMS_PATH)
+    def sms_get(request: Request) -> Response:
+        delay()
+        found = pending(request, "sms")
+        if found is None:
+            return Response.redirect("/")
+        session, chal = found
+        return render(chal, sms_page, masked_phone_for(session, chal))
+
+    @router.route("POST", SMS_PATH)
+    def sms_post(request: Request) -> Response:
+        delay()
+        found = pending(request, "sms")
+        if found is None:
+            return Response.redirect("/")
+        session, chal = found
+        if not tokens_match(request, chal):
+            return invalid_page()
+        entered = request.form_value("smc").strip()
+        result = org.check_code(session.username, chal.purpose, entered) if len(entered) == 6 else "invalid"
+        if result == "ok":
+            user = org.user(session.username)
+            if chal.purpose == "phone-registration" and user is not None:
+                with org.lock:
+                    user.mobile_phone, user.phone_registration_prompt = chal.phone, False
+                org.log("phone_registered", username=session.username)
+            return complete_login(session, session.username, chal.ret_url)
+        chal.attempts += 1
+        org.log("sms_code_rejected", username=session.username, reason=result)
+        if chal.attempts >= org.config.verification_attempts:
+            return end_challenge(session)
+        error = EXPIRED_CODE if result == "expired" else WRONG_CODE
+        return render(chal, sms_page, masked_phone_for(session, chal), error=error)
+
+    # -- "Register Your Mobile Phone" ------------------------------------------------------------------
+    @router.route("GET", PHONE_PATH)
+    def phone_get(request: Request) -> Response:
+        delay()
+        found = pending(request, "phone")
+        if found is None:
+            return Response.redirect("/")
+        session, chal = found
+        if request.arg("skip") is not None:
+            if request.arg("vflid") != chal.vflid:
+                return invalid_page()
+            # [none] declining does not stop the prompt: it comes back on the next login
+            org.log("phone_registration_declined", username=session.username)
+            return complete_login(session, session.username, chal.ret_url, prompt=False)
+        return render(chal, phone_page)
+
+    @router.route("POST", PHONE_PATH)
+    def phone_post(request: Request) -> Response:
+        delay()
+        found = pending(request, "phone")
+        if found is None:
+            return Response.redirect("/")
+        session, chal = found
+        if not chal.confirm_token or request.form_value("_CONFIRMATIONTOKEN") != chal.confirm_token \
+                or request.form_value("retURL") != chal.ret_url:
+            return invalid_page()
+        number = request.form_value("phoneNumber").strip()
+        digits = "".join(c for c in number if c.isdigit())
+        if not 7 <= len(digits) <= 15 or any(c not in "0123456789 +-()." for c in number):
+            return render(chal, phone_page, error=INVALID_PHONE)
+        # Registering means proving the phone: a code "sent by SMS" (the sim sends none)
+        with org.lock:
+            session.pending_challenge = "sms"
+        sms = new_challenge(session, "sms", chal.ret_url)
+        sms.purpose, sms.phone = "phone-registration", number
+        org.issue_code(session.username, sms.purpose, mail=False)
+        return Response.redirect(f"{SMS_PATH}?{urlencode({'retURL': sms.ret_url})}")
 
     # -- logout, maintenance ----------------------------------------------------------------------------
     @router.route("GET", LOGOUT_PATH)
