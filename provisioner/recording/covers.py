@@ -165,6 +165,7 @@ class ScreenCover:
         await self._hide([c for c in self._active if c.page is page])
         self._active.append(new)
         if not new.full_viewport and new.recorded_page and self._hold_s > 0:
+            # pacing for viewers, not waiting for the page: the covered details stay on screen like a chapter card
             await asyncio.sleep(self._hold_s)
 
     async def uncover(self) -> None:
