@@ -421,6 +421,34 @@ def register(router: Router, org: SimOrg) -> None:
         org.log("verification_attempts_exceeded", username=session.username)
         return login_page(org, username=session.username, error=TOO_MANY_ATTEMPTS)
 
+    def challenge_page(method: str, path: str, kind: str, *, form: bool = False):
+        """Route a page of one challenge: latency, then the session's pending challenge of that `kind` (else back
+        to the login page), and for a submitted verification form its hidden tokens; the handler gets
+        (request, session, challenge)."""
+
+        def wrap(handler):
+            def route(request: Request) -> Response:
+                delay()
+                found = pending(request, kind)
+                if found is None:
+                    return Response.redirect("/")
+                if form and not tokens_match(request, found[1]):
+                    return invalid_page()
+                return handler(request, *found)
+
+            router.add(method, path, route)
+            return handler
+
+        return wrap
+
+    def refused(session: Session, chal: _Challenge, event: str, **details: object) -> Response | None:
+        """A wrong code: count it, and end the challenge after too many (None: show the form again)."""
+        chal.attempts += 1
+        org.log(event, username=session.username, **details)
+        if chal.attempts >= org.config.verification_attempts:
+            return end_challenge(session)
+        return None
+
     def render(chal: _Challenge, page, *args, error: str = "") -> Response:
         chal.confirm_token = org.ids.token(48)  # a new one per rendered form
         return page(chal, *args, error=error)
@@ -510,70 +538,38 @@ def register(router: Router, org: SimOrg) -> None:
         return complete_login(None, user.username, ret_url)
 
     # -- authenticator app (TOTP) ------------------------------------------------------------------------
-    @router.route("GET", TOTP_PATH)
-    def totp_get(request: Request) -> Response:
-        delay()
-        found = pending(request, "totp")
-        if found is None:
-            return Response.redirect("/")
-        return render(found[1], totp_page)
+    @challenge_page("GET", TOTP_PATH, "totp")
+    def totp_get(request: Request, session: Session, chal: _Challenge) -> Response:
+        return render(chal, totp_page)
 
-    @router.route("POST", TOTP_PATH)
-    def totp_post(request: Request) -> Response:
-        delay()
-        found = pending(request, "totp")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
-        if not tokens_match(request, chal):
-            return invalid_page()
+    @challenge_page("POST", TOTP_PATH, "totp", form=True)
+    def totp_post(request: Request, session: Session, chal: _Challenge) -> Response:
         entered = request.form_value("tc").strip()
         user = org.user(session.username)
         ok = (user is not None and user.totp_secret and len(entered) == 6 and entered.isdigit()
               and pyotp.TOTP(user.totp_secret).verify(entered, valid_window=1))
         if ok:
             return complete_login(session, session.username, chal.ret_url)
-        chal.attempts += 1
-        org.log("totp_rejected", username=session.username)
-        if chal.attempts >= org.config.verification_attempts:
-            return end_challenge(session)
-        return render(chal, totp_page, error=WRONG_CODE)
+        return refused(session, chal, "totp_rejected") or render(chal, totp_page, error=WRONG_CODE)
 
     # -- emailed code -----------------------------------------------------------------------------------
     def masked_for(session: Session) -> str:
         user = org.user(session.username)
         return mask_email(user.email if user else "")
 
-    @router.route("GET", EMAIL_FINISH_PATH)
-    def email_get(request: Request) -> Response:
-        delay()
-        found = pending(request, "email")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
+    @challenge_page("GET", EMAIL_FINISH_PATH, "email")
+    def email_get(request: Request, session: Session, chal: _Challenge) -> Response:
         return render(chal, email_page, masked_for(session))
 
-    @router.route("GET", EMAIL_START_PATH)
-    def email_resend(request: Request) -> Response:
-        delay()
-        found = pending(request, "email")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
+    @challenge_page("GET", EMAIL_START_PATH, "email")
+    def email_resend(request: Request, session: Session, chal: _Challenge) -> Response:
         if request.arg("vflid") != chal.vflid:
             return invalid_page()
         org.issue_code(session.username, "login")  # the older code stops working
         return Response.redirect(f"{EMAIL_FINISH_PATH}?{urlencode({'retURL': chal.ret_url})}")
 
-    @router.route("POST", EMAIL_FINISH_PATH)
-    def email_post(request: Request) -> Response:
-        delay()
-        found = pending(request, "email")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
-        if not tokens_match(request, chal):
-            return invalid_page()
+    @challenge_page("POST", EMAIL_FINISH_PATH, "email", form=True)
+    def email_post(request: Request, session: Session, chal: _Challenge) -> Response:
         entered = request.form_value("emc").strip()
         result = org.check_code(session.username, "login", entered) if len(entered) == 6 else "invalid"
         if result == "ok":
@@ -581,36 +577,21 @@ def register(router: Router, org: SimOrg) -> None:
             with org.lock:
                 org.recognised_devices.setdefault(session.username.lower(), set()).add(device)
             return complete_login(session, session.username, chal.ret_url, device=device)
-        chal.attempts += 1
-        org.log("email_code_rejected", username=session.username, reason=result)
-        if chal.attempts >= org.config.verification_attempts:
-            return end_challenge(session)
         error = EXPIRED_CODE if result == "expired" else WRONG_CODE
-        return render(chal, email_page, masked_for(session), error=error)
+        return (refused(session, chal, "email_code_rejected", reason=result)
+                or render(chal, email_page, masked_for(session), error=error))
 
     # -- code sent by SMS (the sim sends none: tests read it from org.codes) ---------------------------------
     def masked_phone_for(session: Session, chal: _Challenge) -> str:
         user = org.user(session.username)
         return mask_phone(chal.phone or (user.mobile_phone if user else ""))
 
-    @router.route("GET", SMS_PATH)
-    def sms_get(request: Request) -> Response:
-        delay()
-        found = pending(request, "sms")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
+    @challenge_page("GET", SMS_PATH, "sms")
+    def sms_get(request: Request, session: Session, chal: _Challenge) -> Response:
         return render(chal, sms_page, masked_phone_for(session, chal))
 
-    @router.route("POST", SMS_PATH)
-    def sms_post(request: Request) -> Response:
-        delay()
-        found = pending(request, "sms")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
-        if not tokens_match(request, chal):
-            return invalid_page()
+    @challenge_page("POST", SMS_PATH, "sms", form=True)
+    def sms_post(request: Request, session: Session, chal: _Challenge) -> Response:
         entered = request.form_value("smc").strip()
         result = org.check_code(session.username, chal.purpose, entered) if len(entered) == 6 else "invalid"
         if result == "ok":
@@ -620,21 +601,13 @@ def register(router: Router, org: SimOrg) -> None:
                     user.mobile_phone, user.phone_registration_prompt = chal.phone, False
                 org.log("phone_registered", username=session.username)
             return complete_login(session, session.username, chal.ret_url)
-        chal.attempts += 1
-        org.log("sms_code_rejected", username=session.username, reason=result)
-        if chal.attempts >= org.config.verification_attempts:
-            return end_challenge(session)
         error = EXPIRED_CODE if result == "expired" else WRONG_CODE
-        return render(chal, sms_page, masked_phone_for(session, chal), error=error)
+        return (refused(session, chal, "sms_code_rejected", reason=result)
+                or render(chal, sms_page, masked_phone_for(session, chal), error=error))
 
     # -- "Register Your Mobile Phone" ------------------------------------------------------------------
-    @router.route("GET", PHONE_PATH)
-    def phone_get(request: Request) -> Response:
-        delay()
-        found = pending(request, "phone")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
+    @challenge_page("GET", PHONE_PATH, "phone")
+    def phone_get(request: Request, session: Session, chal: _Challenge) -> Response:
         if request.arg("skip") is not None:
             if request.arg("vflid") != chal.vflid:
                 return invalid_page()
@@ -643,13 +616,8 @@ def register(router: Router, org: SimOrg) -> None:
             return complete_login(session, session.username, chal.ret_url, prompt=False)
         return render(chal, phone_page)
 
-    @router.route("POST", PHONE_PATH)
-    def phone_post(request: Request) -> Response:
-        delay()
-        found = pending(request, "phone")
-        if found is None:
-            return Response.redirect("/")
-        session, chal = found
+    @challenge_page("POST", PHONE_PATH, "phone")  # its form has its own token set, checked here
+    def phone_post(request: Request, session: Session, chal: _Challenge) -> Response:
         if not chal.confirm_token or request.form_value("_CONFIRMATIONTOKEN") != chal.confirm_token \
                 or request.form_value("retURL") != chal.ret_url:
             return invalid_page()
