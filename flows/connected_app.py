@@ -172,9 +172,7 @@ async def fill_form(scope, desired: AppSettings, certificate_pem: str | None, on
     if wanted("jwt_bearer"):
         await controls.set_checked(F.USE_DIGITAL_SIGNATURES.on(scope), desired.jwt_bearer)
     if desired.jwt_bearer and certificate_pem and (wanted("certificate") or wanted("jwt_bearer")):
-        upload = F.CERTIFICATE_UPLOAD.on(scope).first
-        await upload.set_input_files(files=[{"name": "server.crt", "mimeType": "application/x-x509-ca-cert",
-                                             "buffer": certificate_pem.encode()}])
+        await controls.upload_certificate(F.CERTIFICATE_UPLOAD.on(scope), certificate_pem)
     for name, loc in (("pkce", F.PKCE), ("require_secret_web_server", F.REQUIRE_SECRET_WEB_SERVER),
                       ("require_secret_refresh", F.REQUIRE_SECRET_REFRESH)):
         if wanted(name) and await loc.on(scope).count():

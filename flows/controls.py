@@ -45,6 +45,12 @@ async def set_checked(control: Locator, value: bool) -> None:
         await expect(box).to_be_checked(checked=value)
 
 
+async def upload_certificate(control: Locator, certificate_pem: str) -> None:
+    """Give a file input the certificate as server.crt, as an admin picking the file would."""
+    await control.first.set_input_files(files=[{"name": "server.crt", "mimeType": "application/x-x509-ca-cert",
+                                                "buffer": certificate_pem.encode()}])
+
+
 async def click_like_a_user(control: Locator) -> None:
     """Click a checkbox or radio button through its label: SLDS hides the native input behind a styled one, so the
     input itself cannot be clicked (the styled label is on top), exactly as for a person."""

@@ -279,9 +279,7 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
     if wanted("jwt_bearer"):
         await controls.set_checked(F.JWT_BEARER.on(page), desired.jwt_bearer)
     if desired.jwt_bearer and certificate_pem and (wanted("certificate") or wanted("jwt_bearer")):
-        upload = F.CERTIFICATE_UPLOAD.on(page).first
-        await upload.set_input_files(files=[{"name": "server.crt", "mimeType": "application/x-x509-ca-cert",
-                                             "buffer": certificate_pem.encode()}])
+        await controls.upload_certificate(F.CERTIFICATE_UPLOAD.on(page), certificate_pem)
     if wanted("require_secret_web_server"):
         await controls.set_checked(F.REQUIRE_SECRET_WEB_SERVER.on(page), desired.require_secret_web_server)
     if wanted("require_secret_refresh"):

@@ -635,12 +635,7 @@ class ClassicPages:
             if data is None:
                 errors = {k: _CLASSIC_MESSAGES.get(m, m) for k, m in problems.fields.items()}
                 return self._policies_form(session, app, v, errors)
-            p.permitted_users = data.permitted_users
-            p.refresh_token_policy = data.refresh_token_policy
-            p.refresh_token_period = data.refresh_token_period
-            p.refresh_token_unit = data.refresh_token_unit
-            p.ip_relaxation = data.ip_relaxation
-            p.session_timeout_minutes = data.session_timeout_minutes
+            app.policies = data.to_policies()  # profiles and permission sets were passed in unchanged
             app.changed_at = time.time()
         self.org.log("connected_app_policies_changed", api_name=app.api_name, by=session.username)
         return Response.redirect(f"{MANAGE_PATH}?applicationId={app.id}")

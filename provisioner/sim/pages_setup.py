@@ -235,15 +235,7 @@ class SetupPages:
             data, problems = validate_policies(fields, self.org)
             if data is None:
                 raise ActionError("Review the errors on this page.", problems)
-            p = app.policies
-            p.permitted_users = data.permitted_users
-            p.profiles = data.profiles
-            p.permission_sets = data.permission_sets
-            p.refresh_token_policy = data.refresh_token_policy
-            p.refresh_token_period = data.refresh_token_period
-            p.refresh_token_unit = data.refresh_token_unit
-            p.ip_relaxation = data.ip_relaxation
-            p.session_timeout_minutes = data.session_timeout_minutes
+            app.policies = data.to_policies()
             app.changed_at = time.time()
         self.org.log("eca_policies_changed", api_name=app.api_name, by=session.username)
         return {"id": app.id, "name": app.name}

@@ -213,6 +213,14 @@ class PoliciesInput:
     ip_relaxation: str
     session_timeout_minutes: int | None
 
+    def to_policies(self) -> "OAuthPolicies":
+        """The validated form as the app's stored policies (the fields are the same)."""
+        from dataclasses import asdict
+
+        from .model import OAuthPolicies
+
+        return OAuthPolicies(**asdict(self))
+
 
 def validate_policies(fields: dict[str, Any], org) -> tuple[PoliciesInput | None, Problems]:
     problems = Problems()
