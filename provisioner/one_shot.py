@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from playwright.async_api import async_playwright
 
-from flows.session import Timeouts
+from provisioner.flows.session import Timeouts
 
 from . import certs, credentials
 from .browser import launch_browser_async

@@ -16,10 +16,10 @@ from typing import Iterator
 
 from playwright.async_api import Error as PlaywrightError
 
-from flows import (connected_app, connected_app_credentials, connected_app_policies, consumer_credentials,
+from provisioner.flows import (connected_app, connected_app_credentials, connected_app_policies, consumer_credentials,
                    external_client_app, policies)
-from flows.login import log_in
-from flows.session import FlowSession, Timeouts
+from provisioner.flows.login import log_in
+from provisioner.flows.session import FlowSession, Timeouts
 
 from .config import AppSpec, MailboxSettings, OrgSettings
 from .errors import CertificateError, OrgUnavailableError, ProvisionerError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.external_client_app import AppSettings, differences, same_certificate, scope_of
-from flows.policies import match_names, timeout_label, timeout_minutes
+from provisioner.flows.external_client_app import AppSettings, differences, same_certificate, scope_of
+from provisioner.flows.policies import match_names, timeout_label, timeout_minutes
 from provisioner.errors import UnknownProfileError
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from flows.login import log_in
-from flows.session import FlowSession, Timeouts
+from provisioner.flows.login import log_in
+from provisioner.flows.session import FlowSession, Timeouts
 from provisioner.config import OrgSettings
 from provisioner.errors import (AccountLockedError, ConfigError, LoginError, OrgUnavailableError, TotpRejectedError,
                                 UnknownChallengeError)

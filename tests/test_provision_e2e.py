@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from flows.session import Timeouts
+from provisioner.flows.session import Timeouts
 from provisioner.certs import generate_key_and_cert
 from provisioner.config import OrgSettings, load_spec
 from provisioner.errors import AppNameTakenError, UnknownProfileError

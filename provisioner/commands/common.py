@@ -144,7 +144,7 @@ run_options = _stack(
 
 
 def timeouts(opts: dict[str, Any]):  # noqa: ANN201
-    from flows.session import Timeouts
+    from provisioner.flows.session import Timeouts
 
     page_ms = opts.get("page_timeout", 60.0) * 1000
     return Timeouts(page_ms=page_ms, mail_s=opts.get("mail_timeout", 180.0), settle_ms=max(page_ms, 60_000))
