@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ KEY_FILE = "server.key"
 CERT_FILE = "server.crt"
 KEY_BITS = 2048
 
+# Any PEM private key block: "PRIVATE KEY", "RSA/EC/OPENSSH PRIVATE KEY", "ENCRYPTED PRIVATE KEY".
+_PRIVATE_KEY_BLOCK = re.compile(rb"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class KeyPair:
@@ -29,9 +33,27 @@ class KeyPair:
     private_key_pem: str = ""  # secret: left out of repr
     certificate_pem: str = ""
     not_after: dt.datetime | None = None
+    key_file_pem: str = ""  # secret: the key file's own text (PKCS#8 or traditional, as the user wrote it)
 
     def __repr__(self) -> str:  # never show the private key
         return f"KeyPair(key_path={str(self.key_path)!r}, cert_path={str(self.cert_path)!r})"
+
+    def secrets(self) -> list[str]:
+        """The private key as it may leak: each PEM text and its base64 body on one line. Feed to SecretSet."""
+        values: list[str] = []
+        for pem in (self.private_key_pem, self.key_file_pem):
+            values += pem_secret_forms(pem)
+        return list(dict.fromkeys(values))
+
+
+def pem_secret_forms(pem: str) -> list[str]:
+    """A PEM text (stripped) and its base64 body joined into one line: the forms a key takes in logs and JSON."""
+    pem = pem.strip()
+    if not pem:
+        return []
+    body = "".join(line.strip() for line in pem.splitlines()
+                   if line.strip() and not line.startswith("-----") and ":" not in line)
+    return [pem, body] if body else [pem]
 
 
 def _write_atomically(path: Path, data: bytes, mode: int) -> None:
@@ -92,7 +114,10 @@ def _read(path: Path, what: str) -> bytes:
 def load_private_key(key_path: str | os.PathLike):
     """The RSA private key in a PEM file (unencrypted), or CertificateError naming the file."""
     path = Path(key_path)
-    data = _read(path, "private key")
+    return _parse_private_key(path, _read(path, "private key"))
+
+
+def _parse_private_key(path: Path, data: bytes):
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except TypeError:
@@ -105,17 +130,31 @@ def load_private_key(key_path: str | os.PathLike):
 
 
 def load_certificate(cert_path: str | os.PathLike) -> x509.Certificate:
+    """The certificate in a PEM file. A file that also holds a private key is refused: it is meant to be uploaded,
+    and a key that travels with it once is compromised (the message names the file, never its content)."""
     path = Path(cert_path)
     data = _read(path, "certificate")
+    if _PRIVATE_KEY_BLOCK.search(data):
+        raise CertificateError(f"{path} holds a private key: give the certificate alone (e.g. server.crt); "
+                               "the private key must never be uploaded")
     try:
         return x509.load_pem_x509_certificate(data)
     except ValueError:
         raise CertificateError(f"{path} is not a PEM X.509 certificate") from None
 
 
+def certificate_pem_for_upload(path: str | os.PathLike) -> str:
+    """What may be uploaded to the org: the file's certificate, parsed and re-encoded as PEM. Nothing else in the
+    file (a key, notes, a second block) goes along; a file holding a private key is refused (CertificateError)."""
+    return certificate_pem(load_certificate(path))
+
+
 def load_pair(key_path: str | os.PathLike, cert_path: str | os.PathLike) -> KeyPair:
-    """Check a pair before it is uploaded: PEM X.509, not expired, and made for this private key."""
-    key = load_private_key(key_path)
+    """Check a pair before it is uploaded: PEM X.509 without a private key in it, not expired, and made for this
+    private key."""
+    key_file = Path(key_path)
+    key_data = _read(key_file, "private key")
+    key = _parse_private_key(key_file, key_data)
     cert = load_certificate(cert_path)
     now = dt.datetime.now(dt.timezone.utc)
     not_after = cert.not_valid_after_utc
@@ -129,7 +168,8 @@ def load_pair(key_path: str | os.PathLike, cert_path: str | os.PathLike) -> KeyP
         raise CertificateError(f"{cert_path} does not belong to the private key {key_path}")
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption()).decode()
-    return KeyPair(Path(key_path), Path(cert_path), key_pem, certificate_pem(cert), not_after)
+    return KeyPair(Path(key_path), Path(cert_path), key_pem, certificate_pem(cert), not_after,
+                   key_file_pem=key_data.decode("utf-8", errors="replace"))
 
 
 def certificate_pem(cert: x509.Certificate | str | os.PathLike) -> str:

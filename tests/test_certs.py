@@ -13,9 +13,11 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from provisioner.certs import certificate_pem, generate_key_and_cert, load_pair
+from provisioner.certs import (certificate_pem, certificate_pem_for_upload, generate_key_and_cert, load_certificate,
+                               load_pair)
 from provisioner.cli import main
 from provisioner.errors import CertificateError
+from provisioner.redact import SecretSet
 
 
 @pytest.fixture(scope="module")
@@ -94,3 +96,66 @@ def test_cert_command_creates_and_checks(tmp_path):
     mismatch = runner.invoke(main, ["cert", "--key", out["key"], "--cert", str(tmp_path / "nope.crt")])
     assert mismatch.exit_code == CertificateError.exit_code
     assert mismatch.output.count("\n") == 1 and "Traceback" not in mismatch.output
+
+
+# --- a certificate file must never carry a private key to the org (issue 17, item 1) ------------------------------
+
+
+def _combined(tmp_path, pair, *, key_first=True, encrypted=False):
+    """One PEM holding the key and the certificate, as `cat server.key server.crt > bundle.pem` makes it."""
+    key_pem = pair[0].read_bytes()
+    if encrypted:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+        key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                    serialization.BestAvailableEncryption(b"passphrase"))
+    cert_pem = pair[1].read_bytes()
+    path = tmp_path / ("encrypted.pem" if encrypted else "bundle.pem")
+    path.write_bytes(key_pem + cert_pem if key_first else cert_pem + key_pem)
+    return path
+
+
+@pytest.mark.parametrize("key_first, encrypted", [(True, False), (False, False), (True, True), (False, True)])
+def test_a_certificate_file_holding_a_private_key_is_refused_without_showing_it(pair, tmp_path, key_first, encrypted):
+    bundle = _combined(tmp_path, pair, key_first=key_first, encrypted=encrypted)
+    key_body = [line for line in bundle.read_text().splitlines() if line and not line.startswith("-----")]
+    for check in (certificate_pem_for_upload, certificate_pem, load_certificate,
+                  lambda path: load_pair(pair[0], path)):
+        with pytest.raises(CertificateError, match="private key") as info:
+            check(bundle)
+        message = str(info.value)
+        assert str(bundle) in message and "\n" not in message
+        assert not any(line in message for line in key_body)
+
+
+def test_the_upload_is_the_parsed_certificate_re_encoded(pair, tmp_path):
+    # Text around the PEM block (a comment, `openssl x509 -text` output) is not uploaded: only the certificate.
+    noisy = tmp_path / "noisy.crt"
+    noisy.write_text("Subject: CN=ci.example\nsome notes\n" + pair[1].read_text() + "trailing words\n")
+    uploaded = certificate_pem_for_upload(noisy)
+    assert uploaded == pair[1].read_text()
+    assert x509.load_pem_x509_certificate(uploaded.encode()).subject == \
+        x509.load_pem_x509_certificate(pair[1].read_bytes()).subject
+    assert "notes" not in uploaded and "trailing" not in uploaded
+
+
+def test_upload_check_names_missing_and_non_certificate_files(pair, tmp_path):
+    with pytest.raises(CertificateError, match="not found"):
+        certificate_pem_for_upload(tmp_path / "missing.crt")
+    with pytest.raises(CertificateError, match="private key"):
+        certificate_pem_for_upload(pair[0])  # the key file given as the certificate
+    junk = tmp_path / "junk.crt"
+    junk.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    with pytest.raises(CertificateError, match=f"{junk} is not a PEM X.509 certificate"):
+        certificate_pem_for_upload(junk)
+
+
+def test_key_pair_secrets_cover_the_key_pem_and_its_base64_body(pair):
+    loaded = load_pair(*pair)
+    secrets = loaded.secrets()
+    file_text = pair[0].read_text()
+    body = "".join(line for line in file_text.splitlines() if not line.startswith("-----"))
+    assert file_text.strip() in secrets and body in secrets
+    assert loaded.private_key_pem.strip() in secrets
+    assert loaded.certificate_pem not in secrets  # public: nothing to hide
+    masked = SecretSet(secrets).mask(f"dump: {file_text} and {json.dumps(file_text)} and {{'der': '{body}'}}")
+    assert "PRIVATE KEY" not in masked and body[100:200] not in masked
