@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 from provisioner.errors import SetupPageError
-from provisioner.recorder import NullScreenCover
 
 from . import classic, waits
 from .consumer_credentials import ConsumerCredentials
@@ -27,7 +26,6 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     # verification shows the key and secret straight away.
     async with session.expecting_code("consumer-details") as mail:
         async with session.recorder.secret_on_screen(page) as screen:
-            screen = screen or NullScreenCover()
             await screen.cover(*values)
             await button.click()
             try:

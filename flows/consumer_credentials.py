@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from playwright.async_api import Page
 
 from provisioner.errors import SetupPageError
-from provisioner.recorder import NullScreenCover
 
 from . import waits
 from .external_client_app import AppRef
@@ -46,7 +45,6 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     try:
         async with session.expecting_code("consumer-details") as mail:
             async with session.recorder.secret_on_screen(page) as screen:
-                screen = screen or NullScreenCover()
                 details = await _click_opening(session, button)
                 try:
                     await session.follow(details)  # the video shows the tab (covered whole until refitted)

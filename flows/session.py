@@ -9,7 +9,7 @@ from typing import AsyncIterator, Callable
 
 from playwright.async_api import Page
 
-from provisioner.recorder import NullRecorder
+from .recorder import NullRecorder, Recorder
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ CodeWaiterFactory = Callable[[str], object]
 @dataclass
 class FlowSession:
     page: Page
-    recorder: object = field(default_factory=NullRecorder)
+    recorder: Recorder = field(default_factory=NullRecorder)
     timeouts: Timeouts = field(default_factory=Timeouts)
     code_waiter: CodeWaiterFactory | None = None
     #: where Lightning pages live once logged in (scheme://host), set by the login flow
@@ -65,9 +65,7 @@ class FlowSession:
 
     async def follow(self, page: Page) -> None:
         """Tell the recorder the flow works on `page` now (a tab, or the main page again): the video follows."""
-        hook = getattr(self.recorder, "follow", None)
-        if hook is not None:
-            await hook(page)
+        await self.recorder.follow(page)
 
     def url(self, path: str) -> str:
         return self.instance_url.rstrip("/") + path

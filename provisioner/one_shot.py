@@ -21,7 +21,7 @@ from .browser import launch_browser_async
 from .config import AppSpec, MailboxSettings, OrgSettings
 from .errors import ProvisionerError
 from .provision import ProvisionRequest, ProvisionResult, provision
-from .recorder import NullRecorder
+from .flows.recorder import NullRecorder
 from .redact import SecretSet
 from .verify import verify_with_retry
 

@@ -19,11 +19,11 @@ from playwright.async_api import Error as PlaywrightError
 from provisioner.flows import (connected_app, connected_app_credentials, connected_app_policies, consumer_credentials,
                    external_client_app, policies)
 from provisioner.flows.login import log_in
+from provisioner.flows.recorder import NullRecorder, Recorder
 from provisioner.flows.session import FlowSession, Timeouts
 
 from .config import AppSpec, MailboxSettings, OrgSettings
 from .errors import CertificateError, OrgUnavailableError, ProvisionerError
-from .recorder import NullRecorder
 from .redact import SecretSet
 
 #: the steps, as progress reports them
@@ -78,7 +78,8 @@ class ProvisionResult:
         return [s for s in (self.consumer_secret,) if s]
 
 
-async def provision(browser, request: ProvisionRequest, progress, recorder=None) -> ProvisionResult:  # noqa: ANN001
+async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN001
+                    recorder: Recorder | None = None) -> ProvisionResult:
     """Bring the org's External Client App in line with `request.spec`; returns what was done and the credentials."""
     recorder = recorder or NullRecorder()
     spec, org = request.spec, request.org
@@ -87,7 +88,7 @@ async def provision(browser, request: ProvisionRequest, progress, recorder=None)
     result = ProvisionResult(app_name=spec.name, api_name=spec.api_name, username=org.username,
                              login_url=org.login_url, dry_run=request.dry_run)
     # a recorder records at its own size: the page is laid out at exactly that size, nothing cut or scaled
-    viewport = getattr(recorder, "viewport", None) or DEFAULT_VIEWPORT
+    viewport = recorder.viewport or DEFAULT_VIEWPORT
     context = await browser.new_context(viewport=dict(viewport), accept_downloads=False)
     page = None
     try:

@@ -15,6 +15,8 @@ from typing import Callable, Sequence
 
 from playwright.async_api import Error as PlaywrightError
 
+from provisioner.flows.recorder import ScreenCover
+
 COVER_COLOUR = "#181c30"
 COVER_RGB = (0x18, 0x1C, 0x30)
 #: grown on every side: anti-aliasing, focus rings and a value a little wider than its box stay hidden
@@ -130,7 +132,7 @@ class Covers:
                 cover.hidden_at = to_video(cover.hidden_at)
 
 
-class ScreenCover:
+class VideoScreenCover(ScreenCover):
     """What `secret_on_screen` yields: the cover of one moment while secrets can be on screen, on the page the video
     follows. It starts over the locators given (the whole viewport while any is not on screen); the flow can refit
     it once it knows more:

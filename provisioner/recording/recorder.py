@@ -27,10 +27,11 @@ from typing import AsyncIterator, Iterable, Sequence
 from playwright.async_api import Error as PlaywrightError
 
 from provisioner.errors import BrowserUnavailableError, ProvisionerError, RecordingLeakError
+from provisioner.flows.recorder import Recorder
 from provisioner.redact import SecretSet
 
 from . import convert
-from .covers import COVER_COLOUR, Covers, ScreenCover
+from .covers import COVER_COLOUR, Covers, VideoScreenCover
 from .index_html import public_result, write_index
 from .scan import cookie_values, leaking_files, scrub_zip
 from .segments import Segment, join, to_video_clock
@@ -64,7 +65,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-class VideoRecorder:
+class VideoRecorder(Recorder):
     """Records one org's run into `out_dir`. Create the browser context with `viewport` (the video's size), call
     `attach` once the page exists, `follow` when the flow moves to another page, `stop` before closing the context
     and `finish` once the result is known."""
@@ -102,7 +103,7 @@ class VideoRecorder:
         self._context = None
         self._page = None  # the page the video follows
         self._watched: list = []  # pages with our framenavigated listener
-        self._moments: list[ScreenCover] = []  # open secret_on_screen moments
+        self._moments: list[VideoScreenCover] = []  # open secret_on_screen moments
         self._recording = False
         self._tracing = False
         self._secret_depth = 0
@@ -189,7 +190,7 @@ class VideoRecorder:
             yield
 
     @asynccontextmanager
-    async def secret_on_screen(self, page, locators: Sequence = ()) -> AsyncIterator[ScreenCover]:  # noqa: ANN001
+    async def secret_on_screen(self, page, locators: Sequence = ()) -> AsyncIterator[VideoScreenCover]:  # noqa: ANN001
         """Yields the moment's ScreenCover (see covers.py): the flow refits it as the secrets appear."""
         async with self._secret_moment(page, locators, "on_screen", cover=True) as screen:
             yield screen
@@ -324,7 +325,7 @@ class VideoRecorder:
 
     # --- secret moments --------------------------------------------------------------------------------------
     @asynccontextmanager
-    async def _secret_moment(self, page, locators: Sequence, kind: str, cover: bool) -> AsyncIterator[ScreenCover | None]:  # noqa: ANN001
+    async def _secret_moment(self, page, locators: Sequence, kind: str, cover: bool) -> AsyncIterator[VideoScreenCover | None]:  # noqa: ANN001
         self._sensitive.extend(locators)
         self._secret_depth += 1
         shown = screen = None
@@ -333,7 +334,7 @@ class VideoRecorder:
                 await self._stop_trace()
                 await self._set_actions(page, visible=False)
             if kind == "on_screen":
-                screen = ScreenCover(self.covers, lambda: self._page, lambda: self._recording,
+                screen = VideoScreenCover(self.covers, lambda: self._page, lambda: self._recording,
                                      self._sensitive.extend, hold_s=self.secrets_hold_ms / 1000)
                 self._moments.append(screen)
                 await screen.put(page, list(locators))
