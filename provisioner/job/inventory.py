@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..certs import certificate_pem_for_upload
+from ..errors import CertificateError, ConfigError
+from ..hosts import check_login_url
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # used in file names: keep it path-safe
 
@@ -28,7 +30,7 @@ _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
     "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email",
 }
-_MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder"}
+_MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file"}
 _CREDENTIALS_KEYS = {"env_file", "json_file"}
 
 
@@ -41,15 +43,25 @@ class MailboxEntry:
     folder: str = "INBOX"
     password_env: str | None = None
     password_file: Path | None = None
+    #: log in without TLS to a non-loopback host when the server offers no STARTTLS (off: refused)
+    allow_plaintext: bool = False
+    #: CA bundle to verify the IMAP server's certificate with (default: the system's)
+    ca_file: Path | None = None
 
 
 @dataclass(frozen=True)
 class OrgSecrets:
-    """What resolve_secrets read from the environment / files. Never printed."""
+    """What resolve_secrets read from the environment / files. Never printed: repr shows which are set, not them."""
 
-    password: str
-    totp_secret: str | None
-    imap_password: str | None
+    password: str = field(repr=False)
+    totp_secret: str | None = field(repr=False)
+    imap_password: str | None = field(repr=False)
+
+    def __repr__(self) -> str:
+        present = [name for name in ("password", "totp_secret", "imap_password") if getattr(self, name)]
+        return f"OrgSecrets(set: {', '.join(present) or 'none'})"
+
+    __str__ = __repr__
 
     def values(self) -> list[str]:
         return [v for v in (self.password, self.totp_secret, self.imap_password) if v]
@@ -174,8 +186,8 @@ def _parse_defaults(raw: dict, base: Path, where: str) -> Defaults:
     output_dir = _path(raw, "output_dir", where, base) or (base / DEFAULT_OUTPUT_DIR)
     mailbox = _parse_mailbox(raw["mailbox"], base, f"{where} mailbox") if "mailbox" in raw else None
     return Defaults(spec=spec, concurrency=concurrency, budget_seconds=budget, retries=retries,
-                    output_dir=output_dir, mailbox=mailbox,
-                    key_file=_path(raw, "key_file", where, base), cert_file=_path(raw, "cert_file", where, base))
+                    output_dir=output_dir, mailbox=mailbox, key_file=_path(raw, "key_file", where, base),
+                    cert_file=_checked_cert_file(_path(raw, "cert_file", where, base), where))
 
 
 def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: list[str]) -> OrgEntry:
@@ -183,9 +195,7 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
     name = _str(raw, "name", where, required=True)
     if not NAME_PATTERN.match(name):
         raise ConfigError(f"{where}: key 'name' must be letters, digits, '.', '_' or '-' (it names files)")
-    login_url = _str(raw, "login_url", where, required=True)
-    if not re.match(r"^https?://[^/\s]+", login_url):
-        raise ConfigError(f"{where}: key 'login_url' must be an http(s) URL")
+    login_url = check_login_url(_str(raw, "login_url", where, required=True), f"{where}: key 'login_url'")
     username = _str(raw, "username", where, required=True)
 
     password_env = _str(raw, "password_env", where)
@@ -220,13 +230,26 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
     email = _str(raw, "email", where)
     if email is not None and not re.match(r"^[^@\s]+@[^@\s]+$", email):
         raise ConfigError(f"{where}: key 'email' must be an email address")
+    org_cert = _path(raw, "cert_file", where, base, name=name)
     return OrgEntry(
-        name=name, login_url=login_url.rstrip("/"), username=username, spec=spec, env_file=env_file,
+        name=name, login_url=login_url, username=username, spec=spec, env_file=env_file,
         json_file=json_file, sandbox=sandbox, password_env=password_env, password_file=password_file,
         password_inline=password_inline, totp_secret_env=_str(raw, "totp_secret_env", where), mailbox=mailbox,
         key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
-        cert_file=_path(raw, "cert_file", where, base, name=name) or defaults.cert_file, email=email,
+        cert_file=_checked_cert_file(org_cert, where) if org_cert else defaults.cert_file, email=email,
     )
+
+
+def _checked_cert_file(path: Path | None, where: str) -> Path | None:
+    """The certificate is uploaded to the org: it must be readable, a certificate, and hold no private key.
+    Checked at load so a wrong file stops the run before any org is touched."""
+    if path is None:
+        return None
+    try:
+        certificate_pem_for_upload(path)
+    except CertificateError as exc:
+        raise CertificateError(f"{where}: key 'cert_file': {exc}") from None
+    return path
 
 
 def _parse_mailbox(raw: Any, base: Path, where: str) -> MailboxEntry:
@@ -246,8 +269,12 @@ def _parse_mailbox(raw: Any, base: Path, where: str) -> MailboxEntry:
         raise ConfigError(f"{where}: set 'password_env' or 'password_file' (the IMAP password is never inline)")
     if password_env and password_file:
         raise ConfigError(f"{where}: keys 'password_env' and 'password_file' both set: choose one")
+    allow_plaintext = raw.get("allow_plaintext", False)
+    if not isinstance(allow_plaintext, bool):
+        raise ConfigError(f"{where}: key 'allow_plaintext' must be true or false")
     return MailboxEntry(host=host, user=user, port=port, ssl=ssl, folder=_str(raw, "folder", where) or "INBOX",
-                        password_env=password_env, password_file=password_file)
+                        password_env=password_env, password_file=password_file, allow_plaintext=allow_plaintext,
+                        ca_file=_path(raw, "ca_file", where, base))
 
 
 def _read_secret(where: str, what: str, env_name: str | None, file: Path | None, env) -> str | None:
