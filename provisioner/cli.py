@@ -2,27 +2,28 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
 import click
 
 from .errors import ProvisionerError
-
-# Subcommand modules, in the order `--help` lists them.
-COMMAND_MODULES = ["demo", "setup", "verify", "cert", "sim", "run", "report"]
+from .redact import SecretSet
 
 
 class _Group(click.Group):
     """Turns every expected failure into one line on stderr and its own exit code, never a traceback."""
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order they were added: the order of a first read
+
     def invoke(self, ctx: click.Context):
+        ctx.obj = SecretSet()  # commands add the secrets they read; every line printed here is masked with them
         try:
             return super().invoke(ctx)
         except ProvisionerError as exc:
             where = f" (screenshot and page HTML, secrets masked: {', '.join(exc.artifacts)})" if exc.artifacts else ""
-            click.echo(f"error: {exc}{where}", err=True)
+            click.echo(ctx.obj.mask(f"error: {exc}{where}"), err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -32,7 +33,7 @@ class _Group(click.Group):
         except Exception as exc:  # a bug of ours: still one line, the traceback only on request
             if os.environ.get("PROVISIONER_DEBUG"):
                 raise
-            first = (str(exc).strip().splitlines() or [""])[0]
+            first = ctx.obj.mask((str(exc).strip().splitlines() or [""])[0])
             click.echo(f"error: internal error ({type(exc).__name__}: {first}); "
                        "set PROVISIONER_DEBUG=1 for the traceback", err=True)
             sys.exit(1)
@@ -44,14 +45,14 @@ def main() -> None:
     """Set up Salesforce External Client Apps by driving Setup in a real browser."""
 
 
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(f"provisioner.commands.{_name}")
-    except ModuleNotFoundError as _exc:  # a command not built yet
-        if _exc.name != f"provisioner.commands.{_name}":
-            raise
-        continue
-    main.add_command(_module.command)
+def _add_commands() -> None:
+    from .commands import cert, demo, report, run, setup, sim, verify
+
+    for module in (demo, setup, verify, cert, sim, run, report):
+        main.add_command(module.command)
+
+
+_add_commands()
 
 
 if __name__ == "__main__":  # `python3 -m provisioner.cli ...` without installing

@@ -145,10 +145,13 @@ def test_dotenv_does_not_touch_os_environ(tmp_path):
     assert dict(os.environ) == before
 
 
-def test_dotenv_in_the_working_directory_is_read_by_default(tmp_path, monkeypatch):
+def test_dotenv_in_the_working_directory_is_read_only_when_named(tmp_path, monkeypatch):
     write(tmp_path, "IMAP_HOST=imap.example.com\nIMAP_USER=me\nIMAP_PASSWORD=pw\nIMAP_SSL=false\n", ".env")
     monkeypatch.chdir(tmp_path)
-    mailbox = resolve_mailbox_settings({}, env={})
+    # a .env that came with a cloned repository is not read unless the user names it (security review, item 3)
+    with pytest.raises(ConfigError, match="IMAP_HOST"):
+        resolve_mailbox_settings({}, env={})
+    mailbox = resolve_mailbox_settings({}, env={}, env_file=".env")
     assert (mailbox.host, mailbox.port, mailbox.ssl, mailbox.folder) == ("imap.example.com", 143, False, "INBOX")
 
 

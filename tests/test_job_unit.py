@@ -506,7 +506,7 @@ def test_runner_builds_the_request_writes_and_verifies_credentials(tmp_path, mon
     provision = FakeProvision("created")
     report, verified = run_engine(inv, provision)
     (a,) = report.orgs
-    assert a.status == "created" and a.verified and a.attempts == 1
+    assert a.status == "created" and a.verified and a.attempts == 1, a.cause
     request = provision.requests[0]
     assert request.org.password == "a-password" and request.org.totp_secret == "JBSWY3DPEHPK3PXP"
     assert request.mailbox.password == "box-password" and request.mailbox.port == 1143

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..config import MailboxSettings, OrgSettings, load_spec
-from ..one_shot import OutputOptions, SetupOptions
+from ..config import load_spec, mailbox_settings_from, org_settings_from
 from . import common
+from .options import OutputFlags, RunFlags
 
 
 @click.command("demo")
@@ -32,23 +32,20 @@ def command(latency, seed, spec, out_dir, output_format, show_secret, as_json, h
     from ..sim.app import SimOptions, start_sim
 
     started = time.monotonic()
-    if slow_mo is None:
-        slow_mo = 250.0 if record else 0.0
+    run = RunFlags(show_secret=show_secret, as_json=as_json, headed=headed, record=record, trace=trace,
+                   slow_mo=(250.0 if record else 0.0) if slow_mo is None else slow_mo)
+    output = OutputFlags(out_dir=out_dir, output_format=output_format, credentials_env=None, credentials_json=None,
+                         key=None, cert=None)
     with start_sim(SimOptions(latency=latency, seed=seed)) as sim:
         info = sim.info()
-        org = OrgSettings(login_url=info["login_url"], username=info["username"], password=info["password"],
-                          totp_secret=info["totp_secret"], email=info["email"])
-        mailbox = MailboxSettings(host=info["imap_host"], port=int(info["imap_port"]), user=info["imap_user"],
-                                  password=info["imap_password"], ssl=bool(info["imap_ssl"]),
-                                  folder=info.get("imap_folder") or "INBOX")
-        opts = {"as_json": as_json, "show_secret": show_secret, "record": record, "trace": trace, "slow_mo": slow_mo}
-        options = SetupOptions(
-            org=org, mailbox=mailbox, spec=load_spec(spec, default_contact_email=org.username),
-            output=OutputOptions(out_dir=Path(out_dir), format=output_format),
-            headless=not headed, slow_mo_ms=slow_mo, recorder_factory=common.recorder_factory(opts),
-        )
-        note = (f"Simulated org {info['org_name']} at {info['login_url']} ({latency} latency); "
-                "it shuts down now.")
-        common.run_and_report(options, opts, sim_note=note)
+        org = org_settings_from(login_url=info["login_url"], username=info["username"], password=info["password"],
+                                totp_secret=info["totp_secret"], email=info["email"], where="the simulated org")
+        mailbox = mailbox_settings_from(host=info["imap_host"], port=int(info["imap_port"]), user=info["imap_user"],
+                                        password=info["imap_password"], ssl=bool(info["imap_ssl"]),
+                                        folder=info.get("imap_folder"))
+        common.run_secrets().update([*org.secrets(), *mailbox.secrets()])
+        task = common.org_task(org, mailbox, load_spec(spec, default_contact_email=org.username), output, run)
+        note = f"Simulated org {info['org_name']} at {info['login_url']} ({latency} latency); it shuts down now."
+        common.run_and_report(task, run, sim_note=note)
     if not as_json:
         click.echo(f"Demo finished in {time.monotonic() - started:.1f} s; files are in {Path(out_dir).resolve()}")

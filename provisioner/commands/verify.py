@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import click
-from dotenv import dotenv_values
-
 from ..certs import load_private_key
+from ..config import SettingsSources
+from ..hosts import check_login_url
 from ..errors import ConfigError, ProvisionerError
 from ..verify import verify_with_retry
 
@@ -24,13 +24,8 @@ _ENV_NAMES = {
 
 
 def _settings(flags: dict[str, str | None], env_file: str | None) -> dict[str, str]:
-    file_values: dict[str, str | None] = {}
-    if env_file:
-        if not Path(env_file).is_file():
-            raise ConfigError(f"env file not found: {env_file}")
-        file_values = dotenv_values(env_file)
-    elif Path(".env").is_file():
-        file_values = dotenv_values(".env")
+    # a .env file is read only when named: one that came with a cloned repository must not choose the token endpoint
+    file_values = SettingsSources(env={}, env_file=env_file).dotenv if env_file else {}
     settings, missing = {}, []
     for name, env_name in _ENV_NAMES.items():
         value = flags.get(name) or os.environ.get(env_name) or file_values.get(env_name) or ""
@@ -39,8 +34,7 @@ def _settings(flags: dict[str, str | None], env_file: str | None) -> dict[str, s
         settings[name] = value.strip()
     if missing:
         raise ConfigError("missing " + ", ".join(missing))
-    if not settings["login_url"].startswith(("https://", "http://")):
-        raise ConfigError(f"login URL must start with https://: {settings['login_url']}")
+    settings["login_url"] = check_login_url(settings["login_url"].rstrip("/"), "--login-url / SALESFORCE_LOGIN_URL")
     return settings
 
 
@@ -51,7 +45,7 @@ def _settings(flags: dict[str, str | None], env_file: str | None) -> dict[str, s
 @click.option("--private-key", type=click.Path(dir_okay=False),
               help="PEM private key matching the app's certificate [SALESFORCE_JWT_KEY_FILE].")
 @click.option("--audience", help="JWT `aud` (default: test.salesforce.com for sandboxes, login.salesforce.com else).")
-@click.option("--env-file", type=click.Path(dir_okay=False), help="Read settings from this .env file (default ./.env).")
+@click.option("--env-file", type=click.Path(dir_okay=False), help="Read settings from this .env file (never read unless named).")
 @click.option("--retry-seconds", default=300.0, show_default=True, type=click.FloatRange(min=0),
               help="Keep retrying this long while the org still propagates a just-saved app.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (also on failure).")

@@ -14,12 +14,15 @@ import random
 import secrets
 import time
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
 from ..errors import OrgUnavailableError, ProvisionerError
+from ..one_org import OrgOutcome, video_recorder_factory
+from ..redact import SecretSet
 from .events import JobEvents
 from .inventory import Inventory, OrgEntry
+from .org_attempt import OrgAttempts
 from .reports import OrgResult, RunReport, now_iso
 from .shard import ALL, Shard, select
 
@@ -41,19 +44,6 @@ class RunOptions:
     backoff_base_seconds: float = 5.0
     backoff_max_seconds: float = 120.0
     report_path: str | None = None  # rewritten after every org, so a killed run leaves what it finished
-
-
-@dataclass
-class OrgOutcome:
-    """What the org work returns on success: becomes the org's OrgResult."""
-
-    status: str  # created | updated | unchanged | planned
-    changes: list[str] = field(default_factory=list)
-    plan: list[str] = field(default_factory=list)
-    artifacts: list[str] = field(default_factory=list)
-    credentials: list[str] = field(default_factory=list)
-    verified: bool = False
-    app_name: str | None = None
 
 
 #: attempt(browser, org, events, deadline) -> OrgOutcome; raises on failure. `deadline` is time.monotonic()-based.
@@ -88,14 +78,6 @@ def exit_code_of(exc: BaseException) -> int:
     return 1
 
 
-def _video_recorder(org, request):  # noqa: ANN001, ANN202 - one recording per org attempt, as `setup --record`
-    from ..recording import make_recorder
-    from ..redact import SecretSet
-
-    secrets = SecretSet([*request.org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
-    return make_recorder(org=request.org, spec=request.spec, secrets=secrets, title=f"{request.spec.name} in {org.name}")
-
-
 class JobRunner:
     def __init__(self, inventory: Inventory, options: RunOptions, *, provision: Callable | None = None,
                  verify: Callable | None = None, work: OrgWork | None = None,
@@ -104,12 +86,12 @@ class JobRunner:
         """`provision` / `verify` replace the engine's (tests inject fakes); `work` replaces a whole attempt."""
         self.inventory = inventory
         self.options = options
+        #: every secret the run reads or learns: masked in what it prints and writes
+        self.secrets = SecretSet()
         if work is None:
-            from .steps import OrgSteps
-
-            recorder_factory = _video_recorder if options.record else None
-            work = OrgSteps(inventory, options, provision=provision, verify=verify,
-                            recorder_factory=recorder_factory).attempt
+            recorder_factory = video_recorder_factory() if options.record else None
+            work = OrgAttempts(inventory, dry_run=options.dry_run, provision=provision, verify=verify,
+                               recorder_factory=recorder_factory, secrets=self.secrets).attempt
         self.work = work
         self.launch = launch or _launch_default
         self.events = events or JobEvents()

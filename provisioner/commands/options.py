@@ -1,0 +1,286 @@
+"""Command-line options as typed objects: each group of click options reaches the command as one frozen dataclass.
+
+    @options.group(RunFlags, *RUN_OPTIONS)   # the command receives run: RunFlags
+    def command(run: RunFlags, ...): ...
+
+The dataclass's field names are the click parameter names, so a group cannot drift from its options.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from ..config import (AppSpec, MailboxSettings, OrgSettings, SettingsSources, load_spec, resolve_mailbox_settings,
+                      resolve_org_settings, MAILBOX_SETTINGS)
+from ..errors import ConfigError
+from ..flows.session import Timeouts
+
+T = TypeVar("T")
+
+
+def group(kind: type[T], *click_options: Callable) -> Callable:
+    """Attach `click_options` to a command and hand their values to it as one `kind` (keyword: its snake name)."""
+    names = [f.name for f in fields(kind)]
+    keyword = _snake(kind.__name__)
+
+    def apply(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            kwargs[keyword] = kind(**{name: kwargs.pop(name) for name in names})
+            return fn(*args, **kwargs)
+
+        for option in reversed(click_options):
+            wrapper = option(wrapper)
+        return wrapper
+
+    return apply
+
+
+def _snake(name: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+
+
+def _read_secret_file(path: str | None, flag: str) -> str | None:
+    """A secret from a file ('-' reads one line from standard input): keeps it out of the process list."""
+    if not path:
+        return None
+    if path == "-":
+        value = sys.stdin.readline().rstrip("\r\n")
+    else:
+        try:
+            value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise ConfigError(f"{flag} {path} cannot be read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{flag} {path} is not UTF-8 text") from None
+    if not value:
+        raise ConfigError(f"{flag} {path} is empty")
+    return value
+
+
+def _warn_secret_flag(flag: str, variable: str) -> None:
+    click.echo(f"warning: {flag} is visible to every user of this machine (process list, shell history); "
+               f"use {variable}, --env-file or {flag}-file instead", err=True)
+
+
+# --- where: the org and its mailbox ---------------------------------------------------------------------------------
+
+CONNECTION_OPTIONS = (
+    click.option("--env-file", type=click.Path(dir_okay=False),
+                 help="Read settings from this .env file (never read unless named). Flags > environment > file."),
+    click.option("--login-url", help="https://login.salesforce.com, https://test.salesforce.com or a My Domain "
+                                      "[SALESFORCE_LOGIN_URL]."),
+    click.option("--trust-host", "trust_hosts", multiple=True, metavar="HOST",
+                 help="A login host outside Salesforce's domains that you vouch for [PROVISIONER_TRUSTED_HOSTS]; "
+                      "a .env file cannot set it."),
+    click.option("--username", help="Admin username [SALESFORCE_USERNAME]."),
+    click.option("--password", help="Admin password: visible to other users; prefer SALESFORCE_PASSWORD or "
+                                     "--password-file."),
+    click.option("--password-file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Read the admin password from this file ('-': one line from standard input)."),
+    click.option("--totp-secret", help="Base32 seed of the admin's authenticator app: prefer SALESFORCE_TOTP_SECRET "
+                                       "or --totp-secret-file."),
+    click.option("--totp-secret-file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Read the authenticator seed from this file ('-': standard input)."),
+    click.option("--email", help="The admin's email address, where Salesforce sends verification codes "
+                                 "[SALESFORCE_EMAIL] (default: the IMAP user if it is an address)."),
+    click.option("--imap-host", help="Mailbox that receives Salesforce's verification emails [IMAP_HOST]."),
+    click.option("--imap-port", type=click.IntRange(1, 65535), help="[IMAP_PORT] (default 993 with SSL, 143 without)."),
+    click.option("--imap-user", help="[IMAP_USER]"),
+    click.option("--imap-password", help="IMAP password: visible to other users; prefer IMAP_PASSWORD or "
+                                         "--imap-password-file."),
+    click.option("--imap-password-file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Read the IMAP password from this file ('-': standard input)."),
+    click.option("--imap-ssl/--no-imap-ssl", default=None, help="[IMAP_SSL] (default: SSL on; off: STARTTLS)."),
+    click.option("--imap-folder", help="[IMAP_FOLDER] (default INBOX)."),
+    click.option("--imap-allow-plaintext", is_flag=True, default=None,
+                 help="Allow a password login without TLS to a mailbox that is not on this machine "
+                      "[IMAP_ALLOW_PLAINTEXT]; a .env file cannot set it."),
+    click.option("--imap-ca-file", type=click.Path(dir_okay=False),
+                 help="CA bundle (PEM) for a mail server with a private certificate [IMAP_CA_FILE]."),
+)
+
+
+@dataclass(frozen=True)
+class ConnectionFlags:
+    env_file: str | None
+    login_url: str | None
+    trust_hosts: tuple[str, ...]
+    username: str | None
+    password: str | None
+    password_file: str | None
+    totp_secret: str | None
+    totp_secret_file: str | None
+    email: str | None
+    imap_host: str | None
+    imap_port: int | None
+    imap_user: str | None
+    imap_password: str | None
+    imap_password_file: str | None
+    imap_ssl: bool | None
+    imap_folder: str | None
+    imap_allow_plaintext: bool | None
+    imap_ca_file: str | None
+
+    def resolve(self) -> tuple[OrgSettings, MailboxSettings | None]:
+        """The org's settings and, if any mailbox is configured, the mailbox's (flags > environment > .env)."""
+        for flag, value, variable in (("--password", self.password, "SALESFORCE_PASSWORD"),
+                                      ("--totp-secret", self.totp_secret, "SALESFORCE_TOTP_SECRET"),
+                                      ("--imap-password", self.imap_password, "IMAP_PASSWORD")):
+            if value:
+                _warn_secret_flag(flag, variable)
+        flags = {
+            "login_url": self.login_url, "username": self.username, "email": self.email,
+            "trusted_hosts": self.trust_hosts,
+            "password": _read_secret_file(self.password_file, "--password-file") or self.password,
+            "totp_secret": _read_secret_file(self.totp_secret_file, "--totp-secret-file") or self.totp_secret,
+            "imap_host": self.imap_host, "imap_port": self.imap_port, "imap_user": self.imap_user,
+            "imap_password": _read_secret_file(self.imap_password_file, "--imap-password-file") or self.imap_password,
+            "imap_ssl": self.imap_ssl, "imap_folder": self.imap_folder,
+            "imap_allow_plaintext": self.imap_allow_plaintext, "imap_ca_file": self.imap_ca_file,
+        }
+        sources = SettingsSources(flags=flags, env_file=self.env_file)
+        org = resolve_org_settings(sources=sources)
+        mailbox = None
+        if any(sources.get(name, MAILBOX_SETTINGS) is not None for name in ("imap_host", "imap_user", "imap_password")):
+            mailbox = resolve_mailbox_settings(sources=sources)  # partly configured: an error naming what is missing
+        return org, mailbox
+
+
+# --- what: the app spec ---------------------------------------------------------------------------------------------
+
+#: spec flag -> the spec key it sets (dotted for nested keys)
+SPEC_FLAG_KEYS = {
+    "app_type": "app_type", "app_name": "name", "api_name": "api_name", "contact_email": "contact_email",
+    "description": "description", "callback_url": "callback_urls", "scope": "scopes", "profile": "policies.profiles",
+    "permission_set": "policies.permission_sets", "refresh_token_days": "policies.refresh_token.period",
+    "session_timeout": "policies.session_timeout_minutes", "ip_relaxation": "policies.ip_relaxation",
+}
+
+SPEC_OPTIONS = (
+    click.option("--spec", type=click.Path(dir_okay=False),
+                 help="App spec TOML (see provisioner/specs/); flags below override it."),
+    click.option("--app-type", type=click.Choice(["external_client_app", "connected_app"]),
+                 help="external_client_app (default) or connected_app: the classic Connected App Dev Hub orgs need."),
+    click.option("--app-name", help="External Client App Name (or Connected App Name)."),
+    click.option("--api-name", help="API name (default: from the name)."),
+    click.option("--contact-email", help="Contact Email (default: the username)."),
+    click.option("--description"),
+    click.option("--callback-url", multiple=True, help="Callback URL (repeat for several)."),
+    click.option("--scope", multiple=True, help="OAuth scope token, e.g. api (repeat for several)."),
+    click.option("--profile", multiple=True, help="Pre-authorised profile (repeat for several)."),
+    click.option("--permission-set", multiple=True, help="Pre-authorised permission set API name (repeat)."),
+    click.option("--refresh-token-days", type=click.IntRange(min=1), help="Expire refresh tokens after N days."),
+    click.option("--session-timeout", type=click.IntRange(min=1),
+                 help="Session timeout in minutes: 15, 30, 60, 120, 240, 480, 720 or 1440."),
+    click.option("--ip-relaxation", type=click.Choice(["enforce", "relax", "relax_with_second_factor"])),
+)
+
+
+@dataclass(frozen=True)
+class SpecFlags:
+    spec: str | None
+    app_type: str | None
+    app_name: str | None
+    api_name: str | None
+    contact_email: str | None
+    description: str | None
+    callback_url: tuple[str, ...]
+    scope: tuple[str, ...]
+    profile: tuple[str, ...]
+    permission_set: tuple[str, ...]
+    refresh_token_days: int | None
+    session_timeout: int | None
+    ip_relaxation: str | None
+
+    def load(self, *, default_contact_email: str | None) -> AppSpec:
+        overrides = {key: getattr(self, flag) for flag, key in SPEC_FLAG_KEYS.items()
+                     if getattr(self, flag) not in (None, ())}
+        return load_spec(self.spec, overrides, default_contact_email=default_contact_email)
+
+
+# --- where the results go -------------------------------------------------------------------------------------------
+
+OUTPUT_OPTIONS = (
+    click.option("--out-dir", default="out", show_default=True, type=click.Path(file_okay=False),
+                 help="Where server.key, server.crt and the credentials go."),
+    click.option("--format", "output_format", type=click.Choice(["env", "json", "both"]), default="env",
+                 show_default=True, help="Credentials file format."),
+    click.option("--credentials-env", type=click.Path(dir_okay=False),
+                 help="Merge the credentials into this .env file (other lines kept)."),
+    click.option("--credentials-json", type=click.Path(dir_okay=False), help="Write the credentials as JSON here."),
+    click.option("--key", type=click.Path(dir_okay=False), help="Your own private key (with --cert)."),
+    click.option("--cert", type=click.Path(dir_okay=False), help="Your own X.509 certificate (with --key)."),
+)
+
+
+@dataclass(frozen=True)
+class OutputFlags:
+    out_dir: str
+    output_format: str
+    credentials_env: str | None
+    credentials_json: str | None
+    key: str | None
+    cert: str | None
+
+    def targets(self) -> tuple[Path | None, Path | None]:
+        """(env file, json file): named files win; else out_dir/credentials.{env,json} as --format says."""
+        out = Path(self.out_dir)
+        env = Path(self.credentials_env) if self.credentials_env else (
+            out / "credentials.env" if self.output_format in ("env", "both") else None)
+        json_file = Path(self.credentials_json) if self.credentials_json else (
+            out / "credentials.json" if self.output_format in ("json", "both") else None)
+        return env, json_file
+
+
+# --- how the run behaves --------------------------------------------------------------------------------------------
+
+RUN_OPTIONS = (
+    click.option("--dry-run", is_flag=True, help="Log in and print the plan; change nothing, write nothing."),
+    click.option("--verify/--no-verify", default=True, show_default=True,
+                 help="Prove the credentials with a JWT bearer token exchange."),
+    click.option("--verify-seconds", default=600.0, show_default=True, type=click.FloatRange(min=0),
+                 help="How long to retry while the org propagates a new app."),
+    click.option("--show-secret", is_flag=True, help="Print the consumer secret (masked otherwise)."),
+    click.option("--mail-timeout", default=180.0, show_default=True, type=click.FloatRange(min=1),
+                 help="Seconds to wait for each verification email."),
+    click.option("--page-timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
+                 help="Seconds to wait for one Setup page, save or navigation."),
+    click.option("--json", "as_json", is_flag=True, help="Progress as JSON lines; the result as one JSON object."),
+    click.option("--headed", is_flag=True, help="Show the browser window."),
+    click.option("--slow-mo", default=0.0, type=click.FloatRange(min=0), help="Milliseconds between actions."),
+    click.option("--record", is_flag=True, help="Record a publishable video of the run into recordings/."),
+    click.option("--trace", is_flag=True, help="With --record: keep a Playwright trace of the non-secret parts."),
+    click.option("--sf-login", is_flag=True, help="Then run `sf org login jwt` with the new credentials."),
+    click.option("--alias", help="With --sf-login: the alias for the org."),
+    click.option("--set-default-dev-hub", is_flag=True, help="With --sf-login: make it the default Dev Hub."),
+)
+
+
+@dataclass(frozen=True)
+class RunFlags:
+    dry_run: bool = False
+    verify: bool = True
+    verify_seconds: float = 600.0
+    show_secret: bool = False
+    mail_timeout: float = 180.0
+    page_timeout: float = 60.0
+    as_json: bool = False
+    headed: bool = False
+    slow_mo: float = 0.0
+    record: bool = False
+    trace: bool = False
+    sf_login: bool = False
+    alias: str | None = None
+    set_default_dev_hub: bool = False
+
+    @property
+    def timeouts(self) -> Timeouts:
+        page_ms = self.page_timeout * 1000
+        return Timeouts(page_ms=page_ms, mail_s=self.mail_timeout, settle_ms=max(page_ms, 60_000))

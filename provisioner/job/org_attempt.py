@@ -1,0 +1,99 @@
+"""One attempt at one inventory org: turn its entry into an OrgTask and run it through the one-org path.
+
+The runner decides when to call `OrgAttempts.attempt`, how often, and for how long; what one org's run does is the
+same as `provisioner setup` (provisioner/one_org.py).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from ..config import AppSpec, OrgSettings, load_spec, org_settings_from, mailbox_settings_from
+from ..flows.session import Timeouts
+from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, RecorderFactory, run_org
+from ..redact import SecretSet
+from .inventory import Inventory, OrgEntry
+
+#: the longest a nightly org waits for a new app to propagate (its budget may cut it shorter)
+VERIFY_MAX_SECONDS = 300.0
+
+class OrgAttempts:
+    def __init__(self, inventory: Inventory, *, dry_run: bool, provision: Callable | None = None,
+                 verify: Callable | None = None, recorder_factory: RecorderFactory | None = None,
+                 secrets: SecretSet | None = None):
+        self.inventory = inventory
+        self.dry_run = dry_run
+        self.provision = provision
+        self.verify = verify
+        self.recorder_factory = recorder_factory
+        #: every secret the run has read or learned (masked in reports and events)
+        self.secrets = secrets if secrets is not None else SecretSet()
+        self._specs: dict[tuple[Path, str], AppSpec] = {}
+        self._attempts: dict[str, int] = {}
+
+    async def attempt(self, browser, org: OrgEntry, events, deadline: float) -> OrgOutcome:  # noqa: ANN001
+        self._attempts[org.name] = attempt = self._attempts.get(org.name, 0) + 1
+        task = self.task(org, attempt)
+        recorder = self.recorder_factory(task, self.secrets) if self.recorder_factory else None
+        outcome = await run_org(browser, task, OrgProgress(events, org.name), recorder=recorder,
+                                secrets=self.secrets, deadline=deadline, provision=self.provision,
+                                verify=self.verify)
+        if outcome.credentials:
+            events.step(org.name, "credentials written: " + ", ".join(outcome.credentials))
+        if outcome.verified:
+            events.step(org.name, "verify: JWT bearer exchange worked")
+        return outcome
+
+    def task(self, org: OrgEntry, attempt: int = 1) -> OrgTask:
+        secrets = org.resolve_secrets()
+        self.secrets.update(secrets.values())
+        settings = org_settings_from(login_url=org.login_url, username=org.username, password=secrets.password,
+                                     totp_secret=secrets.totp_secret, email=org.email,
+                                     where=f"inventory org {org.name!r}")
+        mailbox = None
+        if org.mailbox is not None:
+            box = org.mailbox
+            mailbox = mailbox_settings_from(host=box.host, port=box.port, user=box.user,
+                                            password=secrets.imap_password, ssl=box.ssl, folder=box.folder,
+                                            allow_plaintext=box.allow_plaintext, ca_file=box.ca_file)
+        org_dir = self.inventory.defaults.output_dir / org.name
+        return OrgTask(
+            name=org.name, org=settings, spec=self.spec(org), mailbox=mailbox,
+            keys=KeySource(home=org_dir / "keys", key_path=org.key_file, cert_path=org.cert_file,
+                           common_name=f"provisioner {org.name}"),
+            targets=CredentialTargets(env_file=org.env_file, json_file=org.json_file),
+            artifacts_dir=org_dir / "artifacts" / f"attempt-{attempt}", dry_run=self.dry_run,
+            verify_seconds=VERIFY_MAX_SECONDS, timeouts=Timeouts(),
+        )
+
+    def spec(self, org: OrgEntry) -> AppSpec:
+        key = (org.spec, org.username)
+        if key not in self._specs:
+            self._specs[key] = load_spec(org.spec, default_contact_email=org.username)
+        return self._specs[key]
+
+
+class OrgProgress:
+    """What run_org reports, as lines naming the org (several orgs' steps interleave)."""
+
+    def __init__(self, events, org: str):  # noqa: ANN001 - JobEvents
+        self.events = events
+        self.org = org
+
+    @contextmanager
+    def step(self, name: str, detail: str = "") -> Iterator[None]:
+        started = time.monotonic()
+        self.events.step(self.org, f"{name}: {detail}" if detail else name, step=name, state="started")
+        try:
+            yield
+        except BaseException:
+            self.events.step(self.org, f"{name}: failed", step=name, state="failed")
+            raise
+        self.events.step(self.org, f"{name}: done ({time.monotonic() - started:.1f} s)", step=name, state="done")
+
+    def info(self, text: str) -> None:
+        self.events.step(self.org, text)
+

@@ -1,0 +1,285 @@
+"""One org, start to finish: key pair -> provision (browser) -> write credentials -> verify -> one result.
+
+`setup`, `demo` and the nightly job (`run`) all go through `run_org`, so they write the same credentials format and
+report the same result. Files are written only after the browser part succeeded, each atomically (0600), so a
+failure leaves no half-written output behind. A dry run writes nothing at all: it plans against a throwaway key
+pair in a private temporary folder that is removed before it returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from . import certs, credentials
+from .config import AppSpec, MailboxSettings, OrgSettings
+from .errors import ConfigError
+from .flows.recorder import NullRecorder, Recorder
+from .flows.session import Timeouts
+from .redact import SecretSet
+
+#: how long verify may keep retrying while a new app propagates, when no budget says otherwise
+DEFAULT_VERIFY_SECONDS = 600.0
+
+
+@dataclass(frozen=True)
+class KeySource:
+    """The user's own pair (both paths), else a pair kept in `home` (made once, reused on every later run)."""
+
+    home: Path
+    key_path: Path | None = None
+    cert_path: Path | None = None
+    common_name: str = "provisioner"
+
+    def __post_init__(self) -> None:
+        if bool(self.key_path) != bool(self.cert_path):
+            raise ConfigError("a private key and its certificate go together (--key with --cert, key_file with "
+                              "cert_file): give both, or neither to have a pair generated")
+
+
+@dataclass(frozen=True)
+class CredentialTargets:
+    """Where the credentials go: a .env file (merged: other lines kept) and/or a JSON file. See the README."""
+
+    env_file: Path | None = None
+    json_file: Path | None = None
+
+    def paths(self) -> list[Path]:
+        return [p for p in (self.env_file, self.json_file) if p is not None]
+
+
+@dataclass(frozen=True)
+class OrgTask:
+    """Everything one org's run needs, already validated."""
+
+    org: OrgSettings
+    spec: AppSpec
+    keys: KeySource
+    targets: CredentialTargets
+    name: str | None = None  # the org's name in an inventory (titles recordings, names lines)
+    mailbox: MailboxSettings | None = None
+    artifacts_dir: Path | None = None  # failure screenshot + HTML (secrets masked)
+    dry_run: bool = False
+    verify: bool = True
+    verify_seconds: float = DEFAULT_VERIFY_SECONDS
+    timeouts: Timeouts = field(default_factory=Timeouts)
+
+
+@dataclass
+class OrgOutcome:
+    """The one result of one org: what `setup --json` prints and what the job's report records."""
+
+    status: str  # created | updated | unchanged | planned
+    app_name: str | None = None
+    api_name: str | None = None
+    changes: list[str] = field(default_factory=list)
+    plan: list[str] = field(default_factory=list)
+    consumer_key: str = ""
+    consumer_secret: str = field(default="", repr=False)
+    username: str = ""
+    login_url: str = ""
+    instance_url: str = ""
+    private_key_path: str | None = None
+    certificate_path: str | None = None
+    credentials: list[str] = field(default_factory=list)  # the files written
+    verified: bool = False
+    user_id: str | None = None
+    org_id: str | None = None
+    artifacts: list[str] = field(default_factory=list)
+    recording: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The keys `setup --json` prints (README); the consumer secret in clear: callers mask it."""
+        result: dict[str, Any] = {
+            "app_name": self.app_name, "api_name": self.api_name, "status": self.status, "changes": self.changes,
+            "consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret, "username": self.username,
+            "login_url": self.login_url, "instance_url": self.instance_url,
+            "private_key_path": self.private_key_path, "certificate_path": self.certificate_path,
+            "credentials_file": self.credentials[0] if self.credentials else None,
+            "credentials_files": list(self.credentials), "verified": self.verified,
+        }
+        if self.verified:
+            result["user_id"], result["org_id"] = self.user_id, self.org_id
+        if self.status == "planned":
+            result["plan"] = self.plan
+        if self.recording:
+            result["recording"] = self.recording
+            result["recording_files"] = [a for a in self.artifacts if a.startswith(self.recording)]
+        return result
+
+
+def credential_values(outcome: OrgOutcome) -> dict[str, str]:
+    """The variables CI jobs read, as the .env file holds them (README: "Credentials")."""
+    return {
+        "SALESFORCE_CONSUMER_KEY": outcome.consumer_key,
+        "SALESFORCE_CONSUMER_SECRET": outcome.consumer_secret,
+        "SALESFORCE_USERNAME": outcome.username,
+        "SALESFORCE_LOGIN_URL": outcome.login_url,
+        "SALESFORCE_INSTANCE_URL": outcome.instance_url,
+        "SALESFORCE_JWT_KEY_FILE": outcome.private_key_path or "",
+    }
+
+
+def credential_record(outcome: OrgOutcome) -> dict[str, str | None]:
+    """The JSON credentials file: the same facts as the .env, with readable keys (README: "Credentials")."""
+    return {
+        "app_name": outcome.app_name, "api_name": outcome.api_name,
+        "consumer_key": outcome.consumer_key, "consumer_secret": outcome.consumer_secret,
+        "username": outcome.username, "login_url": outcome.login_url, "instance_url": outcome.instance_url,
+        "private_key_path": outcome.private_key_path, "certificate_path": outcome.certificate_path,
+    }
+
+
+def write_credentials(targets: CredentialTargets, outcome: OrgOutcome) -> list[str]:
+    written = []
+    if targets.env_file is not None:
+        credentials.write_env(targets.env_file, credential_values(outcome))
+        written.append(str(Path(targets.env_file).resolve()))
+    if targets.json_file is not None:
+        credentials.write_json(targets.json_file, credential_record(outcome))
+        written.append(str(Path(targets.json_file).resolve()))
+    return written
+
+
+def key_pair(keys: KeySource, stack: ExitStack, *, dry_run: bool) -> certs.KeyPair:
+    """The pair to upload and sign with. A dry run never writes one where a real run would keep it."""
+    if keys.key_path and keys.cert_path:
+        return certs.load_pair(keys.key_path, keys.cert_path)
+    key, cert = keys.home / "server.key", keys.home / "server.crt"
+    if key.exists() or cert.exists():
+        return certs.load_pair(key, cert)  # half a pair is an error naming the missing file
+    if dry_run:  # plan against a throwaway pair, as a first real run would upload a new one; removed on exit
+        throwaway = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="provisioner-plan-")))
+        key, cert = certs.generate_key_and_cert(throwaway, common_name=keys.common_name)
+        return certs.load_pair(key, cert)
+    certs.generate_key_and_cert(keys.home, common_name=keys.common_name)
+    return certs.load_pair(key, cert)
+
+
+#: (task, the run's secrets) -> the recorder for that org's run
+RecorderFactory = Callable[[OrgTask, SecretSet], Recorder]
+
+
+def video_recorder_factory(*, trace: bool = False, slow_mo_ms: float = 0) -> RecorderFactory:
+    """The one way a run gets recorded: recordings/<date>-<org>-<app>/ (provisioner/recording/)."""
+
+    def make(task: OrgTask, secrets: SecretSet) -> Recorder:
+        from .recording import make_recorder
+
+        title = {"title": f"{task.spec.name} in {task.name}"} if task.name else {}
+        return make_recorder(org=task.org, spec=task.spec, secrets=secrets, trace=trace, slow_mo_ms=slow_mo_ms,
+                             **title)
+
+    return make
+
+
+#: provision(browser, request, progress, recorder) -> ProvisionResult (provisioner.provision; tests inject fakes)
+Provision = Callable[..., Awaitable[Any]]
+#: verify(login_url, consumer_key, username, key_pem, *, budget_seconds, on_attempt) -> TokenResult (blocking)
+Verify = Callable[..., Any]
+
+
+async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None = None,  # noqa: ANN001
+                  secrets: SecretSet | None = None, deadline: float | None = None,
+                  provision: Provision | None = None, verify: Verify | None = None) -> OrgOutcome:
+    """Provision one org in `browser` and prove the credentials. Raises ProvisionerError (or Playwright's) on failure.
+
+    `secrets`: the run's SecretSet, kept by reference (the consumer secret joins it as soon as it is known);
+    `deadline`: time.monotonic() by which everything must be done (the job's per-org budget).
+    """
+    from .provision import ProvisionRequest
+
+    if provision is None:
+        from .provision import provision
+    if verify is None:
+        from .verify import verify_with_retry as verify
+    secrets = secrets if secrets is not None else SecretSet()
+    secrets.update([*task.org.secrets(), *(task.mailbox.secrets() if task.mailbox else [])])
+    recorder = recorder or NullRecorder()
+    with ExitStack() as stack:
+        pair = key_pair(task.keys, stack, dry_run=task.dry_run)
+        secrets.update(pair.secrets() if hasattr(pair, "secrets") else [])
+        request = ProvisionRequest(org=task.org, spec=task.spec, cert_path=pair.cert_path, key_path=pair.key_path,
+                                   mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run,
+                                   artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline))
+        result = await provision(browser, request, progress, recorder)
+        secrets.add(result.consumer_secret)
+        recorder.add_secrets(result.consumer_secret)
+        outcome = OrgOutcome(
+            status=result.status, app_name=result.app_name, api_name=result.api_name, changes=list(result.changes),
+            plan=list(result.plan), consumer_key=result.consumer_key, consumer_secret=result.consumer_secret,
+            username=result.username, login_url=result.login_url, instance_url=result.instance_url,
+            artifacts=list(getattr(result, "artifacts", []) or []),
+            private_key_path=None if task.dry_run else str(Path(pair.key_path).resolve()),
+            certificate_path=None if task.dry_run else str(Path(pair.cert_path).resolve()))
+        key_pem = Path(pair.key_path).read_text()
+    if task.dry_run:
+        await _finish_recording(recorder, outcome)
+        return outcome
+    outcome.credentials = write_credentials(task.targets, outcome)
+    if task.verify:
+        with progress.step("verify", f"JWT bearer token exchange as {outcome.username}"):
+            token = await asyncio.to_thread(
+                verify, outcome.login_url, outcome.consumer_key, outcome.username, key_pem,
+                budget_seconds=_verify_budget(task.verify_seconds, deadline),
+                on_attempt=lambda attempt, why: progress.info(
+                    f"verify attempt {attempt} refused ({why}): the org is still propagating the app"))
+        outcome.verified = True
+        outcome.instance_url = getattr(token, "instance_url", "") or outcome.instance_url
+        outcome.user_id, outcome.org_id = getattr(token, "user_id", None), getattr(token, "org_id", None)
+    await _finish_recording(recorder, outcome)
+    return outcome
+
+
+async def _finish_recording(recorder: Recorder, outcome: OrgOutcome) -> None:
+    """Write the recording's index and scan it (blocking: ffmpeg and file scans, off the event loop)."""
+    if not recorder.active:
+        return
+    public = dict(outcome.summary(), consumer_secret=None, consumer_key=credentials.mask(outcome.consumer_key))
+    files = await asyncio.to_thread(recorder.finish, public)
+    outcome.recording = str(recorder.out_dir) if recorder.out_dir else None
+    outcome.artifacts += [str(f) for f in files or []]
+
+
+#: leave this much of an org's budget for writing and verifying after the browser part
+VERIFY_RESERVE_SECONDS = 20.0
+
+
+def _within(timeouts: Timeouts, deadline: float | None) -> Timeouts:
+    """Waits never outlast the budget: a Playwright call ends by its own timeout, not by cancellation."""
+    if deadline is None:
+        return timeouts
+    left = max(1.0, deadline - time.monotonic() - VERIFY_RESERVE_SECONDS)
+    return replace(timeouts, page_ms=min(timeouts.page_ms, left * 1000), settle_ms=min(timeouts.settle_ms, left * 1000),
+                   mail_s=min(timeouts.mail_s, left))
+
+
+def _verify_budget(seconds: float, deadline: float | None) -> float:
+    if deadline is None:
+        return seconds
+    return max(5.0, min(seconds, deadline - time.monotonic() - 5))
+
+
+def run_org_in_new_browser(task: OrgTask, progress, *, secrets: SecretSet, headless: bool = True,  # noqa: ANN001
+                           slow_mo_ms: float = 0, recorder_factory: RecorderFactory | None = None) -> OrgOutcome:
+    """`setup` and `demo`: one org in a browser of its own, closed before this returns."""
+
+    async def main() -> OrgOutcome:
+        from playwright.async_api import async_playwright
+
+        from .browser import launch_browser_async
+
+        recorder = recorder_factory(task, secrets) if recorder_factory else None
+        async with async_playwright() as playwright:
+            browser = await launch_browser_async(playwright, headless=headless, slow_mo=slow_mo_ms)
+            try:
+                return await run_org(browser, task, progress, recorder=recorder, secrets=secrets)
+            finally:
+                await browser.close()
+
+    return asyncio.run(main())
