@@ -8,11 +8,11 @@ import re
 from provisioner.errors import SetupPageError
 
 from . import classic, waits
-from .consumer_credentials import ConsumerCredentials
-from .connected_app import open_detail
-from .external_client_app import AppRef
+from .connected_app_form import open_detail
+from .locators import connected_app_consumer_details as C
 from .locators import connected_app_pages as D
 from .session import FlowSession
+from .types import AppRef, ConsumerCredentials
 
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
@@ -21,7 +21,8 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
                           "Manage Consumer Details, verify with the emailed code, read the key and secret")
     scope = await open_detail(session, ref)
     button = D.MANAGE_CONSUMER_DETAILS.on(scope).first
-    values = D.CONSUMER_KEY.on(scope), D.CONSUMER_SECRET.on(scope)
+    values = C.CONSUMER_KEY.on(scope), C.CONSUMER_SECRET.on(scope)
+    session.mark_sensitive(*values)  # masked in any failure screenshot from now on
     # Listen before clicking: the code is mailed at once. The secret moment starts before the click too: a recent
     # verification shows the key and secret straight away.
     async with session.expecting_code("consumer-details") as mail:
@@ -35,26 +36,28 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
                 for value in values:
                     await value.first.wait_for(state="visible")
                 await screen.cover(*values)  # exactly the key and secret: the rest of the page shows
-                return ConsumerCredentials(await _read(values[0], "Consumer Key"),
-                                           await _read(values[1], "Consumer Secret"))
+                key = await _read(values[0], "Consumer Key")
+                secret = await _read(values[1], "Consumer Secret")
+                session.keep_secret(secret)  # masked everywhere before anything else can fail
+                return ConsumerCredentials(key, secret)
             finally:  # inside the secret moment: the values are gone before the cover comes down
                 await page.goto(ref.url, wait_until="domcontentloaded")
 
 
 async def _needs_code(session: FlowSession, scope, values) -> bool:  # noqa: ANN001
     """Is a verification code asked for, or are the values shown already (a recent verification)?"""
-    code = D.CODE_INPUT.on(scope)
+    code = C.CODE_INPUT.on(scope)
     await classic.outcome(session, scope, code.or_(values[0]), where="Manage Consumer Details")
     return await code.first.is_visible()
 
 
 async def _verify(session: FlowSession, scope, code: str, values, screen) -> None:  # noqa: ANN001
     await session.chapter("Verify identity", "Enter the code Salesforce emailed (read over IMAP)")
-    code_input = D.CODE_INPUT.on(scope).first
+    code_input = C.CODE_INPUT.on(scope).first
     async with session.recorder.secret_input(session.page, [code_input]):
         await code_input.fill(code)
         await screen.cover(*values)  # Verify reveals them: the whole page is covered before the click
-        await D.VERIFY.on(scope).first.click()
+        await C.VERIFY.on(scope).first.click()
     await classic.outcome(session, scope, values[0], where="verifying the emailed code for the consumer details")
 
 

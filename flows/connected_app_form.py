@@ -1,5 +1,6 @@
-"""The classic Connected App (what Dev Hub orgs still need): find it by API name, retrieve its settings, create it or
-apply the differences. The same shape as flows/external_client_app.py, on classic pages (flows/classic.py).
+"""The classic Connected App's settings (a Setup area; what Dev Hub orgs still need): find it by API name, read its
+Edit form, create it or edit only what differs. The same Area as flows/eca_form.py, on classic pages
+(flows/classic.py); the reconcile loop is flows/reconcile.py's.
 
 retrieve: the Manage Connected Apps list (name, API name, link to the app) and the app's Edit form (values).
 compare: the form's values against the spec, field by field (the ECA comparison, with the classic labels).
@@ -9,7 +10,6 @@ what differs, otherwise.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from playwright.async_api import expect
@@ -17,10 +17,11 @@ from playwright.async_api import expect
 from provisioner.errors import AppNameTakenError, ConnectedAppsDisabledError, SetupPageError
 
 from . import classic, controls, waits
-from .external_client_app import AppOutcome, AppRef, AppSettings, desired_settings, differences, scope_of
+from .app_settings import AppSettings, current_certificate, desired_settings, differences, scope_of
 from .locators import connected_app_form as F
 from .locators import connected_app_pages as P
 from .session import FlowSession
+from .types import AppRef, Change
 
 LABELS = {
     "name": "Connected App Name", "contact_email": "Contact Email", "description": "Description",
@@ -112,8 +113,7 @@ async def read_form(scope) -> AppSettings:  # noqa: ANN001
         if jwt:
             current = F.CURRENT_CERTIFICATE.on(scope)
             if await current.count():
-                shown = waits.squash(await current.first.inner_text())
-                certificate = re.sub(r"^\s*Current certificate:?\s*", "", shown, flags=re.I) or None
+                certificate = current_certificate(waits.squash(await current.first.inner_text()))
             else:
                 certificate = ""  # digital signatures on and no certificate shown: none uploaded
         web_server = await _checked(scope, F.REQUIRE_SECRET_WEB_SERVER)
@@ -179,7 +179,7 @@ async def fill_form(scope, desired: AppSettings, certificate_pem: str | None, on
             await controls.set_checked(loc.on(scope), getattr(desired, name))
 
 
-# --- retrieve / compare / apply ---------------------------------------------------------------------------------
+# --- the area: find / retrieve / compare / apply ----------------------------------------------------------------
 
 async def open_detail(session: FlowSession, ref: AppRef):  # noqa: ANN201
     """The app's detail page (App Manager's View); returns where its content is."""
@@ -188,40 +188,56 @@ async def open_detail(session: FlowSession, ref: AppRef):  # noqa: ANN201
     return scope
 
 
-async def retrieve(session: FlowSession, ref: AppRef):  # noqa: ANN201
-    """The app's settings, read from its Edit form (left open); returns (scope, settings)."""
-    scope = await open_detail(session, ref)
-    await P.EDIT.on(scope).first.click()
-    await classic.outcome(session, scope, F.NAME.on(scope), where=f"opening the Connected App {ref.name}")
-    return scope, await read_form(scope)
+class ConnectedAppArea:
+    """The Connected App's settings, reconciled on its classic pages (see flows/reconcile.Area)."""
 
+    def __init__(self, spec, certificate_pem: str | None):  # noqa: ANN001 - provisioner.config.AppSpec
+        self.spec = spec
+        self.certificate_pem = certificate_pem
+        self.desired = desired_settings(spec, certificate_pem)
+        self._scope = None  # where the open Edit form is (retrieve -> leave/apply)
 
-async def ensure(session: FlowSession, spec, certificate_pem: str | None, *, dry_run: bool) -> AppOutcome:  # noqa: ANN001
-    """The Connected App exists with the spec's settings; returns what was (or, in a dry run, would be) done."""
-    desired = desired_settings(spec, certificate_pem)
-    await session.chapter("Find the Connected App", f"Look for {spec.api_name} in Manage Connected Apps")
-    ref = await find(session, spec)
-    if ref is None:
-        description = describe_new_app(spec, desired)
-        if dry_run:
-            return AppOutcome(ref=None, plan=[description])
-        return AppOutcome(ref=await create(session, spec, desired, certificate_pem, description), created=True)
+    async def find(self, session: FlowSession) -> AppRef | None:
+        await session.chapter("Find the Connected App", f"Look for {self.spec.api_name} in Manage Connected Apps")
+        return await find(session, self.spec)
 
-    await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from its Edit page")
-    scope, current = await retrieve(session, ref)
-    changes = differences(current, desired, LABELS)
-    if not changes or dry_run:
+    def describe_new(self) -> str:
+        return describe_new_app(self.spec, self.desired)
+
+    async def create(self, session: FlowSession) -> AppRef:
+        return await create(session, self.spec, self.desired, self.certificate_pem, self.describe_new())
+
+    async def retrieve(self, session: FlowSession, ref: AppRef) -> AppSettings:
+        """The app's settings, read from its Edit form (left open)."""
+        await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from its Edit page")
+        scope = await open_detail(session, ref)
+        await P.EDIT.on(scope).first.click()
+        await classic.outcome(session, scope, F.NAME.on(scope), where=f"opening the Connected App {ref.name}")
+        self._scope = scope
+        return await read_form(scope)
+
+    def compare(self, current: AppSettings) -> list[Change]:
+        return differences(current, self.desired, LABELS)
+
+    def plan(self, ref: AppRef, changes: list[Change]) -> list[str]:
+        return [f"Edit {ref.name}: {change}" for change in changes]
+
+    def report(self, changes: list[Change]) -> list[str]:
+        return [str(change) for change in changes]
+
+    async def leave(self, session: FlowSession, ref: AppRef) -> None:
+        scope = self._scope
         await F.CANCEL.on(scope).first.click()
         await classic.outcome(session, scope, P.MANAGE_CONSUMER_DETAILS.on(scope), where=f"leaving {ref.name}")
-        plan = [f"Edit {ref.name}: {change}" for change in changes]
-        return AppOutcome(ref=ref, plan=plan)
-    lines = [str(c) for c in changes]
-    await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(lines))
-    await fill_form(scope, desired, certificate_pem, only={c.field for c in changes})
-    await F.SAVE.on(scope).first.click()
-    await classic.outcome(session, scope, P.MANAGE_CONSUMER_DETAILS.on(scope),
-                          where=f"saving the settings of {ref.name}")
-    return AppOutcome(ref=AppRef(desired.name, ref.api_name, ref.url), changes=lines)
+
+    async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
+        scope = self._scope
+        await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(self.report(changes)))
+        await fill_form(scope, self.desired, self.certificate_pem, only={c.field for c in changes})
+        await F.SAVE.on(scope).first.click()
+        await classic.outcome(session, scope, P.MANAGE_CONSUMER_DETAILS.on(scope),
+                              where=f"saving the settings of {ref.name}")
+        return AppRef(self.desired.name, ref.api_name, ref.url)
 
 
 async def create(session: FlowSession, spec, desired: AppSettings, certificate_pem: str | None,  # noqa: ANN001
@@ -258,4 +274,4 @@ async def create(session: FlowSession, spec, desired: AppSettings, certificate_p
     return AppRef(desired.name, spec.api_name, classic.in_lightning(session, detail))
 
 
-__all__ = ["ensure", "find", "retrieve", "list_apps", "read_form", "fill_form", "LABELS"]
+__all__ = ["ConnectedAppArea", "LABELS", "find", "list_apps", "open_detail", "read_form", "fill_form"]

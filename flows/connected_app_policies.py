@@ -1,6 +1,6 @@
 """A Connected App's policies: Manage > Edit Policies (Permitted Users, IP Relaxation, Refresh Token Policy, Timeout
-Value), Manage Profiles and Manage Permission Sets. retrieve / compare / apply, as flows/policies.py does for
-External Client Apps (same spec values, same comparison and wording of changes).
+Value), Manage Profiles and Manage Permission Sets (a Setup area). The same Area as flows/eca_policies.py (same
+values, comparison and wording: flows/policy_settings.py); the reconcile loop is flows/reconcile.py's.
 
 Profiles and permission sets are read (and the spec's names checked) before anything is saved, so an unknown
 profile stops the run with nothing half-applied.
@@ -10,15 +10,16 @@ from __future__ import annotations
 
 from playwright.async_api import Dialog
 
+from provisioner.errors import SetupPageError
+
 from . import classic, controls
-from .diff import compare
-from .external_client_app import AppRef
 from .locators import connected_app_pages as D
 from .locators import connected_app_policies as P
 from .locators import eca_policies as E
-from .policies import (LABELS, PolicyOutcome, PolicySettings, _describe, _key_of, _refresh_token, desired_policies,
-                       match_names, timeout_label, timeout_minutes)
+from .policy_settings import (WITH_PERIOD, PolicySettings, PolicyState, describe, desired_policies, key_of, lines,
+                              policy_changes, refresh_token_value, timeout_label, timeout_minutes)
 from .session import FlowSession
+from .types import AppRef, Change
 
 _CHECKBOXES = "els => els.map(e => [(e.labels && e.labels[0] ? e.labels[0].textContent : e.value).trim(), e.checked])"
 
@@ -46,44 +47,42 @@ async def _leave(session: FlowSession, scope, ref: AppRef, *, save: bool) -> Non
 
 async def read_form(scope) -> tuple[str, str, str, int]:  # noqa: ANN001
     """(permitted users, refresh token, IP relaxation, timeout minutes) from Edit Policies."""
-    refresh = _key_of(E.REFRESH_TOKEN_CHOICES, await controls.read_choice(P.REFRESH_TOKEN_POLICY.on(scope)))
+    refresh = key_of(E.REFRESH_TOKEN_CHOICES, await controls.read_choice(P.REFRESH_TOKEN_POLICY.on(scope)))
     period = unit = None
-    if refresh in ("expire_after", "expire_if_unused"):
+    if refresh in WITH_PERIOD:
         text = await controls.read_text(P.REFRESH_TOKEN_PERIOD.on(scope))
         period = int(text) if text.isdigit() else text
-        unit = _key_of(E.REFRESH_TOKEN_UNITS, await controls.read_choice(P.REFRESH_TOKEN_UNIT.on(scope)))
-    return (_key_of(P.PERMITTED_USERS_CHOICES, await controls.read_choice(P.PERMITTED_USERS.on(scope))),
-            _refresh_token(refresh, period, unit),
-            _key_of(E.IP_RELAXATION_CHOICES, await controls.read_choice(P.IP_RELAXATION.on(scope))),
+        unit = key_of(E.REFRESH_TOKEN_UNITS, await controls.read_choice(P.REFRESH_TOKEN_UNIT.on(scope)))
+    return (key_of(P.PERMITTED_USERS_CHOICES, await controls.read_choice(P.PERMITTED_USERS.on(scope))),
+            refresh_token_value(refresh, period, unit),
+            key_of(E.IP_RELAXATION_CHOICES, await controls.read_choice(P.IP_RELAXATION.on(scope))),
             timeout_minutes(await controls.read_choice(P.SESSION_TIMEOUT.on(scope))))
 
 
-async def _apply_form(session: FlowSession, scope, desired: PolicySettings, policies, fields: set[str]) -> None:  # noqa: ANN001
+async def _apply_form(session: FlowSession, scope, wanted: dict, policies) -> None:  # noqa: ANN001
     page = session.page
-    if "permitted_users" in fields:
+    if "permitted_users" in wanted:
         async def accept(dialog: Dialog) -> None:  # changing who may use the app asks with a JS confirm()
             await dialog.accept()
 
         page.on("dialog", accept)
         try:
-            label = P.PERMITTED_USERS_CHOICES[desired.permitted_users]
+            label = P.PERMITTED_USERS_CHOICES[wanted["permitted_users"]]
             await controls.choose(P.PERMITTED_USERS.on(scope), label, page=page)
         finally:
             page.remove_listener("dialog", accept)
         if await controls.read_choice(P.PERMITTED_USERS.on(scope)) != label:
-            from provisioner.errors import SetupPageError
-
             raise SetupPageError("Permitted Users did not change: the confirmation was refused")
-    if "refresh_token" in fields:
+    if "refresh_token" in wanted:
         refresh = policies.refresh_token
         await controls.choose(P.REFRESH_TOKEN_POLICY.on(scope), E.REFRESH_TOKEN_CHOICES[refresh.policy], page=page)
-        if refresh.policy in ("expire_after", "expire_if_unused"):
+        if refresh.policy in WITH_PERIOD:
             await controls.fill_text(P.REFRESH_TOKEN_PERIOD.on(scope), str(refresh.period))
             await controls.choose(P.REFRESH_TOKEN_UNIT.on(scope), E.REFRESH_TOKEN_UNITS[refresh.unit], page=page)
-    if "ip_relaxation" in fields:
-        await controls.choose(P.IP_RELAXATION.on(scope), E.IP_RELAXATION_CHOICES[desired.ip_relaxation], page=page)
-    if "session_timeout_minutes" in fields:
-        await controls.choose(P.SESSION_TIMEOUT.on(scope), timeout_label(desired.session_timeout_minutes), page=page)
+    if "ip_relaxation" in wanted:
+        await controls.choose(P.IP_RELAXATION.on(scope), E.IP_RELAXATION_CHOICES[wanted["ip_relaxation"]], page=page)
+    if "session_timeout_minutes" in wanted:
+        await controls.choose(P.SESSION_TIMEOUT.on(scope), timeout_label(wanted["session_timeout_minutes"]), page=page)
 
 
 async def _set_assignments(session: FlowSession, scope, button, wanted: frozenset[str], ref: AppRef) -> None:  # noqa: ANN001
@@ -95,45 +94,67 @@ async def _set_assignments(session: FlowSession, scope, button, wanted: frozense
     await _leave(session, scope, ref, save=True)
 
 
-async def ensure(session: FlowSession, ref: AppRef | None, policies, *, dry_run: bool) -> PolicyOutcome:  # noqa: ANN001
-    """The Connected App's policies match the spec; returns the changes (or, in a dry run, the plan)."""
-    desired = desired_policies(policies)
-    if ref is None:  # dry run of a missing app: nothing to read
-        return PolicyOutcome(plan=[f"Set the policies: {_describe(desired)}"])
-    await session.chapter("Policies", "Manage > Edit Policies, Manage Profiles, Manage Permission Sets: "
-                          + _describe(desired))
-    scope = await open_manage(session, ref)
-    profiles = await _assignments(session, scope, P.MANAGE_PROFILES, ref)
-    await _leave(session, scope, ref, save=False)
-    permsets = await _assignments(session, scope, P.MANAGE_PERMISSION_SETS, ref)
-    await _leave(session, scope, ref, save=False)
-    desired = PolicySettings(
-        desired.permitted_users,
-        match_names(desired.profiles, list(profiles), "profile"),
-        match_names(desired.permission_sets, list(permsets), "permission set"),
-        desired.refresh_token, desired.ip_relaxation, desired.session_timeout_minutes)
+class ConnectedAppPoliciesArea:
+    """The Connected App's policies, reconciled on its Manage pages (see flows/reconcile.Area). `app` is None only
+    in a dry run for an app that does not exist yet. Profiles and permission sets are read (and the spec's names
+    checked) before anything is saved, so an unknown profile stops the run with nothing half-applied."""
 
-    await P.EDIT_POLICIES.on(scope).first.click()
-    await classic.outcome(session, scope, P.PERMITTED_USERS.on(scope), where=f"opening Edit Policies of {ref.name}")
-    permitted, refresh, ip, timeout = await read_form(scope)
-    current = PolicySettings(permitted, frozenset(k for k, on in profiles.items() if on),
-                             frozenset(k for k, on in permsets.items() if on), refresh, ip, timeout)
-    changes = compare(current, desired, LABELS)
-    lines = [f"Policies: {change}" for change in changes]
-    fields = {c.field for c in changes}
-    form_fields = fields - {"profiles", "permission_sets"}
-    if dry_run or not form_fields:
+    def __init__(self, app: AppRef | None, policies):  # noqa: ANN001 - provisioner.config.Policies
+        self.app = app
+        self.policies = policies
+        self.desired = desired_policies(policies)
+        self._scope = None  # where the open Edit Policies form is (retrieve -> leave/apply)
+
+    async def find(self, session: FlowSession) -> AppRef | None:
+        return self.app
+
+    def describe_new(self) -> str:
+        return f"Set the policies: {describe(self.desired)}"
+
+    async def create(self, session: FlowSession) -> AppRef:
+        raise SetupPageError("there is no Connected App to set the policies of")  # the app area creates it first
+
+    async def retrieve(self, session: FlowSession, ref: AppRef) -> PolicyState:
+        await session.chapter("Policies", "Manage > Edit Policies, Manage Profiles, Manage Permission Sets: "
+                              + describe(self.desired))
+        scope = await open_manage(session, ref)
+        profiles = await _assignments(session, scope, P.MANAGE_PROFILES, ref)
         await _leave(session, scope, ref, save=False)
-    else:
-        await _apply_form(session, scope, desired, policies, form_fields)
-        await _leave(session, scope, ref, save=True)
-    if dry_run:
-        return PolicyOutcome(plan=lines)
-    if "profiles" in fields:
-        await _set_assignments(session, scope, P.MANAGE_PROFILES, desired.profiles, ref)
-    if "permission_sets" in fields:
-        await _set_assignments(session, scope, P.MANAGE_PERMISSION_SETS, desired.permission_sets, ref)
-    return PolicyOutcome(changes=lines)
+        permsets = await _assignments(session, scope, P.MANAGE_PERMISSION_SETS, ref)
+        await _leave(session, scope, ref, save=False)
+        await P.EDIT_POLICIES.on(scope).first.click()
+        await classic.outcome(session, scope, P.PERMITTED_USERS.on(scope),
+                              where=f"opening Edit Policies of {ref.name}")
+        permitted, refresh, ip, timeout = await read_form(scope)
+        self._scope = scope
+        current = PolicySettings(permitted, frozenset(k for k, on in profiles.items() if on),
+                                 frozenset(k for k, on in permsets.items() if on), refresh, ip, timeout)
+        return PolicyState(current, tuple(profiles), tuple(permsets))
+
+    def compare(self, current: PolicyState) -> list[Change]:
+        return policy_changes(current, self.desired)
+
+    def plan(self, ref: AppRef, changes: list[Change]) -> list[str]:
+        return lines(changes)
+
+    def report(self, changes: list[Change]) -> list[str]:
+        return lines(changes)
+
+    async def leave(self, session: FlowSession, ref: AppRef) -> None:
+        await _leave(session, self._scope, ref, save=False)
+
+    async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
+        scope = self._scope
+        wanted = {change.field: change.desired for change in changes}
+        form = {name: value for name, value in wanted.items() if name not in ("profiles", "permission_sets")}
+        if form:
+            await _apply_form(session, scope, form, self.policies)
+        await _leave(session, scope, ref, save=bool(form))
+        if "profiles" in wanted:
+            await _set_assignments(session, scope, P.MANAGE_PROFILES, wanted["profiles"], ref)
+        if "permission_sets" in wanted:
+            await _set_assignments(session, scope, P.MANAGE_PERMISSION_SETS, wanted["permission_sets"], ref)
+        return ref
 
 
-__all__ = ["ensure", "open_manage", "read_form"]
+__all__ = ["ConnectedAppPoliciesArea", "open_manage", "read_form"]

@@ -1,31 +1,21 @@
-"""Reveal the app's Consumer Key and Secret: click "Consumer Key and Secret" (a new tab or the same one), answer the
-emailed-code verification, read both values from the page (never the clipboard: headless clipboard reads need
+"""Reveal an External Client App's Consumer Key and Secret: click "Consumer Key and Secret" (a new tab or the same
+one), answer the emailed-code verification, read both values from the page (never the clipboard: headless clipboard reads need
 permissions and a user gesture, and two orgs in one browser would share it)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
 
 from playwright.async_api import Page
 
 from provisioner.errors import SetupPageError
 
 from . import waits
-from .external_client_app import AppRef
 from .locators import consumer_details as C
 from .locators import eca_detail as D
 from .session import FlowSession
-
-
-@dataclass(frozen=True)
-class ConsumerCredentials:
-    consumer_key: str
-    consumer_secret: str
-
-    def __repr__(self) -> str:  # never print the secret
-        return f"ConsumerCredentials(consumer_key={self.consumer_key!r}, consumer_secret='********')"
+from .types import AppRef, ConsumerCredentials
 
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
@@ -50,6 +40,7 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
                     await session.follow(details)  # the video shows the tab (covered whole until refitted)
                     await waits.ensure_available(details)
                     values = _values_on(details)
+                    session.mark_sensitive(*values)  # masked in any failure screenshot from now on
                     await screen.cover(*values)  # the whole page until they show, then exactly them
                     if await _needs_code(session, details, values):
                         await screen.uncover()  # only the code prompt is on screen: viewers see that step
@@ -57,8 +48,10 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
                     for value in values:
                         await value.first.wait_for(state="visible")
                     await screen.cover(*values)  # exactly the key and secret: the rest of the page shows
-                    return ConsumerCredentials(await _read(values[0], "Consumer Key"),
-                                               await _read(values[1], "Consumer Secret"))
+                    key = await _read(values[0], "Consumer Key")
+                    secret = await _read(values[1], "Consumer Secret")
+                    session.keep_secret(secret)  # masked everywhere before anything else can fail
+                    return ConsumerCredentials(key, secret)
                 finally:  # inside the secret moment: the values are gone before the cover comes down
                     await _leave(session, details)
     finally:

@@ -1,58 +1,25 @@
-"""The External Client App itself: find it by API name, retrieve its settings, create it or apply the differences.
+"""The External Client App's settings (a Setup area): find it by API name in the External Client App Manager,
+read its Edit Settings form, create it or edit only what differs. The reconcile loop is flows/reconcile.py's.
 
 retrieve: the External Client App Manager list (name, API name, link) and the app's Edit Settings form (values).
-compare: the form's values against the spec, field by field (flows/diff.py).
+compare: the form's values against the spec, field by field (flows/app_settings.py).
 apply: the New External Client App form for a missing app; Edit Settings, touching only what differs, otherwise.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from urllib.parse import urljoin
-
-from cryptography import x509
 
 from provisioner.errors import AppNameTakenError, SetupPageError
 
 from . import controls, waits
-from .diff import Change, compare, show
+from .app_settings import AppSettings, current_certificate, desired_settings, differences, scope_of
 from .locators import app_manager as M
 from .locators import eca_detail as D
 from .locators import eca_form as F
 from .session import FlowSession
-
-
-@dataclass(frozen=True)
-class AppRef:
-    """Where an existing app lives."""
-
-    name: str
-    api_name: str
-    url: str  # its page (Settings / Policies tabs)
-
-
-@dataclass(frozen=True)
-class AppSettings:
-    """What the Settings form holds that the spec decides. Distribution State cannot change after creation."""
-
-    name: str
-    contact_email: str
-    description: str
-    oauth_enabled: bool
-    callback_urls: tuple[str, ...]
-    scopes: frozenset[str]
-    client_credentials: bool
-    run_as: str
-    auth_code_credentials: bool
-    jwt_bearer: bool
-    #: "<subject> (expires <date>)"; None when the page does not say (then it is not compared)
-    certificate: str | None = field(default=None, metadata={"unreadable": True})
-    require_secret_web_server: bool = True
-    require_secret_refresh: bool = True
-    pkce: bool = True
-
+from .types import AppRef, Change
 
 LABELS = {
     "name": "External Client App Name", "contact_email": "Contact Email", "description": "Description",
@@ -62,80 +29,6 @@ LABELS = {
     "certificate": "Certificate", "require_secret_web_server": "Require secret for Web Server Flow",
     "require_secret_refresh": "Require secret for Refresh Token Flow", "pkce": "Require PKCE",
 }
-
-
-@dataclass
-class AppOutcome:
-    ref: AppRef | None  # None only in a dry run for a missing app
-    created: bool = False
-    changes: list[str] = field(default_factory=list)
-    plan: list[str] = field(default_factory=list)
-
-
-# --- the spec as Setup values --------------------------------------------------------------------------------------
-
-def certificate_summary(pem: str | None) -> str | None:
-    if not pem:
-        return None
-    cert = x509.load_pem_x509_certificate(pem.encode())
-    return f"{cert.subject.rfc4514_string()} (expires {cert.not_valid_after_utc.strftime('%m/%d/%Y')})"
-
-
-def desired_settings(spec, certificate_pem: str | None) -> AppSettings:  # noqa: ANN001 - provisioner.config.AppSpec
-    return AppSettings(
-        name=spec.name, contact_email=spec.contact_email or "", description=spec.description or "",
-        oauth_enabled=True, callback_urls=tuple(spec.callback_urls), scopes=frozenset(spec.scopes),
-        client_credentials=spec.client_credentials, run_as=(spec.run_as or "") if spec.client_credentials else "",
-        auth_code_credentials=spec.auth_code_credentials, jwt_bearer=spec.jwt_bearer,
-        certificate=certificate_summary(certificate_pem) if spec.jwt_bearer else None,
-        require_secret_web_server=spec.require_secret_web_server, require_secret_refresh=spec.require_secret_refresh,
-        pkce=spec.pkce,
-    )
-
-
-def scope_of(label: str) -> str:
-    """'Perform requests at any time (refresh_token, offline_access)' -> 'refresh_token offline_access'."""
-    found = re.search(r"\(([^()]*)\)\s*$", label)
-    inner = found.group(1) if found else label
-    return " ".join(part for part in re.split(r"[\s,]+", inner) if part)
-
-
-def same_certificate(current: str | None, desired: str | None) -> bool:
-    """Subjects equal and expiry dates equal, whatever date format the page uses."""
-    if current is None or desired is None:
-        return current == desired
-    def split(summary: str) -> tuple[str, str]:
-        found = re.match(r"(.*)\(expires ([^)]*)\)\s*$", summary)
-        return (found.group(1).strip(), found.group(2).strip()) if found else (summary.strip(), "")
-    (subject_a, date_a), (subject_b, date_b) = split(current), split(desired)
-    return subject_a == subject_b and _date(date_a) == _date(date_b)
-
-
-def _date(text: str):  # noqa: ANN202
-    for fmt in ("%m/%d/%Y", "%d/%m/%Y", "%Y-%m-%d", "%b %d, %Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return text
-
-
-def differences(current: AppSettings, desired: AppSettings, labels: dict[str, str] = LABELS) -> list[Change]:
-    """What differs, in the page's words (`labels`: the classic Connected App form names fields its own way)."""
-    changes = compare(current, desired, labels)
-    out = []
-    for change in changes:
-        if change.field == "certificate" and same_certificate(change.current, change.desired):
-            continue
-        if change.field == "certificate":
-            change = Change("certificate", labels.get("certificate", "Certificate"), change.current,
-                            "upload " + str(change.desired))
-        if change.field == "run_as" and not desired.client_credentials:
-            continue  # only meaningful with the client credentials flow on
-        if not desired.oauth_enabled and change.field not in ("name", "contact_email", "description", "oauth_enabled"):
-            continue
-        out.append(change)
-    return out
 
 
 def describe_new_app(spec, desired: AppSettings) -> str:  # noqa: ANN001
@@ -219,8 +112,7 @@ async def read_form(session: FlowSession) -> AppSettings:
         if jwt:
             current = F.CURRENT_CERTIFICATE.on(page)
             if await current.count():
-                text = waits.squash(await current.first.inner_text())
-                certificate = re.sub(r"^\s*Current certificate:?\s*", "", text, flags=re.I) or None
+                certificate = current_certificate(waits.squash(await current.first.inner_text()))
             else:
                 certificate = ""  # JWT on and no certificate shown: none uploaded
         web_server = await controls.read_checked(F.REQUIRE_SECRET_WEB_SERVER.on(page))
@@ -288,7 +180,7 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
         await controls.set_checked(F.PKCE.on(page), desired.pkce)
 
 
-# --- retrieve / compare / apply -------------------------------------------------------------------------------------
+# --- the area: find / retrieve / compare / apply ---------------------------------------------------------------------
 
 async def open_edit_settings(session: FlowSession, ref: AppRef) -> None:
     page = session.page
@@ -302,60 +194,64 @@ async def open_edit_settings(session: FlowSession, ref: AppRef) -> None:
     await waits.settled(page, session.timeouts.settle_ms)
 
 
-async def retrieve(session: FlowSession, ref: AppRef) -> AppSettings:
-    """The app's settings, read from its Edit Settings form (left open)."""
-    await open_edit_settings(session, ref)
-    return await read_form(session)
+class ExternalClientAppArea:
+    """The app's settings, reconciled on the External Client App pages (see flows/reconcile.Area)."""
 
+    def __init__(self, spec, certificate_pem: str | None):  # noqa: ANN001 - provisioner.config.AppSpec
+        self.spec = spec
+        self.certificate_pem = certificate_pem
+        self.desired = desired_settings(spec, certificate_pem)
 
-async def ensure(session: FlowSession, spec, certificate_pem: str | None, *, dry_run: bool) -> AppOutcome:  # noqa: ANN001
-    """The app exists with the spec's settings; returns what was (or, in a dry run, would be) done."""
-    desired = desired_settings(spec, certificate_pem)
-    await session.chapter("Find the External Client App",
-                          f"Look for {spec.api_name} in the External Client App Manager")
-    ref = await find(session, spec)
-    if ref is None:
-        description = describe_new_app(spec, desired)
-        if dry_run:
-            return AppOutcome(ref=None, plan=[description])
-        return AppOutcome(ref=await create(session, spec, desired, certificate_pem, description), created=True)
+    async def find(self, session: FlowSession) -> AppRef | None:
+        await session.chapter("Find the External Client App",
+                              f"Look for {self.spec.api_name} in the External Client App Manager")
+        return await find(session, self.spec)
 
-    await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from Edit Settings")
-    current = await retrieve(session, ref)
-    changes = differences(current, desired)
-    if not changes:
+    def describe_new(self) -> str:
+        return describe_new_app(self.spec, self.desired)
+
+    async def create(self, session: FlowSession) -> AppRef:
+        spec, desired, page = self.spec, self.desired, session.page
+        await session.chapter("Create the External Client App", self.describe_new())
+        await M.NEW_APP.on(page).first.click()
+        await F.NAME.on(page).first.wait_for(state="visible")
+        await waits.settled(page, session.timeouts.settle_ms)
+        await controls.fill_text(F.NAME.on(page), desired.name)
+        await controls.fill_text(F.API_NAME.on(page), spec.api_name)
+        distribution = F.DISTRIBUTION_STATE.on(page)
+        if await controls.read_choice(distribution) != spec.distribution:
+            await controls.choose(distribution, spec.distribution, page=page)
+        await fill_form(session, desired, self.certificate_pem)
+        await F.CREATE.on(page).first.click()
+        await waits.outcome(page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
+                            where=f"creating the External Client App {spec.name}")
+        return AppRef(desired.name, spec.api_name, page.url.split("?")[0])
+
+    async def retrieve(self, session: FlowSession, ref: AppRef) -> AppSettings:
+        """The app's settings, read from its Edit Settings form (left open)."""
+        await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from Edit Settings")
+        await open_edit_settings(session, ref)
+        return await read_form(session)
+
+    def compare(self, current: AppSettings) -> list[Change]:
+        return differences(current, self.desired, LABELS)
+
+    def plan(self, ref: AppRef, changes: list[Change]) -> list[str]:
+        return [f"Edit Settings of {ref.name}: {change}" for change in changes]
+
+    def report(self, changes: list[Change]) -> list[str]:
+        return [str(change) for change in changes]
+
+    async def leave(self, session: FlowSession, ref: AppRef) -> None:
         await F.CANCEL.on(session.page).first.click()
-        return AppOutcome(ref=ref)
-    lines = [str(c) for c in changes]
-    if dry_run:
-        await F.CANCEL.on(session.page).first.click()
-        return AppOutcome(ref=ref, plan=[f"Edit Settings of {ref.name}: {line}" for line in lines])
-    await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(lines))
-    await fill_form(session, desired, certificate_pem, only={c.field for c in changes})
-    await F.SAVE.on(session.page).first.click()
-    await waits.outcome(session.page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
-                        where=f"saving the settings of {ref.name}")
-    return AppOutcome(ref=AppRef(desired.name, ref.api_name, session.page.url.split("?")[0]), changes=lines)
+
+    async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
+        await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(self.report(changes)))
+        await fill_form(session, self.desired, self.certificate_pem, only={c.field for c in changes})
+        await F.SAVE.on(session.page).first.click()
+        await waits.outcome(session.page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
+                            where=f"saving the settings of {ref.name}")
+        return AppRef(self.desired.name, ref.api_name, session.page.url.split("?")[0])
 
 
-async def create(session: FlowSession, spec, desired: AppSettings, certificate_pem: str | None,  # noqa: ANN001
-                 description: str) -> AppRef:
-    page = session.page
-    await session.chapter("Create the External Client App", description)
-    await M.NEW_APP.on(page).first.click()
-    await F.NAME.on(page).first.wait_for(state="visible")
-    await waits.settled(page, session.timeouts.settle_ms)
-    await controls.fill_text(F.NAME.on(page), desired.name)
-    await controls.fill_text(F.API_NAME.on(page), spec.api_name)
-    distribution = F.DISTRIBUTION_STATE.on(page)
-    if await controls.read_choice(distribution) != spec.distribution:
-        await controls.choose(distribution, spec.distribution, page=page)
-    await fill_form(session, desired, certificate_pem)
-    await F.CREATE.on(page).first.click()
-    await waits.outcome(page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
-                        where=f"creating the External Client App {spec.name}")
-    return AppRef(desired.name, spec.api_name, page.url.split("?")[0])
-
-
-__all__ = ["AppRef", "AppSettings", "AppOutcome", "ensure", "find", "retrieve", "list_apps", "desired_settings",
-           "differences", "show"]
+__all__ = ["ExternalClientAppArea", "LABELS", "find", "list_apps", "read_form", "fill_form", "open_edit_settings"]

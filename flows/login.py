@@ -17,6 +17,7 @@ from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from provisioner.errors import (AccountLockedError, ConfigError, LoginError, NoVerificationEmailError,
                                 OrgUnavailableError, TotpRejectedError, UnknownChallengeError)
+from provisioner.hosts import is_trusted_login_host
 
 from . import waits
 from .locators import Loc
@@ -84,8 +85,20 @@ async def _fill_username_and_password(session: FlowSession, org) -> None:  # noq
         }, timeout)
         if winner == "error":
             await _raise_login_error(session)
+    _check_host_before_password(page.url, org)
     async with session.recorder.secret_input(page):
         await password.fill(org.password, timeout=timeout)
+
+
+def _check_host_before_password(url: str, org) -> None:  # noqa: ANN001
+    """The password goes only into a page on a Salesforce domain, loopback, the configured login URL's host or a host
+    the user named: a redirect (or a planted login URL) must not collect it."""
+    host = urlsplit(url).hostname or ""
+    extra = (urlsplit(org.login_url).hostname or "", *org.trusted_hosts)
+    if not is_trusted_login_host(host, extra):
+        raise LoginError(f"the login page is on {host or url.split('?')[0]}, which is not a Salesforce domain, "
+                         f"loopback or the login URL's host: the password was not typed (name the host with "
+                         f"--trust-host if it really is your org's login page)")
 
 
 async def _after_submit(session: FlowSession, *, failure_is: type[LoginError], answered: Loc | None = None) -> str:

@@ -1,4 +1,5 @@
-"""What every flow needs: the page, the recorder, the timeouts, and a way to wait for an emailed code."""
+"""What every flow needs: the page, the recorder, the timeouts, a way to wait for an emailed code, and the run's
+secrets (so a secret read from a page is masked everywhere the moment it is read)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import AsyncIterator, Callable
 
-from playwright.async_api import Page
+from playwright.async_api import Locator, Page
+
+from provisioner.redact import SecretSet
 
 from .recorder import NullRecorder, Recorder
 
@@ -44,6 +47,19 @@ class FlowSession:
     code_waiter: CodeWaiterFactory | None = None
     #: where Lightning pages live once logged in (scheme://host), set by the login flow
     instance_url: str = ""
+    #: the run's secrets (the engine's set, shared by reference: failure artifacts are masked with it)
+    secrets: SecretSet = field(default_factory=SecretSet)
+    #: elements that may show a secret (consumer key and secret boxes): masked in failure screenshots
+    sensitive: list[Locator] = field(default_factory=list)
+
+    def keep_secret(self, value: str) -> None:
+        """A secret was just read from a page: masked in failure artifacts and scanned for in the recording."""
+        self.secrets.add(value)
+        self.recorder.add_secrets(value)
+
+    def mark_sensitive(self, *locators: Locator) -> None:
+        """These elements may show a secret: any failure screenshot masks them."""
+        self.sensitive.extend(locators)
 
     @asynccontextmanager
     async def expecting_code(self, purpose: str) -> AsyncIterator[CodeWait]:

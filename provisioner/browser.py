@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from .errors import BrowserUnavailableError
 
@@ -145,8 +145,23 @@ def ensure_ffmpeg_for_playwright() -> Path:
 # --- failure artifacts -------------------------------------------------------------------------------------------
 
 
-def save_failure_artifacts(page, out_dir: str | os.PathLike, secrets: Iterable[str] = (), name: str = "failure") -> list[str]:
-    """Screenshot (password inputs masked) and the page HTML with every secret replaced; returns saved paths.
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read (0600 from the start, whatever the umask), replacing it atomically."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def save_failure_artifacts(page, out_dir: str | os.PathLike, secrets: Iterable[str] = (), name: str = "failure",  # noqa: ANN001
+                           mask: Sequence = ()) -> list[str]:
+    """Screenshot (password inputs and `mask` covered) and the page HTML with every secret replaced, both 0600;
+    returns saved paths.
 
     Best effort: a dead page must not hide the original error, so failures here are swallowed.
     """
@@ -159,12 +174,8 @@ def save_failure_artifacts(page, out_dir: str | os.PathLike, secrets: Iterable[s
 
     screenshot = out / f"{name}.png"
     try:
-        page.screenshot(
-            path=str(screenshot),
-            full_page=True,
-            mask=[page.locator("input[type=password]")],
-            timeout=10_000,
-        )
+        masks = [page.locator("input[type=password]"), *(m for m in mask if m.page is page)]
+        write_private(screenshot, page.screenshot(full_page=True, mask=masks, timeout=10_000))
         saved.append(str(screenshot))
     except Exception:
         pass
@@ -172,15 +183,14 @@ def save_failure_artifacts(page, out_dir: str | os.PathLike, secrets: Iterable[s
     html_path = out / f"{name}.html"
     try:
         html = page.content()
-        html_path.write_text(secret_set.mask(_blank_password_values(html)), encoding="utf-8")
-        os.chmod(html_path, 0o600)
+        write_private(html_path, secret_set.mask(blank_password_values(html)).encode("utf-8"))
         saved.append(str(html_path))
     except Exception:
         pass
     return saved
 
 
-def _blank_password_values(html: str) -> str:
+def blank_password_values(html: str) -> str:
     """page.content() serialises attributes only, but a page may mirror a typed password into value=""."""
     import re
 

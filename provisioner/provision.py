@@ -12,18 +12,20 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from playwright.async_api import Error as PlaywrightError
 
-from provisioner.flows import (connected_app, connected_app_credentials, connected_app_policies, consumer_credentials,
-                   external_client_app, policies)
+from provisioner.flows.app_kinds import app_kind
 from provisioner.flows.login import log_in
+from provisioner.flows.reconcile import reconcile
 from provisioner.flows.recorder import NullRecorder, Recorder
 from provisioner.flows.session import FlowSession, Timeouts
 
+from .browser import blank_password_values, write_private
+from .certs import certificate_pem_for_upload
 from .config import AppSpec, MailboxSettings, OrgSettings
-from .errors import CertificateError, OrgUnavailableError, ProvisionerError
+from .errors import OrgUnavailableError, ProvisionerError
 from .redact import SecretSet
 
 #: the steps, as progress reports them
@@ -83,6 +85,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
     """Bring the org's External Client App in line with `request.spec`; returns what was done and the credentials."""
     recorder = recorder or NullRecorder()
     spec, org = request.spec, request.org
+    kind = app_kind(spec.app_type)
     certificate_pem = _read_certificate(request.cert_path) if spec.jwt_bearer else None
     secrets = SecretSet([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
     result = ProvisionResult(app_name=spec.name, api_name=spec.api_name, username=org.username,
@@ -90,51 +93,42 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
     # a recorder records at its own size: the page is laid out at exactly that size, nothing cut or scaled
     viewport = recorder.viewport or DEFAULT_VIEWPORT
     context = await browser.new_context(viewport=dict(viewport), accept_downloads=False)
-    page = None
+    page = session = None
     try:
         page = await context.new_page()
         page.set_default_timeout(request.timeouts.page_ms)
         await recorder.attach(context, page)
         session = FlowSession(page=page, recorder=recorder, timeouts=request.timeouts,
-                              code_waiter=_code_waiter_factory(request))
+                              code_waiter=_code_waiter_factory(request), secrets=secrets)
 
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
             result.instance_url = await log_in(session, org)
 
-        classic = spec.app_type == "connected_app"  # Dev Hub orgs: the classic Connected App pages
         with _step(progress, STEP_APP, spec.name):
-            app_flow = connected_app if classic else external_client_app
-            app = await app_flow.ensure(session, spec, certificate_pem, dry_run=request.dry_run)
+            app = await reconcile(kind.app(spec, certificate_pem), session, dry_run=request.dry_run)
         result.created = app.created
         result.changes += app.changes
         result.plan += app.plan
 
         with _step(progress, STEP_POLICIES, spec.name):
-            if classic:
-                pol = await connected_app_policies.ensure(session, app.ref, spec.policies, dry_run=request.dry_run)
-            else:
-                pol = await policies.ensure(session, app.ref, spec.policies, dry_run=request.dry_run,
-                                            new_app=app.created or app.ref is None)
+            pol = await reconcile(kind.policies(app.ref, spec.policies), session, dry_run=request.dry_run)
         # a new app's policies are part of creating it, not "changes"
         result.changes += [] if app.created else pol.changes
         result.plan += pol.plan
 
         if request.reveal and not request.dry_run:
             with _step(progress, STEP_CREDENTIALS, spec.name):
-                reveal = connected_app_credentials.reveal if classic else consumer_credentials.reveal
-                credentials = await reveal(session, app.ref)
-            secrets.add(credentials.consumer_secret)
-            recorder.add_secrets(credentials.consumer_secret)
+                credentials = await kind.reveal(session, app.ref)  # the secret joined `secrets` as it was read
             result.consumer_key = credentials.consumer_key
             result.consumer_secret = credentials.consumer_secret
         return result
     except ProvisionerError as exc:
-        exc.artifacts += await _failure_artifacts(page, request, secrets, result)
+        exc.artifacts += await _failure_artifacts(page, request, secrets, result, session)
         raise
     except PlaywrightError as exc:
         # A Playwright failure we did not turn into our own error: a page that never came, a closed browser.
         error = OrgUnavailableError(f"the browser step failed: {secrets.mask(_first_line(exc))}")
-        error.artifacts += await _failure_artifacts(page, request, secrets, result)
+        error.artifacts += await _failure_artifacts(page, request, secrets, result, session)
         raise error from None
     finally:
         try:
@@ -161,13 +155,8 @@ def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202
 
 
 def _read_certificate(cert_path: str | os.PathLike) -> str:
-    try:
-        text = Path(cert_path).read_text()
-    except OSError as exc:
-        raise CertificateError(f"cannot read certificate {cert_path}: {exc.strerror or exc}") from None
-    if "BEGIN CERTIFICATE" not in text:
-        raise CertificateError(f"{cert_path} is not a PEM certificate")
-    return text
+    """Only the certificate, parsed and re-encoded: never the raw file (a private key in it is refused)."""
+    return certificate_pem_for_upload(cert_path)
 
 
 @contextmanager
@@ -181,35 +170,36 @@ def _step(progress, name: str, detail: str = "") -> Iterator[None]:  # noqa: ANN
         yield
 
 
-async def _failure_artifacts(page, request: ProvisionRequest, secrets: SecretSet, result: ProvisionResult) -> list[str]:
+async def _failure_artifacts(page, request: ProvisionRequest, secrets: SecretSet, result: ProvisionResult,  # noqa: ANN001
+                             session: FlowSession | None) -> list[str]:
     if page is None or request.artifacts_dir is None:
         return []
-    saved = await save_failure_artifacts_async(page, request.artifacts_dir, secrets)
+    saved = await save_failure_artifacts_async(page, request.artifacts_dir, secrets,
+                                               mask=session.sensitive if session is not None else ())
     result.artifacts += saved
     return saved
 
 
-async def save_failure_artifacts_async(page, out_dir: str | os.PathLike, secrets: SecretSet,
-                                       name: str = "failure") -> list[str]:
-    """The async twin of browser.save_failure_artifacts: screenshot (password inputs masked), HTML with secrets
-    replaced. Best effort: a dead page must not hide the original error."""
-    from .browser import _blank_password_values
-
+async def save_failure_artifacts_async(page, out_dir: str | os.PathLike, secrets: SecretSet,  # noqa: ANN001
+                                       name: str = "failure", mask: Sequence = ()) -> list[str]:
+    """The async twin of browser.save_failure_artifacts: screenshot (password inputs and `mask`, the boxes that may
+    show a secret, covered), HTML with secrets replaced; both 0600. Best effort: a dead page must not hide the
+    original error."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     saved: list[str] = []
     screenshot = out / f"{name}.png"
     try:
-        await page.screenshot(path=str(screenshot), full_page=True, mask=[page.locator("input[type=password]")],
-                              timeout=10_000)
+        masks = [page.locator("input[type=password]"), *(m for m in mask if m.page is page)]
+        png = await page.screenshot(full_page=True, mask=masks, timeout=10_000)
+        write_private(screenshot, png)
         saved.append(str(screenshot))
     except Exception:  # noqa: BLE001 - best effort
         pass
     html_path = out / f"{name}.html"
     try:
         html = await page.content()
-        html_path.write_text(secrets.mask(_blank_password_values(html)), encoding="utf-8")
-        os.chmod(html_path, 0o600)
+        write_private(html_path, secrets.mask(blank_password_values(html)).encode("utf-8"))
         saved.append(str(html_path))
     except Exception:  # noqa: BLE001 - best effort
         pass

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from provisioner.flows.external_client_app import AppSettings, differences, same_certificate, scope_of
-from provisioner.flows.policies import match_names, timeout_label, timeout_minutes
 from provisioner.errors import UnknownProfileError
+from provisioner.flows import app_settings
+from provisioner.flows.app_settings import AppSettings, same_certificate, scope_of
+from provisioner.flows.eca_form import LABELS
+from provisioner.flows.policy_settings import match_names, timeout_label, timeout_minutes
+
+
+def differences(current: AppSettings, desired: AppSettings):
+    """The External Client App form's comparison (the classic form's differs only in its labels)."""
+    return app_settings.differences(current, desired, LABELS)
 
 
 def settings(**overrides) -> AppSettings:

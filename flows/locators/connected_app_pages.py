@@ -1,10 +1,10 @@
 """Finding a Connected App and its pages: App Manager's "New Connected App", the Manage Connected Apps list, the
-app's detail page (View) with "Manage Consumer Details", the emailed-code step and "Consumer Details".
-[doc, code: FIDELITY; none: the list's columns and the verification page's markup, so those are tolerant]"""
+app's detail page (View) with "Manage Consumer Details" (what follows it: connected_app_consumer_details.py).
+[doc, code: FIDELITY; none: the list's columns, so those are tolerant]"""
 
 import re
 
-from . import any_of, css, label, role, words
+from . import any_of, css, role, words
 
 APP_MANAGER_PATH = "/lightning/setup/NavigationMenus/home"
 #: the Lightning pages around the classic ones [doc: FIDELITY]
@@ -27,11 +27,3 @@ EDIT = role("button", words("Edit"))
 MANAGE = role("button", words("Manage"))
 MANAGE_CONSUMER_DETAILS = any_of(css('[id$=":manageConsumerKeySecretSection:manageConsumer"]'),
                                  role("button", words("Manage Consumer Details")))
-
-#: the identity verification in between (same tab) [doc: emailed code; none: its markup]
-CODE_INPUT = any_of(css("#emc"), label("Verification Code"))
-VERIFY = any_of(css("#save"), role("button", words("Verify")))
-
-#: "Consumer Details" [code: the secret's id; the key's id is modelled on it]
-CONSUMER_KEY = css('[id$=":consumerKeySection:consumerKey"]')
-CONSUMER_SECRET = css('[id$=":consumerSecretSection:consumerSecret"]')
