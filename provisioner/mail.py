@@ -9,6 +9,10 @@ click, then `wait()`:
 
 Only messages that arrived after `__enter__` count, so a code from an earlier login can never be reused;
 `rebase()` moves that point to "now" (before clicking "Resend Code").
+
+The IMAP password never crosses a network in clear text: with `ssl` the connection is TLS from the first byte;
+without it, STARTTLS is used whenever the server offers it, and a plaintext login is made only to this machine
+(loopback) or when `allow_plaintext` says so. Certificates are verified against the system's CAs, or `ca_file`.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import logging
 import re
 import socket
 import ssl as ssl_module
+import os
 import time
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
@@ -30,6 +35,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from .config import MailboxSettings
 from .errors import ConfigError, ImapLoginError, MailConnectionError, NoVerificationEmailError
+from .hosts import is_loopback
 from .redact import SecretSet
 
 log = logging.getLogger(__name__)
@@ -58,7 +64,12 @@ class CodeWaiter:
         username: str | None = None,
         idle_refresh: float = IDLE_REFRESH_SECONDS,
         connect_timeout: float = 20.0,
+        allow_plaintext: bool | None = None,
+        ca_file: str | os.PathLike | None = None,
     ):
+        """`allow_plaintext`: log in without TLS to a non-loopback server that offers no STARTTLS (default: the
+        mailbox's `allow_plaintext`, else refused). `ca_file`: PEM bundle of CAs to trust for the server's
+        certificate instead of the system's (default: the mailbox's `ca_file`)."""
         self.mailbox = mailbox
         self.recipient = recipient.strip().lower()
         self.org_name = org_name
@@ -67,6 +78,11 @@ class CodeWaiter:
         self.username = username.strip().lower() if username else None
         self.idle_refresh = idle_refresh
         self.connect_timeout = connect_timeout
+        # Settings objects that predate these fields (or the lead's MailboxSettings) simply lack them: off / system.
+        self.allow_plaintext = bool(getattr(mailbox, "allow_plaintext", False) if allow_plaintext is None
+                                    else allow_plaintext)
+        self.ca_file = ca_file if ca_file is not None else getattr(mailbox, "ca_file", None)
+        self._tls: ssl_module.SSLContext | None = None
         self._secrets = SecretSet(mailbox.secrets())
         self._client: IMAPClient | None = None
         self._baseline_uid = 1  # first UID that counts
@@ -103,21 +119,47 @@ class CodeWaiter:
     def _where(self) -> str:
         return f"{self.mailbox.host}:{self.mailbox.port}"
 
+    def _tls_context(self) -> ssl_module.SSLContext:
+        """Verifying context (certificate chain and host name): the system's CAs, or only those in `ca_file`."""
+        if self._tls is None:
+            try:
+                self._tls = ssl_module.create_default_context(cafile=os.fspath(self.ca_file) if self.ca_file else None)
+            except (OSError, ssl_module.SSLError) as exc:
+                raise ConfigError(f"IMAP CA bundle {self.ca_file} cannot be used: {_reason(exc)}") from None
+        return self._tls
+
+    def _untrusted(self, exc: ssl_module.SSLCertVerificationError) -> ConfigError:
+        reason = getattr(exc, "verify_message", None) or _reason(exc)
+        return ConfigError(
+            f"IMAP server {self._where()} presented a certificate this machine does not trust ({reason}); "
+            "nothing was sent. If the server is yours, give the CA that signed it as the IMAP CA bundle"
+        )
+
     def _connect(self) -> dict:
-        """Connect, log in, select the folder; returns the SELECT response (with UIDNEXT)."""
+        """Connect (TLS, or STARTTLS where offered), log in, select the folder; returns the SELECT response."""
         mb = self.mailbox
+        context = self._tls_context()
         try:
             client = IMAPClient(
                 mb.host,
                 port=mb.port,
                 ssl=mb.ssl,
+                ssl_context=context if mb.ssl else None,
                 use_uid=True,
                 timeout=SocketTimeout(connect=self.connect_timeout, read=max(60.0, self.idle_refresh + 30)),
             )
         except (socket.gaierror, socket.herror) as exc:
             raise MailConnectionError(f"cannot resolve IMAP host {mb.host}: {exc.strerror or exc}") from None
+        except ssl_module.SSLCertVerificationError as exc:
+            raise self._untrusted(exc) from None
         except _DROPPED as exc:
             raise MailConnectionError(f"cannot connect to IMAP server {self._where()}: {_reason(exc)}") from None
+        if not mb.ssl:
+            try:
+                self._secure_before_login(client, context)
+            except BaseException:
+                _quietly_close(client)
+                raise
         try:
             client.login(mb.user, mb.password)
         except LoginError as exc:
@@ -141,6 +183,35 @@ class CodeWaiter:
             raise ConfigError(f"cannot open IMAP folder {mb.folder!r} for {mb.user} on {self._where()}: {_server_text(exc)}") from None
         self._client = client
         return status
+
+    def _secure_before_login(self, client: IMAPClient, context: ssl_module.SSLContext) -> None:
+        """On a plain connection: STARTTLS if offered (a failed upgrade never falls back to plaintext); otherwise
+        a plaintext login only to loopback or when allowed. An attacker can strip STARTTLS from the capability
+        list, so "not offered" on another machine is refused, not trusted."""
+        try:
+            offered = client.has_capability("STARTTLS")
+        except _DROPPED as exc:
+            raise MailConnectionError(f"IMAP server {self._where()} dropped the connection: {_reason(exc)}") from None
+        if offered:
+            try:
+                client.starttls(context)
+            except ssl_module.SSLCertVerificationError as exc:
+                raise self._untrusted(exc) from None
+            except (*_DROPPED, IMAPClientError) as exc:
+                raise MailConnectionError(
+                    f"IMAP server {self._where()} offered STARTTLS but the upgrade failed ({_reason(exc)}); "
+                    "nothing was sent"
+                ) from None
+            return
+        if is_loopback(self.mailbox.host):
+            return  # this machine: the password does not cross a network
+        if not self.allow_plaintext:
+            raise ConfigError(
+                f"IMAP server {self._where()} offers no TLS (no STARTTLS on this port): refusing to send the "
+                "password in clear text. Use IMAP over TLS (--imap-ssl, port 993), or, on a network you trust, "
+                "allow it with --imap-allow-plaintext / IMAP_ALLOW_PLAINTEXT"
+            )
+        log.warning("logging in to IMAP server %s without TLS (plaintext allowed by the settings)", self._where())
 
     def _reconnect(self, exc: BaseException) -> None:
         if self._reconnected:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import smtplib
+import ssl
 import threading
 import time
 from email.message import EmailMessage
@@ -11,7 +12,8 @@ import imapclient
 import pytest
 
 from provisioner.config import MailboxSettings
-from provisioner.errors import ImapLoginError, MailConnectionError, NoVerificationEmailError
+from provisioner import mail
+from provisioner.errors import ConfigError, ImapLoginError, MailConnectionError, NoVerificationEmailError
 from provisioner.mail import CodeWaiter
 
 ORG = "Acme Widgets"
@@ -80,14 +82,40 @@ def test_dovecot_delivers_over_lmtp_and_serves_imap_with_idle(mailbox):
         client.logout()
 
 
-def test_each_mailbox_is_a_separate_user(dovecot, mailbox):
-    assert mailbox.address.endswith("@example.test")
+def test_each_mailbox_is_a_separate_user(dovecot, mailbox, make_mailbox):
+    other = make_mailbox()
+    assert mailbox.address.endswith("@example.test") and other.address != mailbox.address
     with pytest.raises(imapclient.exceptions.LoginError):
         c = imapclient.IMAPClient(dovecot.imap_host, port=dovecot.imap_port, ssl=False)
         try:
             c.login(mailbox.address, "not-" + mailbox.password)
         finally:
             c.shutdown()
+    with pytest.raises(imapclient.exceptions.LoginError):  # one user's password does not open another's mailbox
+        c = imapclient.IMAPClient(dovecot.imap_host, port=dovecot.imap_port, ssl=False)
+        try:
+            c.login(mailbox.address, other.password)
+        finally:
+            c.shutdown()
+    deliver(mailbox, salesforce_email(mailbox.address, "515151"))
+    deliver(other, salesforce_email(other.address, "626262"))
+    for box, own, foreign in ((mailbox, b"515151", b"626262"), (other, b"626262", b"515151")):
+        c = imapclient.IMAPClient(box.imap_host, port=box.imap_port, ssl=False)
+        try:
+            c.login(box.address, box.password)
+            c.select_folder("INBOX", readonly=True)
+            bodies = [m[b"BODY[]"] for m in c.fetch(c.search(["ALL"]), ["BODY.PEEK[]"]).values()]
+            assert len(bodies) == 1 and own in bodies[0] and foreign not in bodies[0]
+            # no other user's folders are visible either (no shared namespace)
+            assert all(box.address in f[2] or not any(u in f[2] for u in (mailbox.address, other.address))
+                       for f in c.list_folders())
+        finally:
+            c.logout()
+    # and a waiter for one user never sees the other's code, even one addressed to them by mistake
+    with CodeWaiter(other.settings(), recipient=mailbox.address, org_name=ORG) as waiter:
+        deliver(mailbox, salesforce_email(mailbox.address, "737373"))
+        with pytest.raises(NoVerificationEmailError):
+            waiter.wait(timeout=1)
 
 
 # --- CodeWaiter ----------------------------------------------------------------------------------------------------
@@ -214,3 +242,118 @@ def test_connection_dropped_during_idle_is_recovered(mailbox):
         assert waiter.wait(timeout=15) == "313131"
         timer.join()
         later.join()
+
+
+# --- transport security: TLS, STARTTLS, and no plaintext password to another machine (issue 17, item 4) ------------
+
+
+class LoginSpy:
+    """Records whether the password was ever sent (IMAPClient.login called), keeping the real behaviour."""
+
+    def __init__(self, monkeypatch):
+        self.calls: list[str] = []
+        real = imapclient.IMAPClient.login
+
+        def login(client, username, password):
+            self.calls.append(username)
+            return real(client, username, password)
+
+        monkeypatch.setattr(imapclient.IMAPClient, "login", login)
+
+
+def _is_tls(waiter) -> bool:
+    return isinstance(waiter._client.socket(), ssl.SSLSocket)
+
+
+def test_imap_over_tls_trusting_the_servers_ca(tls_mailbox):
+    with CodeWaiter(tls_mailbox.settings(ssl=True), recipient=tls_mailbox.address, org_name=ORG,
+                    ca_file=tls_mailbox.ca_file) as waiter:
+        assert _is_tls(waiter)
+        deliver(tls_mailbox, salesforce_email(tls_mailbox.address, "404404"))
+        assert waiter.wait(timeout=10) == "404404"
+
+
+def test_starttls_is_used_when_the_server_offers_it(tls_mailbox):
+    with CodeWaiter(tls_mailbox.settings(ssl=False), recipient=tls_mailbox.address, org_name=ORG,
+                    ca_file=tls_mailbox.ca_file) as waiter:
+        assert _is_tls(waiter)  # upgraded before LOGIN, though the setting said "no ssl"
+        deliver(tls_mailbox, salesforce_email(tls_mailbox.address, "505505"))
+        assert waiter.wait(timeout=10) == "505505"
+
+
+@pytest.mark.parametrize("use_ssl", [True, False], ids=["imaps", "starttls"])
+def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(tls_mailbox, monkeypatch, use_ssl):
+    spy = LoginSpy(monkeypatch)
+    with pytest.raises(ConfigError) as info:
+        with CodeWaiter(tls_mailbox.settings(ssl=use_ssl), recipient=tls_mailbox.address):
+            pass
+    message = str(info.value)
+    assert "certificate" in message and "not trust" in message and "\n" not in message
+    assert f"{tls_mailbox.imap_host}:" in message and tls_mailbox.password not in message
+    assert spy.calls == []  # no fallback to a plaintext login after a failed STARTTLS
+
+
+def test_a_ca_bundle_that_cannot_be_read_is_named(tls_mailbox, tmp_path):
+    missing = tmp_path / "no-such-ca.pem"
+    with pytest.raises(ConfigError, match=f"{missing}"):
+        with CodeWaiter(tls_mailbox.settings(ssl=True), recipient=tls_mailbox.address, ca_file=str(missing)):
+            pass
+
+
+def test_plaintext_login_to_another_machine_is_refused_unless_allowed(mailbox, monkeypatch):
+    # The test Dovecot offers no TLS; make its loopback address count as another machine.
+    monkeypatch.setattr(mail, "is_loopback", lambda host: False)
+    spy = LoginSpy(monkeypatch)
+    with pytest.raises(ConfigError) as info:
+        with CodeWaiter(mailbox.settings(), recipient=mailbox.address):
+            pass
+    message = str(info.value)
+    assert "IMAP_ALLOW_PLAINTEXT" in message and mailbox.imap_host in message and "\n" not in message
+    assert spy.calls == []
+    with CodeWaiter(mailbox.settings(), recipient=mailbox.address, org_name=ORG, allow_plaintext=True) as waiter:
+        assert not _is_tls(waiter)
+        deliver(mailbox, salesforce_email(mailbox.address, "606606"))
+        assert waiter.wait(timeout=10) == "606606"
+    assert spy.calls == [mailbox.address]
+
+
+def test_plaintext_login_to_this_machine_needs_no_permission(mailbox, monkeypatch):
+    spy = LoginSpy(monkeypatch)
+    with CodeWaiter(mailbox.settings(), recipient=mailbox.address) as waiter:
+        assert not _is_tls(waiter)
+    assert spy.calls == [mailbox.address]
+
+
+# --- the folder setting (issue 17, item 12) -------------------------------------------------------------------------
+
+
+def test_a_folder_that_does_not_exist_is_one_clear_line(mailbox):
+    with pytest.raises(ConfigError) as info:
+        with CodeWaiter(mailbox.settings(folder="Verification Codes"), recipient=mailbox.address):
+            pass
+    message = str(info.value)
+    assert message.startswith("cannot open IMAP folder 'Verification Codes' for " + mailbox.address)
+    assert f"{mailbox.imap_host}:{mailbox.imap_port}" in message and "\n" not in message
+    assert mailbox.password not in message
+    assert ConfigError.exit_code == 2
+
+
+def test_a_folder_that_exists_is_watched(mailbox):
+    c = imapclient.IMAPClient(mailbox.imap_host, port=mailbox.imap_port, ssl=False)
+    try:
+        c.login(mailbox.address, mailbox.password)
+        c.create_folder("Codes")
+    finally:
+        c.logout()
+    with CodeWaiter(mailbox.settings(folder="Codes"), recipient=mailbox.address, org_name=ORG) as waiter:
+        deliver(mailbox, salesforce_email(mailbox.address, "818181"))  # lands in INBOX, not in Codes
+        with pytest.raises(NoVerificationEmailError):
+            waiter.wait(timeout=1)
+        c = imapclient.IMAPClient(mailbox.imap_host, port=mailbox.imap_port, ssl=False)
+        try:
+            c.login(mailbox.address, mailbox.password)
+            c.select_folder("INBOX")
+            c.move(c.search(["ALL"]), "Codes")  # a mail rule filing it into Codes
+        finally:
+            c.logout()
+        assert waiter.wait(timeout=10) == "818181"

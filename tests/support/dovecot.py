@@ -34,7 +34,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _config(root: Path, imap_port: int, lmtp_port: int, uid: int, gid: int) -> str:
+@dataclass(frozen=True)
+class TlsFiles:
+    """The server's certificate chain and key (PEM files); with them Dovecot offers STARTTLS and an imaps port."""
+
+    cert_file: Path
+    key_file: Path
+
+
+def _tls_settings(tls: TlsFiles | None) -> str:
+    if tls is None:
+        return "ssl = no"
+    # `<path`: Dovecot reads the file's content (as root, at start); the key never reaches the mail processes.
+    return f"ssl = yes\nssl_cert = <{tls.cert_file}\nssl_key = <{tls.key_file}\nssl_min_protocol = TLSv1.2"
+
+
+def _config(root: Path, imap_port: int, lmtp_port: int, uid: int, gid: int, imaps_port: int = 0,
+            tls: TlsFiles | None = None) -> str:
     return f"""
 # Private test instance: nothing here touches the system Dovecot.
 protocols = imap lmtp
@@ -46,7 +62,7 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 default_login_user = dovenull
 default_internal_user = dovecot
-ssl = no
+{_tls_settings(tls)}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -79,7 +95,9 @@ service imap-login {{
     port = {imap_port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
+    ssl = {"yes" if tls else "no"}
   }}
 }}
 service lmtp {{
@@ -118,6 +136,9 @@ class Dovecot:
     imap_port: int
     lmtp_port: int
     imap_host: str = "127.0.0.1"
+    #: 0 unless started with `tls`: then IMAP over TLS from the first byte here, and STARTTLS on imap_port
+    imaps_port: int = 0
+    tls: TlsFiles | None = None
     _users: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -133,7 +154,7 @@ class Dovecot:
         return self.root / "dovecot.conf"
 
     @classmethod
-    def start(cls, tmpdir: str | os.PathLike, timeout: float = 15.0) -> "Dovecot":
+    def start(cls, tmpdir: str | os.PathLike, timeout: float = 15.0, *, tls: TlsFiles | None = None) -> "Dovecot":
         if not dovecot_installed():
             raise DovecotUnavailable("dovecot is not installed (apt-get install dovecot-imapd dovecot-lmtpd)")
         if os.geteuid() != 0:
@@ -156,8 +177,10 @@ class Dovecot:
         (root / "users").mkdir(exist_ok=True)
         os.chmod(root / "users", 0o755)  # read by the auth process (runs as dovecot)
 
-        server = cls(root=root, imap_port=_free_port(), lmtp_port=_free_port())
-        server.config_path.write_text(_config(root, server.imap_port, server.lmtp_port, uid, gid))
+        server = cls(root=root, imap_port=_free_port(), lmtp_port=_free_port(),
+                     imaps_port=_free_port() if tls else 0, tls=tls)
+        server.config_path.write_text(_config(root, server.imap_port, server.lmtp_port, uid, gid,
+                                              server.imaps_port, tls))
         # The daemon keeps inherited fds open: send its output to a file, not a pipe we would wait on.
         with open(root / "startup.out", "w+") as out:
             result = subprocess.run(
@@ -173,7 +196,7 @@ class Dovecot:
 
     def _wait_listening(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = {self.imap_port, self.lmtp_port}
+        pending = {port for port in (self.imap_port, self.lmtp_port, self.imaps_port) if port}
         while pending:
             for port in list(pending):
                 try:

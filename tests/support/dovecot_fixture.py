@@ -1,4 +1,5 @@
-"""Fixtures: `dovecot` (one real Dovecot per test session) and `mailbox` (a fresh user on it per test)."""
+"""Fixtures: `dovecot` (one real Dovecot per test session), `mailbox` (a fresh user on it per test), `make_mailbox`
+(more users on it), and `dovecot_tls` / `tls_mailbox` (a Dovecot serving TLS with a certificate from a test CA)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import os
 import secrets
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
 
 from .dovecot import Dovecot, dovecot_installed
+from .dovecot_tls import make_test_ca
 from .missing import missing_part
 
 _counter = itertools.count(1)
@@ -28,19 +31,22 @@ class TestMailbox:
     imap_host: str
     imap_port: int
     lmtp_port: int
+    imaps_port: int = 0  # the TLS Dovecot only
+    ca_file: str | None = None  # the TLS Dovecot only: the test CA that signed its certificate
 
-    def settings(self, folder: str = "INBOX"):
-        """The product's MailboxSettings for this user (plain IMAP on loopback)."""
+    def settings(self, folder: str = "INBOX", *, ssl: bool = False):
+        """The product's MailboxSettings for this user: plain IMAP (STARTTLS where the server offers it), or with
+        `ssl` IMAP over TLS on the imaps port."""
         from provisioner.config import MailboxSettings
 
         return MailboxSettings(
-            host=self.imap_host, port=self.imap_port, user=self.address, password=self.password,
-            ssl=False, folder=folder,
+            host=self.imap_host, port=self.imaps_port if ssl else self.imap_port, user=self.address,
+            password=self.password, ssl=ssl, folder=folder,
         )
 
 
-@pytest.fixture(scope="session")
-def dovecot():
+@contextmanager
+def _running(prefix: str, *, tls: bool = False):
     if not dovecot_installed() and os.geteuid() != 0:
         missing_part("Dovecot is not installed and we are not root (run scripts/install.sh as root to get it)")
     if os.geteuid() != 0:
@@ -48,19 +54,53 @@ def dovecot():
     # Installed and root: any failure from here on is a real failure, not a skip.
     # Not under pytest's tmp_path: pytest resets /tmp/pytest-of-<user> to 0700 whenever any session starts
     # (other test runs on this machine), which locks Dovecot's unprivileged processes out of their mail.
-    root = tempfile.mkdtemp(prefix="provisioner-dovecot-")
-    server = Dovecot.start(root)
+    root = tempfile.mkdtemp(prefix=prefix)
+    server = None
     try:
-        yield server
+        ca = make_test_ca(os.path.join(root, "tls")) if tls else None
+        server = Dovecot.start(os.path.join(root, "dovecot"), tls=ca.server if ca else None)
+        yield server, ca
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
         if not os.environ.get("KEEP_TEST_DOVECOT"):  # set it to read dovecot.log after a failure
             shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture
-def mailbox(dovecot) -> TestMailbox:
+@pytest.fixture(scope="session")
+def dovecot():
+    with _running("provisioner-dovecot-") as (server, _):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def dovecot_tls():
+    """A second Dovecot: STARTTLS on imap_port, TLS on imaps_port, certificate for 127.0.0.1 from a test CA
+    (`dovecot_tls.ca_file`). Started only by the tests that ask for it."""
+    with _running("provisioner-dovecot-tls-", tls=True) as (server, ca):
+        server.ca_file = str(ca.ca_file)
+        yield server
+
+
+def _new_user(server) -> TestMailbox:
     address = f"user{next(_counter)}-{secrets.token_hex(3)}@example.test"
     password = secrets.token_urlsafe(12)
-    dovecot.add_user(address, password)
-    return TestMailbox(address, password, dovecot.imap_host, dovecot.imap_port, dovecot.lmtp_port)
+    server.add_user(address, password)
+    return TestMailbox(address, password, server.imap_host, server.imap_port, server.lmtp_port,
+                       server.imaps_port, getattr(server, "ca_file", None))
+
+
+@pytest.fixture
+def make_mailbox(dovecot):
+    """Another user on the same Dovecot, each call a new one (to show users cannot see each other's mail)."""
+    return lambda: _new_user(dovecot)
+
+
+@pytest.fixture
+def mailbox(dovecot) -> TestMailbox:
+    return _new_user(dovecot)
+
+
+@pytest.fixture
+def tls_mailbox(dovecot_tls) -> TestMailbox:
+    return _new_user(dovecot_tls)
