@@ -12,7 +12,7 @@ demo: install
 	$(VENV)/bin/provisioner demo
 
 test: install
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 sim: install
 	$(VENV)/bin/provisioner sim

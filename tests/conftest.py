@@ -3,4 +3,6 @@ pytest_plugins = [
     "tests.support.dovecot_fixture",
     "tests.support.browser_fixture",
     "tests.support.sim_fixture",
+    "tests.support.ci_gate",
 ]
+
