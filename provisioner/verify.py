@@ -18,6 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import jwt
 
 from .errors import VerifyError
+from .hosts import check_login_url
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PRODUCTION_LOGIN = "https://login.salesforce.com"
@@ -104,8 +105,13 @@ def _post_form(url: str, data: dict[str, str], timeout: float) -> tuple[int, byt
 
 
 def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_pem: str, audience: str | None = None,
-                 timeout: float = 30.0) -> TokenResult:
-    """One JWT bearer exchange at `<login_url>/services/oauth2/token`; TokenRefused / VerifyError on failure."""
+                 timeout: float = 30.0, *, setting_name: str = "login URL") -> TokenResult:
+    """One JWT bearer exchange at `<login_url>/services/oauth2/token`; TokenRefused / VerifyError on failure.
+
+    The signed assertion is a credential for a few minutes: it goes over https, or http to loopback only
+    (ConfigError naming `setting_name` otherwise, before anything is sent).
+    """
+    login_url = check_login_url(login_url, setting_name)
     audience = audience or default_audience(login_url)
     now = int(time.time())
     try:
@@ -113,7 +119,7 @@ def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_p
                                 "exp": now + ASSERTION_LIFETIME_SECONDS}, private_key_pem, algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError):
         raise VerifyError("the private key cannot sign a JWT: it must be an unencrypted RSA key in PEM form") from None
-    url = login_url.rstrip("/") + "/services/oauth2/token"
+    url = login_url + "/services/oauth2/token"
     status, body = _post_form(url, {"grant_type": JWT_BEARER, "assertion": assertion}, timeout)
     try:
         data = json.loads(body)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from provisioner.certs import generate_key_and_cert
 from provisioner.cli import main
-from provisioner.errors import VerifyError
+from provisioner.errors import ConfigError, VerifyError
 from provisioner.verify import default_audience, exchange_jwt, verify_with_retry
 from tests.test_oauth_strict import USERNAME, build_oauth_org, ci_keys, stop  # noqa: F401 (fixture)
 
@@ -38,13 +38,19 @@ def test_default_audience_follows_the_login_host():
 
 
 def test_retry_succeeds_once_propagation_is_over(env):
-    env.org.config.propagation_seconds = 1.0
+    # Still propagating until the first refusal has been seen; then propagation ends (state, not a clock race).
+    env.org.config.propagation_seconds = 3600.0
     env.app.changed_at = time.time()
     attempts = []
-    result = verify_with_retry(env.url, env.app.consumer_key, USERNAME, env.key_pem, budget_seconds=10,
-                               first_delay=0.3, on_attempt=lambda n, err: attempts.append(err))
+
+    def refused(attempt, error):
+        attempts.append(error)
+        env.org.config.propagation_seconds = 0.0
+
+    result = verify_with_retry(env.url, env.app.consumer_key, USERNAME, env.key_pem, budget_seconds=30,
+                               first_delay=0.05, on_attempt=refused)
     assert result.user_id == env.user.id
-    assert attempts and all("not pre-authorised" in a for a in attempts)
+    assert len(attempts) == 1 and "not pre-authorised" in attempts[0]
 
 
 def test_retry_gives_up_when_the_budget_is_spent(env):
@@ -77,6 +83,18 @@ def test_permanent_errors_fail_fast_with_an_explanation(env, tmp_path, change, e
     assert attempts == [] and time.monotonic() - started < 5
     message = str(info.value)
     assert "\n" not in message and "PRIVATE KEY" not in message and consumer_key not in message
+
+
+@pytest.mark.parametrize("url", ["http://login.salesforce.com", "http://10.255.255.1:8443",
+                                 "https://login.salesforce.com@evil.example"])
+def test_a_login_url_that_would_expose_the_assertion_is_refused_before_sending(env, monkeypatch, url):
+    import provisioner.verify as verify
+
+    sent = []
+    monkeypatch.setattr(verify, "_post_form", lambda *args, **kwargs: sent.append(args) or (500, b""))
+    with pytest.raises(ConfigError, match="login URL") as info:
+        exchange_jwt(url, env.app.consumer_key, USERNAME, env.key_pem)
+    assert sent == [] and "\n" not in str(info.value)
 
 
 def test_unreachable_or_wrong_login_url(env):
