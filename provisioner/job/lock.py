@@ -3,16 +3,21 @@
 flock belongs to the open file: the kernel drops it when the process dies, so a run killed with SIGKILL leaves
 no stale lock behind (the file stays, harmlessly). The file holds the holder's pid and start time, only to make
 the "locked" message useful.
+
+The lock file is opened with O_NOFOLLOW and must be a regular file: a symbolic link planted at its path must not
+make the run truncate (or create) some other file.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import LockedError
+from ..errors import ConfigError, LockedError
 
 
 class InventoryLock:
@@ -22,7 +27,7 @@ class InventoryLock:
 
     def acquire(self) -> "InventoryLock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = self._open()
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -38,6 +43,20 @@ class InventoryLock:
         os.pwrite(fd, f"pid {os.getpid()} since {started}\n".encode(), 0)
         self._fd = fd
         return self
+
+    def _open(self) -> int:
+        try:
+            # O_NONBLOCK: opening a FIFO planted here must not hang; it is refused just below.
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise ConfigError(f"lock file {self.path} is a symbolic link: refusing to follow it "
+                                  "(remove it; the lock file is plain and made by the run)") from None
+            raise ConfigError(f"cannot open lock file {self.path}: {exc.strerror}") from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ConfigError(f"lock file {self.path} is not a regular file: remove it")
+        return fd
 
     def release(self) -> None:
         if self._fd is not None:
