@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -94,3 +95,24 @@ def test_failure_artifacts_hide_secrets(page, tmp_path):
     assert "admin@example.com" in html  # the page is still useful for debugging
     assert secret_password not in html and consumer_secret not in html
     assert scan_paths([tmp_path], SecretSet([secret_password, consumer_secret])) == []
+
+
+@pytest.mark.e2e
+def test_failure_artifacts_are_private_and_mask_the_secret_boxes(page, tmp_path):
+    """Issue 17, item 6: failure.png/.html are 0600 whatever the umask, and the boxes that show a secret are masked
+    (the screenshot is the same whatever the box holds)."""
+    old_umask = os.umask(0o022)
+    try:
+        def shot(text: str, mask) -> bytes:  # noqa: ANN001
+            page.set_content(f"<p>Consumer Secret</p><p id=secret style='font:20px monospace'>{text}</p>")
+            out = tmp_path / text
+            save_failure_artifacts(page, out, [text], mask=mask)
+            for name in ("failure.png", "failure.html"):
+                assert stat.S_IMODE((out / name).stat().st_mode) == 0o600, name
+            return (out / "failure.png").read_bytes()
+
+        first, second = "A" * 32, "B" * 32
+        assert shot(first, [page.locator("#secret")]) == shot(second, [page.locator("#secret")])
+        assert shot(first + "x", []) != shot(second + "x", [])  # control: unmasked, the text shows
+    finally:
+        os.umask(old_umask)

@@ -9,15 +9,21 @@ Safety rules it enforces, whatever the flow does between the hooks:
   every locator ever passed to a secret hook, and none is taken while a page is under a whole-viewport cover;
 - the video follows the page the flow works on (`follow`: a Consumer Details tab and back), one part per page
   stretch, joined into video.webm by stop() (segments.py);
-- stop() (before the context closes) saves video and trace; it and finish() scrub session cookies from the traces
-  and scan every written file for the run's secrets, deleting any that holds one.
+- each trace chunk is saved into a private staging folder (0700, outside the recording), scrubbed of session
+  cookies at once and scanned for the run's secrets, and only then moved into the recording (0644): a run killed
+  mid-way never leaves a live session in the folder meant for publishing;
+- stop() (before the context closes) saves video and the last trace; it and finish() scan every written file for
+  the run's secrets, deleting any that holds one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import shutil
+import tempfile
 import time
 from contextlib import asynccontextmanager
 from datetime import date
@@ -114,6 +120,8 @@ class VideoRecorder(Recorder):
         self._finished = False
         self._leaks: list[str] = []  # files deleted by the scan in stop()
         self._trace_lock = asyncio.Lock()  # a restart (from a navigation event) never overlaps a stop
+        self._staging: Path | None = None  # private folder where trace chunks wait until scrubbed
+        self._trace_parts = 0
         self._pending: set[asyncio.Task] = set()
 
     @classmethod
@@ -209,6 +217,7 @@ class VideoRecorder(Recorder):
         if self._pending:
             await asyncio.gather(*self._pending, return_exceptions=True)
         await self._stop_trace()
+        self._drop_staging()
         if self._page is not None:
             await self._screenshot_chapter_end(self._page)
         if self._recording:
@@ -223,6 +232,7 @@ class VideoRecorder(Recorder):
         if self._finished:
             return self.files
         self._finished = True
+        self._drop_staging()
         if not self._stopped and self._page is not None:
             self.notes.append("the recording was not stopped before the browser closed: the video and the last "
                               "trace are missing")
@@ -262,6 +272,11 @@ class VideoRecorder(Recorder):
                 f"the recording in {self.out_dir} contained a secret of this run in: {', '.join(self._leaks)} "
                 "(deleted; the rest of the recording is clean)", artifacts=[str(self.out_dir)])
         return self.files
+
+    def _drop_staging(self) -> None:
+        if self._staging is not None:
+            shutil.rmtree(self._staging, ignore_errors=True)
+            self._staging = None
 
     def _scan_and_remove(self) -> None:
         """Scrub session cookies from the traces, then delete any file holding a secret (remembered for finish)."""
@@ -374,7 +389,7 @@ class VideoRecorder(Recorder):
             # checked under the lock: a secret moment may have begun while this start waited
             if not self.trace or self._tracing or self._context is None or self._secret_depth or self._stopped:
                 return
-            await self._context.tracing.start(title=f"{self.title} (part {len(self.traces) + 1})",
+            await self._context.tracing.start(title=f"{self.title} (part {self._trace_parts + 1})",
                                               snapshots=True, screenshots=True, sources=False)
             self._tracing = True
 
@@ -383,14 +398,37 @@ class VideoRecorder(Recorder):
             if not self._tracing:
                 return
             self._tracing = False
-            path = self.out_dir / f"trace-{len(self.traces) + 1}.zip"
+            self._trace_parts += 1
+            name = f"trace-{self._trace_parts}.zip"
+            if self._staging is None:
+                self._staging = Path(tempfile.mkdtemp(prefix="provisioner-trace-"))  # 0700: only this user
+            staged = self._staging / name
             try:
-                await self._context.tracing.stop(path=str(path))
-                self.traces.append(path.name)
+                await self._context.tracing.stop(path=str(staged))
                 # read after stopping: a traced cookies() call would put them in the trace
                 self._cookies |= cookie_values(await self._context.cookies())
             except PlaywrightError as exc:
                 self.notes.append(f"a trace could not be saved: {_first_line(exc)}")
+                staged.unlink(missing_ok=True)
+                return
+            await asyncio.to_thread(self._publish_trace, staged)
+
+    def _publish_trace(self, staged: Path) -> None:
+        """Scrub a staged trace chunk, scan it, and only then move it into the recording (0644: meant to be shared)."""
+        scrub_zip(staged, self._cookies)
+        if leaking_files(staged.parent, SecretSet([*self.secrets, *self._cookies])):
+            staged.unlink(missing_ok=True)
+            self._leaks.append(staged.name)
+            return
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(staged, 0o644)
+        # copy then rename inside the recording folder: the staging folder may be on another file system
+        partial = self.out_dir / f".{staged.name}.partial"
+        shutil.copyfile(staged, partial)
+        os.chmod(partial, 0o644)
+        os.replace(partial, self.out_dir / staged.name)
+        staged.unlink()
+        self.traces.append(staged.name)
 
     async def _maybe_resume_trace(self, page) -> None:  # noqa: ANN001
         """Restart tracing unless the page is still where the last secret moment ended."""
