@@ -1,13 +1,21 @@
-"""Write credentials where CI picks them up: a .env file (merged) or JSON. Atomic, and readable by the owner only."""
+"""Write credentials where CI picks them up: a .env file (merged) or JSON. Atomic, and readable by the owner only.
+
+A symbolic link at the target is refused, never followed: a link planted in an output folder must not send the
+credentials (or a truncation) to some other file.
+"""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Mapping
+
+from .errors import ConfigError
 
 FILE_MODE = 0o600
 
@@ -26,19 +34,29 @@ def mask(secret: str | None, keep: int = 4) -> str:
     return f"{shown}…({len(secret)} chars)"
 
 
+class UnsafeEnvValueError(ValueError):
+    """No quoting of this value is both read back exactly by python-dotenv and inert when a shell sources it."""
+
+
 def quote_env_value(value: Any) -> str:
-    """Quote a value so python-dotenv (and a POSIX shell `source`) read back exactly the same string."""
+    """Quote a value so python-dotenv reads back exactly the same string and a POSIX shell `source` runs nothing.
+
+    - only plain characters: as is;
+    - no ', backslash or line break: single quotes, literal to dotenv and to the shell alike;
+    - otherwise double quotes with dotenv's escapes (\\\\ \\" \\n \\r). A shell reads a single-line value the same;
+      multi-line values (a PEM) are for dotenv. In double quotes a shell runs `cmd` and $(cmd), and dotenv has no
+      escape for ` or $, so such a value is refused (UnsafeEnvValueError) rather than written half-safe.
+    python-dotenv expands ${NAME} in every value unless read with interpolate=False.
+    """
     text = "" if value is None else str(value)
-    if "\n" in text or "\r" in text:
-        # Multi-line (a PEM): double quotes with escaped newlines, which dotenv expands back.
-        escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
-        return f'"{escaped}"'
     if text and _PLAIN_VALUE.match(text):
         return text
-    # Single quotes: nothing inside is interpreted (no ${VAR} expansion, no escapes); a ' cannot appear inside.
-    if "'" not in text:
+    if not any(c in text for c in "'\\\n\r"):
         return f"'{text}'"
-    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    if "`" in text or "$" in text:
+        raise UnsafeEnvValueError("the value mixes ` or $ with a quote, backslash or line break: no .env quoting is "
+                                  "both exact for python-dotenv and safe to source in a shell")
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n")
     return f'"{escaped}"'
 
 
@@ -49,22 +67,25 @@ def write_env(path: str | os.PathLike, values: Mapping[str, Any]) -> Path:
     for key in values:
         if not _KEY.match(key):
             raise ValueError(f"not an environment variable name: {key!r}")
-    try:
-        existing = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        existing = []
-    pending = dict(values)
+    quoted = {}
+    for key, value in values.items():
+        try:
+            quoted[key] = quote_env_value(value)
+        except UnsafeEnvValueError as exc:
+            raise UnsafeEnvValueError(f"{key}: {exc}") from None  # the key only: the value may be a secret
+    existing = _read_existing(path).splitlines()
+    pending = dict(quoted)
     lines: list[str] = []
     for line in existing:
         match = _ASSIGNMENT.match(line)
         key = match.group(1) if match else None
         if key in values:
             if key in pending:
-                lines.append(f"{key}={quote_env_value(pending.pop(key))}")
+                lines.append(f"{key}={pending.pop(key)}")
             # a second assignment of the same key would override ours when read: drop it
             continue
         lines.append(line)
-    lines.extend(f"{key}={quote_env_value(value)}" for key, value in pending.items())
+    lines.extend(f"{key}={value}" for key, value in pending.items())
     atomic_write(path, "\n".join(lines) + "\n")
     return path
 
@@ -75,12 +96,38 @@ def write_json(path: str | os.PathLike, data: Any) -> Path:
     return path
 
 
+def _refuse_symlink(path: Path) -> None:
+    if path.is_symlink():
+        raise ConfigError(f"{path} is a symbolic link: refusing to write credentials through it "
+                          "(give the real file's path, or remove the link)")
+
+
+def _read_existing(path: Path) -> str:
+    """The current .env text ('' when absent), read without following a symbolic link."""
+    _refuse_symlink(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return ""
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # became a link since the check above
+            _refuse_symlink(path)
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    with os.fdopen(fd, encoding="utf-8") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise ConfigError(f"{path} is not a regular file: refusing to write credentials there")
+        return handle.read()
+
+
 def atomic_write(path: str | os.PathLike, text: str, mode: int = FILE_MODE) -> None:
     """Write via a temp file in the same directory, fsync, rename: readers see the old or the new file, never half.
 
-    The temp file is created 0600 from the start, so the secret is never readable by others, not even briefly.
+    The temp file is created 0600 from the start (mkstemp: O_EXCL, never through a link), so the secret is never
+    readable by others, not even briefly. A symbolic link at `path` is refused; os.replace would only swap the link
+    itself, never write through it, so a link appearing after the check changes no other file either.
     """
     path = Path(path)
+    _refuse_symlink(path)
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
@@ -97,7 +144,8 @@ def atomic_write(path: str | os.PathLike, text: str, mode: int = FILE_MODE) -> N
         except FileNotFoundError:
             pass
         raise
-    os.chmod(path, mode)  # os.replace keeps the temp file's mode; this also covers umask quirks
+    # No chmod by path afterwards: os.replace keeps the temp file's fchmod'ed mode, and a path-based chmod could
+    # follow a link swapped in meanwhile.
     _fsync_dir(directory)
 
 

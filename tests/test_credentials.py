@@ -7,6 +7,8 @@ import io
 import json
 import os
 import stat
+import string
+import subprocess
 import urllib.parse
 import zipfile
 
@@ -14,6 +16,7 @@ import pytest
 from dotenv import dotenv_values
 
 from provisioner.credentials import mask, write_env, write_json
+from provisioner.errors import ConfigError
 from provisioner.progress import Progress
 from provisioner.redact import SecretSet, scan_paths
 
@@ -46,6 +49,66 @@ def test_write_env_merges_keeping_other_lines_comments_and_order(tmp_path):
 def test_write_env_values_read_back_exactly(tmp_path, value):
     path = write_env(tmp_path / ".env", {"VALUE": value})
     assert dotenv_values(path)["VALUE"] == value
+
+
+SPECIALS = [c for c in string.punctuation + " \t"] + ["ünï", "€", "\u00a0"]
+
+
+def _source_in_sh(path, tmp_path) -> str:
+    """The value a POSIX shell gets from `set -a; . file` (what CI scripts do), run in tmp_path."""
+    done = subprocess.run(["sh", "-c", '. "$1" && printf %s "$VALUE"', "sh", str(path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=10)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize("char", SPECIALS, ids=[f"U+{ord(c[0]):04X}" for c in SPECIALS])
+@pytest.mark.parametrize("shape", ["a{}b", "{}", "it's {}", "back\\{}", "{}\\", "pem\n{}\nline"])
+def test_every_special_character_round_trips_through_dotenv_and_the_shell(tmp_path, char, shape):
+    value = shape.format(char)
+    path = tmp_path / ".env"
+    needs_double_quotes = any(c in value for c in "'\\\n\r")
+    if needs_double_quotes and char in "`$":
+        # No form is both exact for python-dotenv and inert in a shell: refused, never written half-safe.
+        with pytest.raises(ValueError, match="VALUE"):
+            write_env(path, {"VALUE": value})
+        assert not path.exists()
+        return
+    write_env(path, {"VALUE": value})
+    assert dotenv_values(path, interpolate=False)["VALUE"] == value
+    assert dotenv_values(path)["VALUE"] == value  # no ${...} here: interpolation changes nothing
+    if "\n" not in value:  # dotenv's \n escape is not the shell's; single-line values read back exactly
+        assert _source_in_sh(path, tmp_path) == value
+
+
+@pytest.mark.parametrize("payload", ["`touch pwned`", "$(touch pwned)", "x`touch pwned`y", "\"`touch pwned`\"",
+                                     "'$(touch pwned)'", "a\\`touch pwned`"])
+def test_sourcing_the_env_file_never_runs_a_command_from_a_value(tmp_path, payload):
+    path = tmp_path / ".env"
+    try:
+        write_env(path, {"VALUE": payload})
+    except ValueError:
+        assert not path.exists()
+        return
+    _source_in_sh(path, tmp_path)
+    assert not (tmp_path / "pwned").exists()
+    assert dotenv_values(path, interpolate=False)["VALUE"] == payload
+
+
+def test_a_symlink_at_the_target_is_not_followed(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("SECRET_OF_SOMEONE_ELSE=1\n")
+    os.chmod(victim, 0o644)
+    for write in (lambda p: write_env(p, {"A": "1"}), lambda p: write_json(p, {"a": 1})):
+        link = tmp_path / "credentials.out"
+        link.symlink_to(victim)
+        with pytest.raises(ConfigError, match="symbolic link") as info:
+            write(link)
+        assert str(link) in str(info.value)
+        assert victim.read_text() == "SECRET_OF_SOMEONE_ELSE=1\n" and mode_of(victim) == 0o644
+        assert link.is_symlink()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["credentials.out", "victim.txt"]  # no temp left
+        link.unlink()
 
 
 def test_files_are_0600_even_if_they_existed_with_another_mode(tmp_path):
