@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from . import certs, credentials
-from .config import AppSpec, MailboxSettings, OrgSettings
+from .config import MailboxSettings, OrgSettings
+from .spec import AppSpec
 from .errors import ConfigError
 from .flows.recorder import NullRecorder, Recorder
 from .flows.session import Timeouts

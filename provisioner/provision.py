@@ -24,7 +24,8 @@ from provisioner.flows.session import FlowSession, Timeouts
 
 from .browser import blank_password_values, write_private
 from .certs import certificate_pem_for_upload
-from .config import AppSpec, MailboxSettings, OrgSettings
+from .config import MailboxSettings, OrgSettings
+from .spec import AppSpec
 from .errors import OrgUnavailableError, ProvisionerError
 from .redact import SecretSet
 

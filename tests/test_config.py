@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from provisioner.config import (
-    AppSpec,
-    derive_api_name,
-    load_spec,
-    resolve_mailbox_settings,
-    resolve_org_settings,
-)
+from provisioner.config import resolve_mailbox_settings, resolve_org_settings
+from provisioner.spec import AppSpec, derive_api_name, load_spec
 from provisioner.errors import ConfigError, InvalidCallbackUrlError, SpecFileError, UnknownSpecKeyError
 
 SPECS = Path(__file__).resolve().parents[1] / "provisioner" / "specs"
@@ -184,7 +179,7 @@ def test_settings_never_show_passwords_in_repr():
 
 
 def test_session_timeout_must_be_a_value_setup_offers():
-    from provisioner.config import load_spec
+    from provisioner.spec import load_spec
     from provisioner.errors import SpecFileError
 
     spec = load_spec(overrides={"policies.session_timeout_minutes": 30}, default_contact_email="a@b.example")

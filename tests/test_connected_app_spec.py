@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from provisioner.cli import main as cli
-from provisioner.config import load_spec
+from provisioner.spec import load_spec
 from provisioner.errors import SpecFileError
 
 SPECS = Path(__file__).resolve().parent.parent / "provisioner" / "specs"

@@ -9,7 +9,8 @@ import pytest
 
 from provisioner.flows.session import Timeouts
 from provisioner.certs import generate_key_and_cert
-from provisioner.config import OrgSettings, load_spec
+from provisioner.config import OrgSettings
+from provisioner.spec import load_spec
 from provisioner.errors import AppNameTakenError, UnknownProfileError
 from provisioner.provision import ProvisionRequest, provision
 from provisioner.sim.model import ExternalClientApp, OAuthPolicies

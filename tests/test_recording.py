@@ -8,6 +8,7 @@ import html
 import io
 import json
 import secrets as random_secrets
+import stat
 import threading
 import urllib.parse
 import zipfile
@@ -329,12 +330,16 @@ def test_video_shows_the_cover_while_the_secret_is_on_screen(recorded):
     assert not credentials_cover.full_viewport and len(credentials_cover.boxes) == 2
     assert late_cover.full_viewport  # the element did not exist yet: the whole viewport was covered
 
+    checked = set()
     for cover in covers:
         if cover.recorded_page and cover.hidden_at - cover.shown_at > 0.3:
             middle = (cover.shown_at + cover.hidden_at) / 2
             frame = frame_rgb(video, middle)
             for box in cover.boxes:
                 assert _cover_fraction(frame, box.as_dict()) > 0.9, (cover.kind, middle)
+                checked.add(cover.kind)
+    # the loop must have looked at real frames: the typed code's cover and the credentials' cover at least
+    assert checked >= {"input", "on_screen"}, checked
 
     # control: before the credentials cover went up, the same boxes showed the page (yellow placeholders)
     before = frame_rgb(video, max(0.0, credentials_cover.shown_at - 1.2))
@@ -377,7 +382,8 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
 
     from provisioner.browser import launch_browser_async
     from provisioner.certs import generate_key_and_cert
-    from provisioner.config import MailboxSettings, OrgSettings, load_spec
+    from provisioner.config import MailboxSettings, OrgSettings
+    from provisioner.spec import load_spec
     from provisioner.provision import ProvisionRequest, provision
     from provisioner.recording import make_recorder
 
@@ -429,16 +435,78 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
     on_tab = [c for c in recorder.covers.timeline if c.recorded_page and c.shown_at >= tab_start]
     assert any(c.kind == "input" for c in on_tab)
     assert any(c.kind == "on_screen" and not c.full_viewport and len(c.boxes) == 2 for c in on_tab)
-    checked = 0
+    boxes_checked = on_tab_checked = 0
     for cover in recorder.covers.timeline:
         if cover.recorded_page and cover.hidden_at - cover.shown_at > 0.3:
             frame = frame_rgb(video, (cover.shown_at + cover.hidden_at) / 2)
             for box in cover.boxes:
                 assert _cover_fraction(frame, box.as_dict()) > 0.9, cover.as_dict()
-            checked += cover.shown_at >= tab_start
-    assert checked >= 1
+                boxes_checked += 1
+                on_tab_checked += cover.shown_at >= tab_start
+    # boxes, not covers: a cover with no box (the whole viewport) checks no pixel; the key and secret must be seen
+    assert on_tab_checked >= 2 and boxes_checked >= 3
 
 
 def to_video_start(out_dir: Path, part: int) -> float:
     """Where a part of the joined video starts, from recording.json."""
     return json.loads((out_dir / "recording.json").read_text())["parts"][part]["t"]
+
+
+# --- traces: never a live session in the recording folder, even mid-run (issue 17, item 7) ------------------------
+
+
+@pytest.mark.e2e
+def test_a_saved_trace_chunk_is_scrubbed_before_it_enters_the_recording(setup_site, tmp_path):
+    """A run killed after a chunk was saved (a CI timeout) must not leave the session cookie in the folder meant
+    for publishing: the chunk is checked while the run is still going, before stop()."""
+    from playwright.async_api import async_playwright
+
+    from provisioner.browser import find_chromium, launch_args
+
+    out_dir = tmp_path / "recording"
+    recorder = VideoRecorder(out_dir, secrets=RUN_SECRETS, chapter_ms=100, mp4=False, gif=False)
+    seen: dict = {}
+
+    async def run() -> None:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=find_chromium(p), args=launch_args())
+            context = await browser.new_context(**recorder.context_options())
+            try:
+                page = await context.new_page()
+                await page.goto(setup_site + "/login")
+                await page.fill("#password", PASSWORD)
+                await page.click("#login")  # not recorded yet: the session cookie is set before tracing
+                await page.wait_for_url("**/verify")
+                await recorder.attach(context, page)
+                await page.goto(setup_site + "/done")  # traced, with the cookie
+                async with recorder.secret_input(page):  # the first chunk is saved here
+                    chunk = out_dir / "trace-1.zip"
+                    seen["exists"] = chunk.exists()
+                    seen["mode"] = stat.S_IMODE(chunk.stat().st_mode) if chunk.exists() else None
+                    seen["leaks"] = leaking_files(out_dir, [SESSION_ID]) if chunk.exists() else None
+                    seen["network"] = zipfile.ZipFile(chunk).read("trace.network").decode() if chunk.exists() else ""
+                    staging = recorder._staging
+                    seen["staging_mode"] = stat.S_IMODE(staging.stat().st_mode) if staging else None
+                    seen["staging_outside"] = staging is not None and out_dir not in staging.parents
+            finally:
+                await recorder.stop()
+                await context.close()
+                await browser.close()
+
+    asyncio.run(run())
+    assert seen["exists"] and seen["leaks"] == [], seen
+    assert "/done" in seen["network"] and "sid=********" in seen["network"]  # the cookie was there, scrubbed
+    assert seen["mode"] == 0o644  # scrubbed, meant to be shared
+    assert seen["staging_mode"] == 0o700 and seen["staging_outside"]
+    assert recorder._staging is None  # the private staging folder is gone once the run stops
+
+
+def test_the_video_recorder_implements_the_recorder_interface():
+    from provisioner.flows.recorder import NullRecorder, Recorder
+
+    members = [name for name in vars(Recorder) if not name.startswith("_")] + list(Recorder.__annotations__)
+    assert {"active", "viewport", "out_dir", "follow", "add_secrets", "finish", "secret_on_screen"} <= set(members)
+    assert issubclass(VideoRecorder, Recorder) and isinstance(NullRecorder(), Recorder)
+    for name in members:
+        assert hasattr(VideoRecorder, name) or name in VideoRecorder.__init__.__code__.co_names, name
+        assert hasattr(NullRecorder, name), name

@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from ..config import AppSpec, MailboxSettings, OrgSettings
+from ..config import MailboxSettings, OrgSettings
+from ..spec import AppSpec
 from ..credentials import mask
 from ..errors import ConfigError, ProvisionerError
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, run_org_in_new_browser, video_recorder_factory

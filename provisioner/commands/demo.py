@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..config import load_spec, mailbox_settings_from, org_settings_from
+from ..config import mailbox_settings_from, org_settings_from
+from ..spec import load_spec
 from . import common
 from .options import OutputFlags, RunFlags
 

@@ -16,8 +16,9 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from ..config import (AppSpec, MailboxSettings, OrgSettings, SettingsSources, load_spec, resolve_mailbox_settings,
-                      resolve_org_settings, MAILBOX_SETTINGS)
+from ..config import (MAILBOX_SETTINGS, MailboxSettings, OrgSettings, SettingsSources, resolve_mailbox_settings,
+                      resolve_org_settings)
+from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
 from ..flows.session import Timeouts
 

@@ -11,7 +11,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..config import AppSpec, OrgSettings, load_spec, org_settings_from, mailbox_settings_from
+from ..config import mailbox_settings_from, org_settings_from
+from ..spec import AppSpec, load_spec
 from ..flows.session import Timeouts
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, RecorderFactory, run_org
 from ..redact import SecretSet
