@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import functools
+import html
 import json
 import os
+import re
 import urllib.parse
 import zipfile
 from dataclasses import dataclass
@@ -63,15 +66,45 @@ class SecretSet:
 
 
 def encodings(value: str) -> list[str]:
-    """The forms a secret takes in files we write: raw, URL-encoded, base64, JSON-escaped."""
-    forms = {value}
-    forms.add(urllib.parse.quote(value, safe=""))
-    forms.add(urllib.parse.quote_plus(value, safe=""))
-    forms.add(json.dumps(value)[1:-1])
-    forms.add(json.dumps(value, ensure_ascii=False)[1:-1])
+    """The forms a secret takes in files we write: raw, URL-encoded, JSON-escaped, HTML-escaped, base64."""
+    return list(_named_forms(value))
+
+
+_PERCENT_HEX = re.compile(r"%[0-9A-F]{2}")
+
+
+def _html_forms(text: str) -> set[str]:
+    """HTML escapes as pages and tools write them: & < > always; " as itself, &quot; or &#34;; ' as itself,
+    &#x27;, &#39; or &apos;."""
+    base = html.escape(text, quote=False)
+    return {base.replace('"', dq).replace("'", sq)
+            for dq in ('"', "&quot;", "&#34;") for sq in ("'", "&#x27;", "&#39;", "&apos;")}
+
+
+@functools.lru_cache(maxsize=256)  # masking runs on every log line; a run has a handful of secrets
+def _named_forms(value: str) -> dict[str, str]:
+    """(Read-only: cached.) Each form of `value` -> the name of its encoding (the first name wins when two encodings agree)."""
+    named: dict[str, str] = {}
+
+    def add(kind: str, forms) -> None:  # noqa: ANN001
+        for form in forms:
+            if form and form not in named:
+                named[form] = kind
+
+    add("raw", [value])
+    url = {urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe=""),
+           urllib.parse.quote(value, safe="-_.!~*'()")}  # the last: JavaScript's encodeURIComponent
+    url |= {_PERCENT_HEX.sub(lambda m: m.group(0).lower(), form) for form in url}  # %2f as well as %2F
+    add("url-encoded", sorted(url))
+    json_forms = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
+    json_forms |= {form.replace("/", "\\/") for form in json_forms}  # "\/": escaped slashes (PHP, some JS)
+    add("json-escaped", sorted(json_forms))
+    html_forms: set[str] = set()
+    for form in [value, *sorted(json_forms)]:  # a page's HTML, or JSON embedded in an HTML attribute
+        html_forms |= _html_forms(form)
+    add("html-escaped", sorted(html_forms))
     raw = value.encode()
-    forms.add(base64.b64encode(raw).decode().rstrip("="))
-    forms.add(base64.urlsafe_b64encode(raw).decode().rstrip("="))
+    b64 = {base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("=")}
     # Inside a larger base64 blob the secret may start at byte offset 0, 1 or 2 of a 3-byte group: keep only
     # the characters that depend on the secret's bytes alone (neighbouring bytes change the edge characters).
     for shift in (0, 1, 2):
@@ -80,9 +113,9 @@ def encodings(value: str) -> list[str]:
         end = (shift + len(raw)) * 8 // 6
         inner = encoded[start:end]
         if len(inner) >= 6:
-            forms.add(inner)
-            forms.add(inner.replace("+", "-").replace("/", "_"))
-    return [form for form in forms if form]
+            b64 |= {inner, inner.replace("+", "-").replace("/", "_")}
+    add("base64", sorted(b64))
+    return named
 
 
 @dataclass(frozen=True)
@@ -102,13 +135,7 @@ def _hint(value: str) -> str:
 
 
 def _encoding_name(value: str, form: str) -> str:
-    if form == value:
-        return "raw"
-    if form in (urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value, safe="")):
-        return "url-encoded"
-    if form in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
-        return "json-escaped"
-    return "base64"
+    return _named_forms(value).get(form, "base64")
 
 
 def scan_bytes(data: bytes, secrets: SecretSet, where: str) -> list[Finding]:
