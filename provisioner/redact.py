@@ -60,6 +60,18 @@ class SecretSet:
             text = text.replace(form, MASK)
         return text
 
+    def mask_data(self, data):  # noqa: ANN001, ANN201 - any JSON-like value
+        """`data` with every string in it (dict values, list items, nested) masked; keys and non-strings as is."""
+        if not self._values:
+            return data
+        if isinstance(data, str):
+            return self.mask(data)
+        if isinstance(data, dict):
+            return {key: self.mask_data(value) for key, value in data.items()}
+        if isinstance(data, (list, tuple)):
+            return [self.mask_data(value) for value in data]
+        return data
+
     def forms(self) -> dict[str, list[str]]:
         """Each secret's encoded forms, for scanning bytes."""
         return {value: encodings(value) for value in self._values}

@@ -1,6 +1,7 @@
 """What the job tells the person (or CI log) watching it: plain lines, or JSON lines with --json.
 
-Lines name the org first: with several orgs in flight, their steps interleave.
+Lines name the org first: with several orgs in flight, their steps interleave. Every line is masked with the
+run's secrets (`secrets=`, and `add_secrets` as each org's are read): causes can quote what a page showed.
 """
 
 from __future__ import annotations
@@ -8,17 +9,26 @@ from __future__ import annotations
 import json
 import sys
 import threading
-from typing import TextIO
+from typing import Iterable, TextIO
 
+from ..redact import SecretSet
 from .reports import OrgResult, RunReport
 
 
 class JobEvents:
-    def __init__(self, json_lines: bool = False, stream: TextIO | None = None, quiet: bool = False):
+    def __init__(self, json_lines: bool = False, stream: TextIO | None = None, quiet: bool = False, *,
+                 secrets: SecretSet | None = None):
         self.json_lines = json_lines
         self.stream = stream or sys.stdout
         self.quiet = quiet
+        #: everything secret in this run; shared, so secrets added by the caller later are masked too
+        self.secrets = secrets if secrets is not None else SecretSet()
         self._lock = threading.Lock()  # verify runs in a thread and reports its retries from there
+
+    def add_secrets(self, values: Iterable[str | None]) -> None:
+        """Mask these from now on (an org's password, TOTP seed, consumer secret, private key as they are read)."""
+        with self._lock:
+            self.secrets.update(values)
 
     # --- job level -------------------------------------------------------------------------------------------
     def run_started(self, report: RunReport, org_names: list[str]) -> None:
@@ -60,10 +70,12 @@ class JobEvents:
     def emit(self, event: str, text: str, org: str | None = None, **data) -> None:
         if self.quiet:
             return
-        if self.json_lines:
-            payload = {"event": event, **({"org": org} if org else {}), "message": text, **data}
-            line = json.dumps(payload, default=str)
-        else:
-            line = f"[{org}] {text}" if org else text
         with self._lock:
+            if self.json_lines:
+                payload = {"event": event, **({"org": org} if org else {}), "message": text, **data}
+                # through JSON first so every value (paths, exceptions) is a string the mask can see
+                payload = self.secrets.mask_data(json.loads(json.dumps(payload, default=str)))
+                line = json.dumps(payload)
+            else:
+                line = self.secrets.mask(f"[{org}] {text}" if org else text)
             print(line, file=self.stream, flush=True)

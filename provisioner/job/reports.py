@@ -1,6 +1,7 @@
 """Run reports: JSON (for machines and `report merge`) and JUnit XML (for CI test tabs).
 
-Reports never hold secrets: only statuses, the names of changed settings, one-line causes and file paths.
+Reports never hold secrets: only statuses, the names of changed settings, one-line causes and file paths; and
+the writers mask the run's secrets (`secrets=`) in case a cause quotes what a page showed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..errors import ConfigError
+from ..redact import SecretSet
 
 REPORT_VERSION = 1
 STATUSES = ("created", "updated", "unchanged", "planned", "failed")
@@ -93,12 +95,19 @@ def now_iso() -> str:
 # --- files --------------------------------------------------------------------------------------------------------
 
 
-def write_report_json(report: RunReport, path: str | os.PathLike) -> Path:
-    return _write_atomic(Path(path), json.dumps(report.to_dict(), indent=2) + "\n")
+def masked(report: RunReport, secrets: SecretSet | None) -> RunReport:
+    """A copy of `report` with the secrets masked in every text (the original is left as it is)."""
+    if not secrets:
+        return report
+    return RunReport.from_dict(secrets.mask_data(report.to_dict()))
 
 
-def write_junit(report: RunReport, path: str | os.PathLike) -> Path:
-    return _write_atomic(Path(path), junit_xml(report))
+def write_report_json(report: RunReport, path: str | os.PathLike, *, secrets: SecretSet | None = None) -> Path:
+    return _write_atomic(Path(path), json.dumps(masked(report, secrets).to_dict(), indent=2) + "\n")
+
+
+def write_junit(report: RunReport, path: str | os.PathLike, *, secrets: SecretSet | None = None) -> Path:
+    return _write_atomic(Path(path), junit_xml(report, secrets=secrets))
 
 
 def load_report(path: str | os.PathLike) -> RunReport:
@@ -161,8 +170,9 @@ def merge_reports(reports: Iterable[tuple[str, RunReport]]) -> RunReport:
 # --- JUnit --------------------------------------------------------------------------------------------------------
 
 
-def junit_xml(report: RunReport) -> str:
+def junit_xml(report: RunReport, *, secrets: SecretSet | None = None) -> str:
     """One <testsuite name="provisioner">, one <testcase classname="org" name=ORG> per org; failures carry the cause."""
+    report = masked(report, secrets)
     failures = len(report.failed)
     total_time = sum(o.duration_seconds for o in report.orgs)
     suites = ET.Element("testsuites", name="provisioner", tests=str(len(report.orgs)), failures=str(failures),
