@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from provisioner.sim.http import Router, serve
+from provisioner.sim.app import build_router
+from provisioner.sim.http import serve
 from provisioner.sim.model import Profile, User
 from provisioner.sim.org import OrgConfig, SimOrg
-from provisioner.sim import pages_classic, pages_setup
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -27,10 +27,7 @@ class Sim:
         self.org = SimOrg(OrgConfig(connected_apps_allowed=allowed), seed=3)
         self.org.profiles["00e000000000001"] = Profile("00e000000000001", "System Administrator")
         self.org.users[ADMIN] = User("005000000000001", ADMIN, "pw", ADMIN, "Ada", "Admin", "System Administrator")
-        router = Router()
-        pages_classic.register(router, self.org)
-        pages_setup.register(router, self.org)
-        self.server, _ = serve(router)
+        self.server, _ = serve(build_router(self.org))
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def stop(self):

@@ -8,8 +8,10 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from provisioner.sim.pages_login import (INVALID_PHONE, LOCKED_OUT, PHONE_PATH, SMS_PATH, TOTP_PATH,
-                                        WRONG_CREDENTIALS)
+from provisioner.sim.messages import INVALID_PHONE, LOCKED_OUT, WRONG_CREDENTIALS
+from provisioner.sim.paths import PHONE as PHONE_PATH
+from provisioner.sim.paths import SMS as SMS_PATH
+from provisioner.sim.paths import TOTP as TOTP_PATH
 from tests.support.sim_fixture import inspect_api
 
 pytestmark = pytest.mark.e2e

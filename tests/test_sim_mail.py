@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from provisioner.sim.pages_login import EMAIL_FINISH_PATH
+from provisioner.sim.paths import EMAIL_FINISH as EMAIL_FINISH_PATH
 from tests.support.sim_fixture import code_from, inspect_api, wait_for_mail
 
 

@@ -1,7 +1,7 @@
 """The simulated Lightning Setup pages for External Client Apps, driven by hand in real headless Chromium.
 
 Locators are the ones a real flow would use (labels, roles, button names) and pierce the open shadow roots.
-The org is assembled here (router + register) until app.py exists; logging in = a session cookie (test setup).
+The org is assembled here from its parts (its own users, a mailbox that is a list); logging in = a session cookie.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from provisioner.sim.http import Router, serve
+from provisioner.sim.app import build_router
+from provisioner.sim.http import serve
 from provisioner.sim.model import PermissionSet, Profile, User
 from provisioner.sim.org import OrgConfig, SimOrg
-from provisioner.sim.pages_setup import register
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 expect = playwright_sync.expect
@@ -57,9 +57,7 @@ class Sim:
         org.compose_verification = lambda _org, user, code: (
             "Verify your identity in Salesforce", f"Verification Code: {code}", f"<p>Verification Code: {code}</p>")
         org.send_mail = lambda to, subject, text, html: self.mails.append((to, subject, text))
-        router = Router()
-        register(router, org)
-        self.server, _ = serve(router)
+        self.server, _ = serve(build_router(org))
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def last_code(self) -> str:
@@ -67,7 +65,7 @@ class Sim:
 
 
 @pytest.fixture(scope="module")
-def sim():  # the pages alone, on a router of their own (the `browser` fixture is the shared session one)
+def sim():  # the org's router on a server of its own (the `browser` fixture is the shared session one)
     s = Sim()
     yield s
     s.server.shutdown()

@@ -6,23 +6,19 @@ builds an independent org with its own ports, state and (optionally) its own emb
 
 from __future__ import annotations
 
-import importlib
 import string
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
 from . import inspect as inspect_api
-from . import mailer, pages_login
+from . import mailer, oauth, pages, rest
 from .embedded_mail import EmbeddedMailbox
-from .http import Router, serve
+from .http import Router, middleware, serve
 from .latency import PROFILES, Latency
 from .org import SimOrg
 from .orgdata import LOGIN_STYLES, default_mobile_phone, load_org_config, populate
 
-# Page modules built by others; each exposes register(router, org). Missing ones are skipped for now.
-# pages_classic first: its /lightning/setup/ConnectedApplication/... pages go before pages_setup's catch-all shell.
-OPTIONAL_MODULES = ("pages_classic", "pages_setup", "oauth", "rest")
 _BASE32 = string.ascii_uppercase + "234567"
 
 
@@ -158,16 +154,12 @@ def build_org(options: SimOptions) -> SimOrg:
 
 
 def build_router(org: SimOrg) -> Router:
+    """Every route of the org's own port: the middleware, the pages, the OAuth endpoints and the REST API."""
     router = Router()
-    pages_login.register(router, org)
-    for name in OPTIONAL_MODULES:
-        try:
-            module = importlib.import_module(f"{__package__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{name}":
-                raise
-            continue
-        module.register(router, org)
+    middleware.install(router, org, server_error_page=pages.common.server_error_page)
+    pages.register_all(router, org)
+    oauth.register(router, org)
+    rest.register(router, org)
     return router
 
 

@@ -1,14 +1,19 @@
 """The inspection API: tests look into the org and change it behind the flows' back (drift, refresh, faults).
 
-It lives on its own router and its own loopback port; the org's port never serves these routes.
+It lives on its own router and its own loopback port; the org's port never serves these routes. It answers only
+requests addressed to a loopback name or address: a web page whose own name was re-pointed at 127.0.0.1 (DNS
+rebinding) sends its own Host header and is refused, so it can neither read the org's secrets nor change it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import time
+from urllib.parse import urlsplit
 
 from .http import Request, Response, Router
+from .http.router import Route
 from .model import OAuthPolicies
 from .org import SimOrg
 
@@ -55,12 +60,36 @@ def org_state(org: SimOrg) -> dict:
         }
 
 
+def is_loopback_host(host_header: str) -> bool:
+    """`localhost`, 127.0.0.0/8 or ::1, with or without a port; anything else (or nothing) is not."""
+    try:
+        host = urlsplit(f"//{host_header.strip()}").hostname
+    except ValueError:
+        return False
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def loopback_only(request: Request, route: Route | None) -> Response | None:
+    if is_loopback_host(request.headers.get("host", "")):
+        return None
+    return Response.json({"error": "the inspection API answers only requests addressed to a loopback host"}, 403)
+
+
 def register(router: Router, org: SimOrg) -> None:
+    router.middleware.append(loopback_only)
+
     @router.route("GET", "/state")
     def state(request: Request) -> Response:
         return Response.json(org_state(org))
 
-    @router.route("GET", r"/apps/(?P<api_name>[^/]+)")
+    @router.route("GET", "/apps/{api_name}")
     def get_app(request: Request) -> Response:
         app = org.app_by_api_name(request.params["api_name"])
         if app is None:
@@ -68,7 +97,7 @@ def register(router: Router, org: SimOrg) -> None:
         with org.lock:
             return Response.json(app.to_json(include_secrets=request.arg("secrets") in ("1", "true")))
 
-    @router.route("POST", r"/apps/(?P<api_name>[^/]+)/drift")
+    @router.route("POST", "/apps/{api_name}/drift")
     def drift(request: Request) -> Response:
         changes = request.json()
         if not isinstance(changes, dict):
@@ -95,7 +124,7 @@ def register(router: Router, org: SimOrg) -> None:
         org.refresh()
         return Response.json({"org_id": org.org_id})
 
-    @router.route("POST", r"/users/(?P<username>[^/]+)")
+    @router.route("POST", "/users/{username}")
     def update_user(request: Request) -> Response:
         changes = request.json()
         if not isinstance(changes, dict) or set(changes) - _USER_FIELDS:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import jwt
 from cryptography import x509
 
+from . import messages
 from .http import Request, Response, Router
 from .model import ExternalClientApp, User
 from .org import AccessToken, SimOrg
@@ -31,7 +32,7 @@ CLOCK_SKEW_SECONDS = 60
 #: `exp` above this is milliseconds (the sf CLI sends Date.now() + 300); seconds stay below it until year 5138
 MILLISECONDS_THRESHOLD = 1e11
 
-NOT_APPROVED = "user hasn't approved this consumer"
+NOT_APPROVED = messages.NOT_APPROVED
 _TOKEN_CHARS = string.ascii_letters + string.digits + "._"
 
 
@@ -41,7 +42,7 @@ def _oauth_error(error: str, description: str, status: int = 400) -> Response:
 
 def invalid_session() -> Response:
     """What every API answers to a missing, expired or unknown access token."""
-    return Response.json([{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}], 401)
+    return Response.json([{"message": messages.SESSION_INVALID, "errorCode": "INVALID_SESSION_ID"}], 401)
 
 
 def _origin(url: str) -> str:
@@ -100,28 +101,28 @@ def _jwt_bearer(org: SimOrg, form: dict[str, list[str]]) -> Response:
         header = jwt.get_unverified_header(assertion)
         claims = jwt.decode(assertion, options={"verify_signature": False})
     except jwt.PyJWTError:
-        return _oauth_error("invalid_grant", "invalid assertion")
+        return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
     app = org.app_by_consumer_key(str(claims.get("iss", "")))
     if app is None or not app.oauth_enabled:
-        return _oauth_error("invalid_client_id", "client identifier invalid")
+        return _oauth_error("invalid_client_id", messages.UNKNOWN_CLIENT)
     public_key = _public_key(app) if app.jwt_enabled else None
     if public_key is None or header.get("alg") != "RS256":
-        return _oauth_error("invalid_grant", "invalid assertion")
+        return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
     try:
         jwt.decode(assertion, public_key, algorithms=["RS256"],
                    options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
     except jwt.PyJWTError:
-        return _oauth_error("invalid_grant", "invalid assertion")
+        return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
 
     if _origin(str(claims.get("aud", ""))) not in accepted_audiences(org):
-        return _oauth_error("invalid_grant", "audience is invalid")
+        return _oauth_error("invalid_grant", messages.BAD_AUDIENCE)
 
     exp = claims.get("exp")
     if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-        return _oauth_error("invalid_grant", "expired authorization code")
+        return _oauth_error("invalid_grant", messages.EXPIRED_ASSERTION)
     exp_seconds = exp / 1000 if exp > MILLISECONDS_THRESHOLD else exp
     if exp_seconds + CLOCK_SKEW_SECONDS < time.time():
-        return _oauth_error("invalid_grant", "expired authorization code")
+        return _oauth_error("invalid_grant", messages.EXPIRED_ASSERTION)
 
     user = org.user(str(claims.get("sub", "")))
     if user is None or not user.active or not _is_pre_authorised(org, app, user):
@@ -142,17 +143,17 @@ def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]
         try:
             client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
         except ValueError:
-            return _oauth_error("invalid_client", "invalid client credentials")
+            return _oauth_error("invalid_client", messages.BAD_CLIENT_CREDENTIALS)
     app = org.app_by_consumer_key(client_id)
     if app is None or not app.oauth_enabled:
-        return _oauth_error("invalid_client_id", "client identifier invalid")
+        return _oauth_error("invalid_client_id", messages.UNKNOWN_CLIENT)
     if not client_secret or client_secret != app.consumer_secret:
-        return _oauth_error("invalid_client", "invalid client credentials")
+        return _oauth_error("invalid_client", messages.BAD_CLIENT_CREDENTIALS)
     run_as = org.user(app.client_credentials_user or "")
     if not app.client_credentials_enabled or run_as is None or not run_as.active:
-        return _oauth_error("invalid_grant", "no client credentials user enabled")
+        return _oauth_error("invalid_grant", messages.NO_RUN_AS_USER)
     if time.time() - app.changed_at < org.config.propagation_seconds:
-        return _oauth_error("invalid_grant", "no client credentials user enabled")
+        return _oauth_error("invalid_grant", messages.NO_RUN_AS_USER)
     return _issue_token(org, app, run_as)
 
 
@@ -165,7 +166,7 @@ def token_endpoint(org: SimOrg, request: Request) -> Response:
         return _jwt_bearer(org, form)
     if grant_type == CLIENT_CREDENTIALS:
         return _client_credentials(org, request, form)
-    return _oauth_error("unsupported_grant_type", "grant type not supported")
+    return _oauth_error("unsupported_grant_type", messages.UNSUPPORTED_GRANT)
 
 
 # --- using a token ---------------------------------------------------------------------------------------
@@ -251,7 +252,7 @@ def identity(org: SimOrg, request: Request) -> Response:
         return invalid_session()
     user = next((u for u in org.users.values() if u.id == request.params["user_id"]), None)
     if request.params["org_id"] != org.org_id or user is None:
-        return Response.text("Bad_Id", 403)  # [none]: modelled on the classic identity service's plain answer
+        return Response.text(messages.BAD_ID, 403)
     info = _userinfo(org, user)
     return Response.json({
         "id": info["sub"],
@@ -277,7 +278,7 @@ def identity(org: SimOrg, request: Request) -> Response:
 
 
 def register(router: Router, org: SimOrg) -> None:
-    router.add("POST", r"/services/oauth2/token", lambda r: token_endpoint(org, r))
-    router.add("GET", r"/services/oauth2/userinfo", lambda r: userinfo(org, r))
-    router.add("POST", r"/services/oauth2/userinfo", lambda r: userinfo(org, r))
-    router.add("GET", r"/id/(?P<org_id>00D\w+)/(?P<user_id>005\w+)", lambda r: identity(org, r))
+    router.add("POST", "/services/oauth2/token", lambda r: token_endpoint(org, r))
+    router.add("GET", "/services/oauth2/userinfo", lambda r: userinfo(org, r))
+    router.add("POST", "/services/oauth2/userinfo", lambda r: userinfo(org, r))
+    router.add("GET", r"/id/{org_id:00D\w+}/{user_id:005\w+}", lambda r: identity(org, r))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -12,6 +13,26 @@ from .model import ExternalClientApp, IdFactory, PermissionSet, Profile, User, V
 SESSION_COOKIE = "sid"  # Salesforce's session cookie name
 
 
+#: how long a verified session may see an app's consumer key and secret ([none]: modelled)
+CONSUMER_GRANT_SECONDS = 5 * 60
+
+
+@dataclass
+class Challenge:
+    """One pending identity verification of a login (kept on its pending session)."""
+
+    kind: str  # "totp" | "email" | "sms" | "phone" (the registration interstitial)
+    ret_url: str
+    vcsrf: str
+    vpol: str
+    vflid: str
+    confirm_token: str = ""
+    purpose: str = "login"  # of the code: "login", or for SMS "sms-login" | "phone-registration"
+    phone: str = ""  # the number being registered (phone-registration)
+    attempts: int = 0
+    started_at: float = field(default_factory=time.time)
+
+
 @dataclass
 class Session:
     id: str
@@ -20,6 +41,7 @@ class Session:
     last_seen: float
     #: a login still waiting for its identity verification (TOTP or emailed code): not yet a full session
     pending_challenge: str | None = None  # "totp" | "email" | "sms" | "phone" | None
+    challenge: Challenge | None = None  # the details of that verification
 
 
 @dataclass
@@ -82,8 +104,12 @@ class SimOrg:
         self.faults: dict[str, bool | int] = {"maintenance": False, "server_error": False, "maintenance_pages": 0}
         #: browsers that passed an emailed-code challenge, by username: device cookie values
         self.recognised_devices: dict[str, set[str]] = {}
-        #: called (under the lock) after a sandbox refresh, so page modules can drop their own state
-        self.on_refresh: list[Callable[[], None]] = []
+        #: two-step login: the password page's token -> (username lower-case, issued at); one use each
+        self.login_steps: dict[str, tuple[str, float]] = {}
+        #: (session id, app id) -> when that session passed the verification that shows the app's consumer details
+        self.consumer_grants: dict[tuple[str, str], float] = {}
+        #: signs the form tokens pages hand out (Aura token, classic view state); never leaves the process
+        self.secret_key = secrets.token_bytes(32)
 
     # --- users and sessions -------------------------------------------------------------------------
     def user(self, username: str) -> User | None:
@@ -113,6 +139,10 @@ class SimOrg:
             session.last_seen = now
             return session
 
+    def end_session(self, sid: str) -> None:
+        with self.lock:
+            self.sessions.pop(sid, None)
+
     # --- apps ---------------------------------------------------------------------------------------
     def app_by_api_name(self, api_name: str) -> ExternalClientApp | None:
         with self.lock:
@@ -121,6 +151,15 @@ class SimOrg:
     def app_by_consumer_key(self, key: str) -> ExternalClientApp | None:
         with self.lock:
             return next((a for a in self.apps.values() if a.consumer_key and a.consumer_key == key), None)
+
+    def grant_consumer_details(self, session: Session, app_id: str) -> None:
+        with self.lock:
+            self.consumer_grants[(session.id, app_id)] = time.time()
+
+    def consumer_details_granted(self, session: Session, app_id: str) -> bool:
+        with self.lock:
+            at = self.consumer_grants.get((session.id, app_id))
+            return at is not None and time.time() - at < CONSUMER_GRANT_SECONDS
 
     # --- verification codes ----------------------------------------------------------------------------
     def issue_code(self, username: str, purpose: str, *, mail: bool = True) -> VerificationCode:
@@ -168,10 +207,10 @@ class SimOrg:
             self.sessions.clear()
             self.codes.clear()
             self.recognised_devices.clear()
-            getattr(self, "access_tokens", {}).clear()
+            self.login_steps.clear()
+            self.consumer_grants.clear()
+            self.access_tokens.clear()
             self.org_id = self.ids.sf_id("00D")
-            for hook in self.on_refresh:
-                hook()
         self.log("sandbox_refreshed", org_id=self.org_id)
 
     def log(self, kind: str, **details: object) -> None:

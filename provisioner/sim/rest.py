@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
+from . import messages
 from .http import Request, Response, Router
 from .model import User
 from .oauth import authenticate, invalid_session
@@ -33,7 +34,7 @@ def _rest_error(status: int, error_code: str, message: str) -> Response:
 
 
 def _not_found() -> Response:
-    return _rest_error(404, "NOT_FOUND", "The requested resource does not exist")
+    return _rest_error(404, "NOT_FOUND", messages.RESOURCE_NOT_FOUND)
 
 
 def versions(org: SimOrg, request: Request) -> Response:
@@ -54,7 +55,7 @@ def _api_user(org: SimOrg, request: Request) -> User | Response:
         return _not_found()
     user, grant = auth
     if not _API_SCOPES & set(grant.scopes):
-        return _rest_error(403, "INVALID_SESSION_ID", "This session is not valid for use with the REST API")
+        return _rest_error(403, "INVALID_SESSION_ID", messages.NOT_FOR_REST)
     return user
 
 
@@ -147,22 +148,14 @@ def _attributes(version: str, sobject: str, record_id: str) -> dict[str, str]:
 
 def _invalid_type(soql: str, sobject: str) -> Response:
     column = soql.lower().find(sobject.lower()) + 1
-    return _rest_error(
-        400, "INVALID_TYPE",
-        f"\n{soql}\n{' ' * (column - 1)}^\nERROR at Row:1:Column:{column}\nsObject type '{sobject}' is not "
-        "supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity "
-        "name. Please reference your WSDL or the describe call for the appropriate names.",
-    )
+    return _rest_error(400, "INVALID_TYPE", messages.INVALID_TYPE.format(
+        soql=soql, pointer=" " * (column - 1), column=column, sobject=sobject))
 
 
 def _invalid_field(soql: str, field: str) -> Response:
     column = soql.find(field) + 1
-    return _rest_error(
-        400, "INVALID_FIELD",
-        f"\n{soql}\n{' ' * (column - 1)}^\nERROR at Row:1:Column:{column}\nNo such column '{field}' on entity. If "
-        "you are attempting to use a custom field, be sure to append the '__c' after the custom field name. "
-        "Please reference your WSDL or the describe call for the appropriate names.",
-    )
+    return _rest_error(400, "INVALID_FIELD", messages.INVALID_FIELD.format(
+        soql=soql, pointer=" " * (column - 1), column=column, field=field))
 
 
 def query(org: SimOrg, request: Request, *, tooling: bool = False) -> Response:
@@ -172,8 +165,8 @@ def query(org: SimOrg, request: Request, *, tooling: bool = False) -> Response:
     soql = (request.arg("q") or "").strip()
     match = _QUERY.fullmatch(soql)
     if not match:
-        return _rest_error(400, "MALFORMED_QUERY", f"unexpected token: '{soql[:40]}'" if soql else
-                           "A query string has to be specified")
+        return _rest_error(400, "MALFORMED_QUERY", messages.UNEXPECTED_TOKEN.format(text=soql[:40]) if soql
+                           else messages.NO_QUERY)
     found = (_tooling_records if tooling else _records)(org, match["object"])
     if found is None:
         return _invalid_type(soql, match["object"])
@@ -208,8 +201,7 @@ def sobject_user(org: SimOrg, request: Request) -> Response:
         return caller
     user = next((u for u in org.users.values() if u.id[:15] == request.params["record_id"][:15]), None)
     if user is None:
-        return _rest_error(404, "NOT_FOUND", "Provided external ID field does not exist or is not accessible: "
-                           + request.params["record_id"])
+        return _rest_error(404, "NOT_FOUND", messages.NO_SUCH_RECORD.format(id=request.params["record_id"]))
     record = {"attributes": _attributes(request.params["version"], "User", user.id)}
     record.update(_user_record(org, user))
     return Response.json(record)
@@ -230,10 +222,10 @@ def register(router: Router, org: SimOrg) -> None:
     def bind(fn: Callable[[SimOrg, Request], Response]) -> Callable[[Request], Response]:
         return lambda request: fn(org, request)
 
-    version = r"/services/data/v(?P<version>[^/]+)"
-    router.add("GET", r"/services/data/?", bind(versions))
-    router.add("GET", version + r"/?", bind(resources))
-    router.add("GET", version + r"/query/?", bind(query))
-    router.add("GET", version + r"/tooling/query/?", lambda request: query(org, request, tooling=True))
-    router.add("GET", version + r"/sobjects/User/(?P<record_id>\w+)", bind(sobject_user))
-    router.add("GET", version + r"/limits/?", bind(limits))
+    version = "/services/data/v{version}"
+    router.add("GET", "/services/data/?", bind(versions))
+    router.add("GET", version + "/?", bind(resources))
+    router.add("GET", version + "/query/?", bind(query))
+    router.add("GET", version + "/tooling/query/?", lambda request: query(org, request, tooling=True))
+    router.add("GET", version + r"/sobjects/User/{record_id:\w+}", bind(sobject_user))
+    router.add("GET", version + "/limits/?", bind(limits))

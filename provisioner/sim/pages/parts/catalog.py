@@ -1,4 +1,5 @@
-"""Fixed choices on the External Client App Setup pages: scope labels, picklists, the App Manager's standard apps.
+"""Fixed choices on the Setup pages (External Client Apps, and classic Connected Apps at the end): scope labels,
+picklists, the App Manager's standard apps.
 
 Labels follow Salesforce's wording where it is public (FIDELITY.md); the rest is modelled on the Connected App
 equivalents and listed in EVIDENCE.md ("Lightning Setup pages").
@@ -102,3 +103,24 @@ def certificate_summary(pem: str | None) -> tuple[str, str] | None:
     except ValueError:
         return "(unreadable)", ""
     return cert.subject.rfc4514_string(), cert.not_valid_after_utc.strftime("%m/%d/%Y")
+
+
+# --- the classic Connected App pages' wording of the same choices -------------------------------------------------
+#: the older scope labels of the classic page [code: FIDELITY]; the rest follow the same pattern [none]
+CLASSIC_SCOPES = [
+    ("Access and manage your data (api)", "api"),
+    ("Access your basic information (id, profile, email, address, phone)", "id profile email address phone"),
+    ("Access custom permissions (custom_permissions)", "custom_permissions"),
+    ("Access unique user identifiers (openid)", "openid"),
+    ("Full access (full)", "full"),
+    ("Perform requests on your behalf at any time (refresh_token, offline_access)", "refresh_token offline_access"),
+    ("Provide access to your data via the Web (web)", "web"),
+    ("Access Lightning applications (lightning)", "lightning"),
+    ("Access Visualforce applications (visualforce)", "visualforce"),
+]
+CLASSIC_SCOPE_VALUES = {value for _, value in CLASSIC_SCOPES}
+#: classic Permitted Users wording ("may", where the ECA pages say "can") [doc]
+CLASSIC_PERMITTED_USERS = [
+    ("All users may self-authorize", "AllSelfAuthorized"),
+    ("Admin approved users are pre-authorized", "AdminApprovedPreAuthorized"),
+]

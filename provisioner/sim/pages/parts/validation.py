@@ -1,23 +1,22 @@
 """Server-side validation of the External Client App forms: the browser's word is never taken for anything.
 
 Each check returns field-level messages keyed by the form field name, worded like Salesforce's own ("Complete this
-field.", "The API name already exists."); pages_setup turns them into an ERROR action with a page-level summary.
+field.", "The API name already exists."; texts in sim/messages.py). The Lightning pages turn them into an ERROR
+action with a page-level summary; the classic pages show them under the fields in classic wording.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
 
-from . import pages_setup_catalog as catalog
-
-REQUIRED = "Complete this field."
-BAD_URL = "Enter a valid URL."
-BAD_VALUE = "Select a valid value."
+from ... import messages
+from ...model import OAuthPolicies
+from . import catalog
 
 _API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z0-9-]{2,}\Z")
@@ -82,11 +81,9 @@ def strings(fields: dict[str, Any], name: str) -> list[str]:
 
 def api_name_problem(api_name: str) -> str | None:
     if not api_name:
-        return REQUIRED
+        return messages.REQUIRED
     if not _API_NAME.match(api_name) or "__" in api_name or api_name.endswith("_") or len(api_name) > 80:
-        return ("The API name can only contain underscores and alphanumeric characters. It must be unique, begin "
-                "with a letter, not include spaces, not end with an underscore, and not contain two consecutive "
-                "underscores.")
+        return messages.BAD_API_NAME
     return None
 
 
@@ -106,7 +103,7 @@ def certificate_problem(pem: str) -> str | None:
     try:
         x509.load_pem_x509_certificate(pem.encode())
     except (ValueError, TypeError):
-        return "The certificate isn't valid. Upload an X.509 certificate in PEM format (.crt or .pem)."
+        return messages.BAD_CERTIFICATE
     return None
 
 
@@ -115,9 +112,9 @@ def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[Settin
     problems = Problems()
     name = text(fields, "name")
     if not name:
-        problems.add("name", REQUIRED)
+        problems.add("name", messages.REQUIRED)
     elif len(name) > 80:
-        problems.add("name", "Data value too large: max length = 80")
+        problems.add("name", messages.TOO_LONG.format(max=80))
 
     if current is not None:
         api_name = current.api_name  # read-only once created: whatever the browser sends is ignored
@@ -125,28 +122,28 @@ def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[Settin
         api_name = text(fields, "api_name")
         problem = api_name_problem(api_name)
         if problem is None and org.app_by_api_name(api_name) is not None:
-            problem = "The API name already exists."
+            problem = messages.API_NAME_TAKEN
         if problem:
             problems.add("api_name", problem)
 
     email = text(fields, "contact_email")
     if not email:
-        problems.add("contact_email", REQUIRED)
+        problems.add("contact_email", messages.REQUIRED)
     elif not _EMAIL.match(email):
-        problems.add("contact_email", "Enter a valid email address.")
+        problems.add("contact_email", messages.BAD_EMAIL)
 
     distribution = text(fields, "distribution_state") or "Local"
     if distribution not in {v for _, v in catalog.DISTRIBUTION_STATES}:
-        problems.add("distribution_state", BAD_VALUE)
+        problems.add("distribution_state", messages.BAD_VALUE)
 
     urls = {}
     for key in ("info_url", "logo_url", "icon_url"):
         urls[key] = text(fields, key)
         if urls[key] and not is_valid_url(urls[key], allow_custom_scheme=False):
-            problems.add(key, BAD_URL)
+            problems.add(key, messages.BAD_URL)
     description = text(fields, "description")
     if len(description) > 256:
-        problems.add("description", "Data value too large: max length = 256")
+        problems.add("description", messages.TOO_LONG.format(max=256))
 
     oauth = flag(fields, "oauth_enabled")
     callback_urls: list[str] = []
@@ -157,23 +154,23 @@ def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[Settin
     if oauth:
         callback_urls = [line.strip() for line in text(fields, "callback_urls").splitlines() if line.strip()]
         if not callback_urls:
-            problems.add("callback_urls", REQUIRED)
+            problems.add("callback_urls", messages.REQUIRED)
         elif not all(is_valid_url(u, allow_custom_scheme=True) for u in callback_urls):
-            problems.add("callback_urls", BAD_URL)
+            problems.add("callback_urls", messages.BAD_URL)
         scopes = strings(fields, "scopes")
         if not scopes:
-            problems.add("scopes", "Select at least one OAuth scope.")
+            problems.add("scopes", messages.NO_SCOPE)
         elif not set(scopes) <= catalog.SCOPE_VALUES:
-            problems.add("scopes", BAD_VALUE)
+            problems.add("scopes", messages.BAD_VALUE)
 
         cc_enabled = flag(fields, "client_credentials_enabled")
         if cc_enabled:
             run_as = text(fields, "client_credentials_user")
             user = org.user(run_as) if run_as else None
             if not run_as:
-                problems.add("client_credentials_user", REQUIRED)
+                problems.add("client_credentials_user", messages.REQUIRED)
             elif user is None or not user.active:
-                problems.add("client_credentials_user", "Select an active user.")
+                problems.add("client_credentials_user", messages.INACTIVE_USER)
             else:
                 run_as = user.username
         auth_code = flag(fields, "auth_code_credentials_enabled")
@@ -186,7 +183,7 @@ def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[Settin
                 if problem:
                     problems.add("certificate", problem)
             elif current is None or not current.certificate_pem:
-                problems.add("certificate", "Upload a certificate to use the JWT bearer flow.")
+                problems.add("certificate", messages.NO_CERTIFICATE)
 
     if problems:
         return None, problems
@@ -213,12 +210,8 @@ class PoliciesInput:
     ip_relaxation: str
     session_timeout_minutes: int | None
 
-    def to_policies(self) -> "OAuthPolicies":
+    def to_policies(self) -> OAuthPolicies:
         """The validated form as the app's stored policies (the fields are the same)."""
-        from dataclasses import asdict
-
-        from .model import OAuthPolicies
-
         return OAuthPolicies(**asdict(self))
 
 
@@ -226,42 +219,42 @@ def validate_policies(fields: dict[str, Any], org) -> tuple[PoliciesInput | None
     problems = Problems()
     permitted = text(fields, "permitted_users")
     if permitted not in {v for _, v in catalog.PERMITTED_USERS}:
-        problems.add("permitted_users", BAD_VALUE)
+        problems.add("permitted_users", messages.BAD_VALUE)
 
     profile_names = {p.name for p in org.profiles.values()}
     profiles = strings(fields, "profiles")
     unknown = [p for p in profiles if p not in profile_names]
     if unknown:
-        problems.add("profiles", f"Profile not found: {', '.join(unknown)}")
+        problems.add("profiles", messages.NO_SUCH_PROFILE.format(names=", ".join(unknown)))
     permset_names = {p.name for p in org.permission_sets.values()}
     permsets = strings(fields, "permission_sets")
     unknown = [p for p in permsets if p not in permset_names]
     if unknown:
-        problems.add("permission_sets", f"Permission set not found: {', '.join(unknown)}")
+        problems.add("permission_sets", messages.NO_SUCH_PERMISSION_SET.format(names=", ".join(unknown)))
 
     policy = text(fields, "refresh_token_policy")
     period: int | None = None
     unit: str | None = None
     if policy not in {v for _, v in catalog.REFRESH_TOKEN_POLICIES}:
-        problems.add("refresh_token_policy", BAD_VALUE)
+        problems.add("refresh_token_policy", messages.BAD_VALUE)
     elif policy in ("SpecificLifetime", "SpecificInactivity"):
         raw = text(fields, "refresh_token_period")
         if not raw:
-            problems.add("refresh_token_period", REQUIRED)
+            problems.add("refresh_token_period", messages.REQUIRED)
         elif not raw.isdigit() or int(raw) <= 0:
-            problems.add("refresh_token_period", "Enter a whole number greater than 0.")
+            problems.add("refresh_token_period", messages.NOT_A_POSITIVE_NUMBER)
         else:
             period = int(raw)
         unit = text(fields, "refresh_token_unit")
         if unit not in {v for _, v in catalog.REFRESH_TOKEN_UNITS}:
-            problems.add("refresh_token_unit", BAD_VALUE)
+            problems.add("refresh_token_unit", messages.BAD_VALUE)
 
     ip = text(fields, "ip_relaxation")
     if ip not in {v for _, v in catalog.IP_RELAXATION}:
-        problems.add("ip_relaxation", BAD_VALUE)
+        problems.add("ip_relaxation", messages.BAD_VALUE)
     timeout = text(fields, "session_timeout")
     if timeout not in {v for _, v in catalog.SESSION_TIMEOUTS}:
-        problems.add("session_timeout", BAD_VALUE)
+        problems.add("session_timeout", messages.BAD_VALUE)
 
     if problems:
         return None, problems

@@ -1,0 +1,64 @@
+"""The New External Client App form, also the Edit Settings form of an existing app: the /aura actions that give
+the form its choices and save it. Everything submitted is validated again here (parts/validation.py)."""
+
+from __future__ import annotations
+
+import string
+import time
+
+from .. import messages
+from ..http import Router
+from ..http.aura import ActionError
+from ..model import ExternalClientApp
+from ..org import SimOrg
+from .parts import eca
+from .parts.validation import SettingsInput, validate_settings
+
+#: the validated settings copied onto the app (the certificate only when one was uploaded)
+_SETTINGS = ("name", "contact_email", "distribution_state", "info_url", "logo_url", "icon_url", "description",
+             "oauth_enabled", "callback_urls", "scopes", "client_credentials_enabled", "client_credentials_user",
+             "auth_code_credentials_enabled", "jwt_enabled", "require_secret_web_server", "require_secret_refresh",
+             "pkce_required")
+
+
+def _apply_settings(app: ExternalClientApp, data: SettingsInput) -> None:
+    for name in _SETTINGS:
+        setattr(app, name, getattr(data, name))
+    if data.certificate_pem is not None:
+        app.certificate_pem = data.certificate_pem
+    app.changed_at = time.time()
+
+
+def register(router: Router, org: SimOrg) -> None:
+    def meta(session, params: dict) -> dict:  # noqa: ANN001
+        return eca.form_meta(org)
+
+    def create(session, params: dict) -> dict:  # noqa: ANN001
+        with org.lock:  # uniqueness check and insert in one step
+            data, problems = validate_settings(eca.fields_of(params), org)
+            if data is None:
+                raise ActionError(messages.REVIEW_ERRORS, problems)
+            app = ExternalClientApp(
+                id=org.ids.sf_id("0xI"), name=data.name, api_name=data.api_name,
+                contact_email=data.contact_email,
+                consumer_key="3MVG9" + org.ids.token(80, string.ascii_letters + string.digits + "._"),
+                consumer_secret=org.ids.token(64, "0123456789ABCDEF"),
+            )
+            _apply_settings(app, data)
+            org.apps[app.id] = app
+        org.log("eca_created", api_name=app.api_name, by=session.username)
+        return {"id": app.id, "name": app.name}
+
+    def update_settings(session, params: dict) -> dict:  # noqa: ANN001
+        with org.lock:
+            app = eca.app_of(org, params)
+            data, problems = validate_settings(eca.fields_of(params), org, current=app)
+            if data is None:
+                raise ActionError(messages.REVIEW_ERRORS, problems)
+            _apply_settings(app, data)
+        org.log("eca_settings_changed", api_name=app.api_name, by=session.username)
+        return {"id": app.id, "name": app.name}
+
+    router.add_action("eca.meta", meta)
+    router.add_action("eca.create", create)
+    router.add_action("eca.updateSettings", update_settings)
