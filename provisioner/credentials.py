@@ -34,7 +34,7 @@ def mask(secret: str | None, keep: int = 4) -> str:
     return f"{shown}…({len(secret)} chars)"
 
 
-class UnsafeEnvValueError(ValueError):
+class UnsafeEnvValueError(ConfigError, ValueError):
     """No quoting of this value is both read back exactly by python-dotenv and inert when a shell sources it."""
 
 

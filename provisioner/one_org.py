@@ -204,7 +204,7 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
     recorder = recorder or NullRecorder()
     with ExitStack() as stack:
         pair = key_pair(task.keys, stack, dry_run=task.dry_run)
-        secrets.update(pair.secrets() if hasattr(pair, "secrets") else [])
+        secrets.update(pair.secrets())
         request = ProvisionRequest(org=task.org, spec=task.spec, cert_path=pair.cert_path, key_path=pair.key_path,
                                    mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run,
                                    artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline))

@@ -47,11 +47,12 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
         retries=inv.defaults.retries if retries is None else retries,
         shard=shard, dry_run=dry_run, record=record, report_path=str(report_path),
     )
+    runner = JobRunner(inv, options, events=events)
     with InventoryLock(inv.lock_path):
-        report = asyncio.run(JobRunner(inv, options, events=events).run())
-    write_report_json(report, report_path)
+        report = asyncio.run(runner.run())
+    write_report_json(report, report_path, secrets=runner.secrets)
     if junit_path:
-        write_junit(report, junit_path)
+        write_junit(report, junit_path, secrets=runner.secrets)
     if not json_lines:
         click.echo(f"report: {report_path}" + (f", junit: {junit_path}" if junit_path else ""))
     failed = report.failed

@@ -19,7 +19,6 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 from ..errors import OrgUnavailableError, ProvisionerError
 from ..one_org import OrgOutcome, video_recorder_factory
-from ..redact import SecretSet
 from .events import JobEvents
 from .inventory import Inventory, OrgEntry
 from .org_attempt import OrgAttempts
@@ -86,15 +85,15 @@ class JobRunner:
         """`provision` / `verify` replace the engine's (tests inject fakes); `work` replaces a whole attempt."""
         self.inventory = inventory
         self.options = options
-        #: every secret the run reads or learns: masked in what it prints and writes
-        self.secrets = SecretSet()
+        self.events = events or JobEvents()
+        #: every secret the run reads or learns: masked in what it prints and writes (shared with the events)
+        self.secrets = self.events.secrets
         if work is None:
             recorder_factory = video_recorder_factory() if options.record else None
             work = OrgAttempts(inventory, dry_run=options.dry_run, provision=provision, verify=verify,
                                recorder_factory=recorder_factory, secrets=self.secrets).attempt
         self.work = work
         self.launch = launch or _launch_default
-        self.events = events or JobEvents()
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.orgs = select(inventory.orgs, options.shard)
@@ -170,7 +169,7 @@ class JobRunner:
         if self.options.report_path:
             from .reports import write_report_json
 
-            write_report_json(report, self.options.report_path)
+            write_report_json(report, self.options.report_path, secrets=self.secrets)
 
 
 def _failed(name: str, exc: BaseException, cause: str) -> OrgResult:
