@@ -10,11 +10,13 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from dotenv import dotenv_values
 
+from provisioner.commands.sim import write_env_file
 from provisioner.errors import ConfigError
 from provisioner.sim.app import SimOptions, build_org
 
@@ -23,11 +25,12 @@ INFO_KEYS = {"login_url", "instance_url", "username", "password", "totp_secret",
              "imap_user", "imap_password", "imap_ssl", "inspect_url", "org_id", "org_name", "sandbox"}
 
 
-@pytest.fixture
-def sim_process(tmp_path):
+@contextmanager
+def running_sim(tmp_path: Path, *options: str):
+    """`provisioner sim` in a subprocess, up: (process, its JSON line, the --env-file path); SIGTERM at the end."""
     env_file = tmp_path / "sim.env"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "provisioner.cli", "sim", "--seed", "11", "--env-file", str(env_file)],
+        [sys.executable, "-m", "provisioner.cli", "sim", "--seed", "11", "--env-file", str(env_file), *options],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         text=True,
     )
@@ -41,6 +44,12 @@ def sim_process(tmp_path):
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=20)
+
+
+@pytest.fixture
+def sim_process(tmp_path):
+    with running_sim(tmp_path) as running:
+        yield running
 
 
 def test_sim_prints_its_json_line_and_writes_the_env_file(sim_process):
@@ -70,6 +79,61 @@ def test_sim_prints_its_json_line_and_writes_the_env_file(sim_process):
 
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=20) == 0
+    assert "warning" not in proc.stderr.read()  # on loopback there is nothing to warn about
+
+
+def test_sim_on_every_interface_warns_in_one_line(tmp_path):
+    with running_sim(tmp_path, "--host", "0.0.0.0") as (proc, info, _):
+        assert INFO_KEYS <= set(info)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=20) == 0
+        lines = proc.stderr.read().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("warning: --host 0.0.0.0 puts the simulated org on the network")
+    assert "admin login" in lines[0] and "inspection API stays on 127.0.0.1" in lines[0]
+
+
+INFO = {"login_url": "http://127.0.0.1:1", "username": "admin@acme.example", "password": "Pass word\"$`1"}
+
+
+def test_env_file_never_writes_through_a_symlink(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    env_file = tmp_path / "sim.env"
+    env_file.symlink_to(victim)
+    dangling = tmp_path / "other.env"
+    dangling.symlink_to(tmp_path / "created-by-the-write")
+
+    for link in (env_file, dangling):
+        with pytest.raises(ConfigError, match="symbolic link"):
+            write_env_file(link, INFO)
+    assert victim.read_text() == "keep me\n" and not (tmp_path / "created-by-the-write").exists()
+    assert env_file.is_symlink() and dangling.is_symlink()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.env", "sim.env", "victim.txt"]  # no temp left
+
+    plain = tmp_path / "plain.env"
+    write_env_file(plain, INFO)
+    assert stat.S_IMODE(plain.stat().st_mode) == 0o600
+    assert dotenv_values(plain)["SALESFORCE_PASSWORD"] == INFO["password"]
+
+
+def test_sim_refuses_an_env_file_symlink_in_one_line(tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    (tmp_path / "sim.env").symlink_to(victim)
+    proc = subprocess.run([sys.executable, "-m", "provisioner.cli", "sim", "--env-file", str(tmp_path / "sim.env")],
+                          cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1 and "symbolic link" in proc.stderr
+    assert victim.read_text() == "keep me\n"
+
+
+def test_env_file_that_cannot_be_written_is_one_config_error(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ConfigError, match=r"cannot write --env-file .*a-file/sim.env"):
+        write_env_file(blocker / "sim.env", INFO)
 
 
 def test_same_seed_same_org():

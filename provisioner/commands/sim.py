@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import re
 import signal
 import sys
 import threading
@@ -12,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from ..credentials import atomic_write, quote_env_value
 from ..errors import ConfigError
 
 # .env names from docs/internals.md, fed from the info JSON.
@@ -29,16 +28,12 @@ ENV_NAMES = [
     ("IMAP_FOLDER", "imap_folder"),
     ("SIM_INSPECT_URL", "inspect_url"),
 ]
-_PLAIN = re.compile(r"[A-Za-z0-9_./:@+-]*\Z")
 
 
 def _env_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = "" if value is None else str(value)
-    if _PLAIN.match(text):
-        return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return quote_env_value(value)  # the project's one .env quoting: exact for dotenv, inert for a shell
 
 
 def env_file_text(info: dict) -> str:
@@ -48,17 +43,23 @@ def env_file_text(info: dict) -> str:
 
 
 def write_env_file(path: Path, info: dict) -> None:
-    """Write with mode 0600 from the start (it holds passwords), replacing any older file atomically."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Mode 0600 from the start (it holds passwords), through a new temp file renamed over the old one, so readers
+    never see half a file; a symbolic link at `path` is refused (a ConfigError), never written through."""
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(env_file_text(info))
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        atomic_write(path, env_file_text(info), 0o600)
+    except OSError as exc:
+        raise ConfigError(f"cannot write --env-file {path}: {exc.strerror or exc}") from None
+
+
+def network_warning(host: str) -> str | None:
+    """One line for stderr when the org listens beyond this machine; None on loopback."""
+    from ..sim.inspect import is_loopback_host
+
+    if is_loopback_host(host if ":" not in host else f"[{host}]"):
+        return None
+    return (f"warning: --host {host or '0.0.0.0'} puts the simulated org on the network: anyone who can reach this "
+            "machine can try its admin login, whose password --seed makes reproducible (the inspection API stays "
+            "on 127.0.0.1)")
 
 
 @click.command("sim")
@@ -85,6 +86,9 @@ def command(host, port, inspect_port, seed, latency, org_data, mail, imap_host, 
 
     if mail != "embedded":
         parse_target(mail)  # a ConfigError for anything but smtp:// or lmtp://
+    warning = network_warning(host)
+    if warning:
+        click.echo(warning, err=True)
     options = SimOptions(host=host, port=port, inspect_port=inspect_port, seed=seed, latency=latency,
                          org_data=org_data, mail=mail, imap_host=imap_host, imap_port=imap_port,
                          imap_user=imap_user, imap_password=imap_password)
