@@ -3,17 +3,23 @@ real Dovecot (LMTP in, IMAP IDLE out), a real key pair. The org's own state is t
 
 from __future__ import annotations
 
+import json
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 from provisioner.flows.session import Timeouts
-from provisioner.certs import generate_key_and_cert
+from provisioner.certs import certificate_pem, generate_key_and_cert, load_certificate
 from provisioner.config import OrgSettings
 from provisioner.spec import load_spec
-from provisioner.errors import AppNameTakenError, UnknownProfileError
+from provisioner.errors import AppNameTakenError, CertificateError, UnknownProfileError
 from provisioner.provision import ProvisionRequest, provision
 from provisioner.sim.model import ExternalClientApp, OAuthPolicies
+from provisioner.verify import TokenRefused, exchange_jwt, verify_with_retry
 
 from .support.async_browser import with_browser
 from .support.sim_fixture import inspect_api
@@ -22,6 +28,7 @@ pytestmark = pytest.mark.e2e
 
 FAST = Timeouts(page_ms=20_000, mail_s=30, settle_ms=20_000)
 CALLBACK = "http://localhost:1717/OauthRedirect"
+SPECS = Path(__file__).resolve().parents[1] / "provisioner" / "specs"
 
 
 @pytest.fixture
@@ -52,6 +59,16 @@ def run(*requests: ProvisionRequest):
         return [await provision(browser, request, progress=None) for request in requests]
 
     return with_browser(scenario)
+
+
+def post_form(url: str, form: dict[str, str]) -> tuple[int, dict]:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(form).encode(), method="POST",
+                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
 
 
 def seed_app(handle, cert_pem: str, **fields) -> ExternalClientApp:
@@ -155,3 +172,80 @@ def test_an_app_with_the_same_name_but_another_api_name_is_not_taken_over(org_wi
     with pytest.raises(AppNameTakenError, match="Someone_Elses_App"):
         run(request)
     assert [a.api_name for a in org_with_mail.org.apps.values()] == ["Someone_Elses_App"]
+
+
+# --- the certificate uploaded, rotation, and the client-credentials spec (issue 17, items 1 and 12) ---------------
+
+
+def test_a_certificate_file_holding_a_private_key_is_refused_before_anything_is_sent(org_with_mail, mailbox,
+                                                                                    key_pair, tmp_path):
+    key, cert = key_pair
+    combined = tmp_path / "combined.pem"
+    combined.write_text(key.read_text() + cert.read_text())
+    request = make_request(org_with_mail, mailbox, key_pair, tmp_path)
+    request.cert_path = combined
+    with pytest.raises(CertificateError) as failure:
+        run(request)
+    assert "private key" in str(failure.value) and "BEGIN" not in str(failure.value)
+    assert org_with_mail.org.apps == {}
+
+
+def test_the_certificate_is_uploaded_parsed_and_re_encoded(org_with_mail, mailbox, key_pair, tmp_path):
+    """Whatever else the file holds (notes, a chain), Salesforce gets the certificate's own PEM only."""
+    key, cert = key_pair
+    noisy = tmp_path / "noisy.crt"
+    noisy.write_text("Issued for CI on the build host; do not edit.\n" + cert.read_text())
+    request = make_request(org_with_mail, mailbox, key_pair, tmp_path)
+    request.cert_path, request.reveal = noisy, False
+    run(request)
+    uploaded = org_with_mail.org.app_by_api_name("CI_JWT").certificate_pem
+    assert uploaded == certificate_pem(load_certificate(cert)) and "build host" not in uploaded
+
+
+def test_certificate_rotation_uploads_the_new_certificate_and_the_new_key_signs_in(org_with_mail, mailbox,
+                                                                                   key_pair, tmp_path):
+    first, = run(make_request(org_with_mail, mailbox, key_pair, tmp_path))
+    old_key = key_pair[0].read_text()
+    verify_with_retry(first.login_url, first.consumer_key, first.username, old_key, budget_seconds=30,
+                      first_delay=0.5)
+
+    # a new key and a new certificate for it (a later expiry: what the page shows of a certificate)
+    new_pair = generate_key_and_cert(tmp_path / "rotated", common_name="ci-jwt", days=400)
+    rotated, = run(make_request(org_with_mail, mailbox, new_pair, tmp_path))
+
+    app = org_with_mail.org.app_by_api_name("CI_JWT")
+    assert rotated.status == "updated" and not rotated.created
+    assert [line for line in rotated.changes if line.startswith("Certificate")], rotated.changes
+    assert app.certificate_pem.strip() == new_pair[1].read_text().strip()
+    assert rotated.consumer_key == first.consumer_key  # the same app: its consumer key did not change
+    token = verify_with_retry(rotated.login_url, rotated.consumer_key, rotated.username, new_pair[0].read_text(),
+                              budget_seconds=30, first_delay=0.5)
+    assert token.access_token
+    with pytest.raises(TokenRefused):  # the old key no longer signs in
+        exchange_jwt(rotated.login_url, rotated.consumer_key, rotated.username, old_key)
+
+
+def test_the_client_credentials_spec_end_to_end(org_with_mail, mailbox, key_pair, tmp_path):
+    info = org_with_mail.info()
+    org = OrgSettings(login_url=info["login_url"], username=info["username"], password=info["password"],
+                      totp_secret=info["totp_secret"])
+    spec = load_spec(SPECS / "integration-client-credentials.toml", {"run_as": "integration@acme.example"},
+                     default_contact_email=org.username)
+    request = ProvisionRequest(org=org, spec=spec, cert_path=key_pair[1], key_path=key_pair[0],
+                               mailbox=mailbox.settings(), artifacts_dir=tmp_path / "artifacts", timeouts=FAST)
+    first, second = run(request, request)
+
+    app = org_with_mail.org.app_by_api_name(spec.api_name)
+    assert first.created and app.client_credentials_enabled and not app.jwt_enabled
+    assert app.client_credentials_user == "integration@acme.example"
+    assert app.policies.refresh_token_policy == "Zero" and app.policies.session_timeout_minutes == 15
+    assert second.status == "unchanged" and second.changes == []
+
+    # the token endpoint gives the integration user a token for the consumer key and secret read from the page
+    form = {"grant_type": "client_credentials", "client_id": first.consumer_key, "client_secret": first.consumer_secret}
+    with org_with_mail.org.lock:  # past the moment a saved app takes to propagate (modelled by the sim)
+        app.changed_at -= org_with_mail.org.config.propagation_seconds
+    status, body = post_form(first.login_url + "/services/oauth2/token", form)
+    assert status == 200, body
+    assert body["access_token"] and body["instance_url"] == org_with_mail.base_url
+    assert body["id"].endswith(org_with_mail.org.user("integration@acme.example").id)
