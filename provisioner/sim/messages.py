@@ -102,3 +102,18 @@ INVALID_TYPE = ("\n{soql}\n{pointer}^\nERROR at Row:1:Column:{column}\nsObject t
 INVALID_FIELD = ("\n{soql}\n{pointer}^\nERROR at Row:1:Column:{column}\nNo such column '{field}' on entity. If you "
                  "are attempting to use a custom field, be sure to append the '__c' after the custom field name. "
                  "Please reference your WSDL or the describe call for the appropriate names.")
+
+# --- toasts and notices of the Lightning pages' scripts (static/*.js get them as window.$SIM.messages) ---------------
+#: {name} marks a value the script fills in
+LIGHTNING = {
+    "offline": "We can't reach Salesforce right now. Check your connection and try again.",  # [none]
+    "sessionEnded": SESSION_ENDED,
+    "serverError": "An internal server error has occurred.",
+    "reviewErrors": REVIEW_ERRORS,
+    "ecaCreated": 'External Client App "{name}" was created.',  # [none]
+    "changesSaved": 'Your changes to "{name}" were saved.',  # [none]
+    "codeResent": "We sent a new verification code to {email}.",  # [none]
+    "copied": "{label} copied.",  # [none]
+    "copyFailed": "Couldn't copy to the clipboard.",  # [none]
+    "noAppBuilder": "Lightning App Builder isn't part of the simulated org.",  # the sim's own notice
+}

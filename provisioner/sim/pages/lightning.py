@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .. import paths
+from .. import messages, paths
 from ..http import Request, Response, Router, aura
 from ..org import SimOrg
 
@@ -40,6 +40,7 @@ def register(router: Router, org: SimOrg) -> None:
             "orgName": org.config.name,
             "sandbox": org.config.sandbox,
             "connectedAppsAllowed": bool(org.config.connected_apps_allowed),
+            "messages": messages.LIGHTNING,
         }
         # </script> can't occur in JSON we build, but escape "<" anyway: names come from org data
         return Response.html(SHELL.replace("{config}", json.dumps(config).replace("<", "\\u003c")))

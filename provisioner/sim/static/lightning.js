@@ -4,6 +4,10 @@
 (function () {
   "use strict";
   const SIM = window.$SIM || {};
+  /* Salesforce's texts come from the server (sim/messages.py); {name} is filled from `values` */
+  function text(key, values = {}) {
+    return ((SIM.messages || {})[key] || key).replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+  }
   const sheet = new CSSStyleSheet();
   let auraCounter = 0;
 
@@ -412,16 +416,16 @@
     try {
       res = await fetch("/aura?r=" + id + "&ui-setup-eca." + action + "=1", { method: "POST", body, credentials: "same-origin" });
     } catch (e) {
-      toast({ variant: "error", title: "Error", message: "We can't reach Salesforce right now. Check your connection and try again." });
+      toast({ variant: "error", title: "Error", message: text("offline") });
       throw new AuraError({ message: "network" }, 0);
     }
     if (res.status === 401) {
-      const msg = "Your session has ended. Log in again to continue.";
+      const msg = text("sessionEnded");
       toast({ variant: "error", title: "Session expired", message: msg, sticky: true });
       throw new AuraError({ message: msg }, 401);
     }
     if (!res.ok) {
-      toast({ variant: "error", title: "Error", message: "An internal server error has occurred." });
+      toast({ variant: "error", title: "Error", message: text("serverError") });
       throw new AuraError({ message: "server error" }, res.status);
     }
     const data = await res.json();
@@ -557,7 +561,7 @@
     "lightning-spinner": LightningSpinner, "lightning-formatted-text": LightningFormattedText, "lightning-modal-host": ModalHost,
   };
 
-  window.LX = { h, uid, fire, aura, AuraError, busy, toast, confirmModal, route, navigate, placeholderPage, SIM };
+  window.LX = { h, uid, fire, aura, AuraError, busy, toast, confirmModal, route, navigate, placeholderPage, SIM, text };
 
   /* boot: styles first (shadow roots adopt them), then components, then the page */
   window.LX.ready = fetch("/static/lightning.css").then((r) => r.text()).then((css) => {

@@ -3,7 +3,7 @@
    Everything is rendered from /aura answers; the server re-validates every submission. */
 (function () {
   "use strict";
-  const { h, uid, aura, AuraError, busy, toast, confirmModal, route, navigate } = window.LX;
+  const { h, uid, aura, AuraError, busy, toast, confirmModal, route, navigate, text } = window.LX;
   const BASE = "/lightning/setup/ManageExternalClientApplication";
   const CONNECTED_APP_NEW = "/lightning/setup/ConnectedApplication/page?address=" + encodeURIComponent("/app/mgmt/forceconnectedapps/forceAppEdit.apexp");
 
@@ -34,7 +34,7 @@
       h("h2", { text: "We hit a snag." }),
       items.length ? h("p", { text: "Review the following fields" }) : null,
       h("ul", {}, items.map((t) => h("li", { text: t })))));
-    toast({ variant: "error", title: "Error", message: error.message || "Review the errors on this page." });
+    toast({ variant: "error", title: "Error", message: error.message || text("reviewErrors") });
   }
   function clearErrors(fields, summary) {
     for (const f of Object.values(fields)) if (f && f.clearError) f.clearError();
@@ -61,7 +61,7 @@
       onrowaction: (e) => rowAction(e.detail.action, e.detail.row),
     });
     root.append(pageHeader("SETUP", "Lightning Experience App Manager",
-      button("New Lightning App", () => toast({ variant: "info", message: "Lightning App Builder isn't part of the simulated org." })),
+      button("New Lightning App", () => toast({ variant: "info", message: text("noAppBuilder") })),
       // the classic "New Connected App": only while the org setting allows it (off by default since Spring '26)
       window.LX.SIM.connectedAppsAllowed ? button("New Connected App", () => location.assign(CONNECTED_APP_NEW)) : null,
       button("New External Client App", () => navigate(BASE + "/new"))),
@@ -76,7 +76,7 @@
     if (action === "view") navigate(`${BASE}/${row.id}/detail`);
     else if (action === "edit-settings") navigate(`${BASE}/${row.id}/editSettings`);
     else if (action === "edit-policies") navigate(`${BASE}/${row.id}/editPolicies`);
-    else toast({ variant: "info", message: "Lightning App Builder isn't part of the simulated org." });
+    else toast({ variant: "info", message: text("noAppBuilder") });
   }
 
   /* ---------------------------------------------------------------------- External Client App Manager */
@@ -191,7 +191,7 @@
         const fieldsOut = { ...s };
         delete fieldsOut.certificate_name;
         const result = await busy(root, aura(editing ? "eca.updateSettings" : "eca.create", editing ? { id: app.id, fields: fieldsOut } : { fields: fieldsOut }));
-        toast({ variant: "success", title: "Success", message: editing ? `Your changes to "${result.name}" were saved.` : `External Client App "${result.name}" was created.` });
+        toast({ variant: "success", title: "Success", message: text(editing ? "changesSaved" : "ecaCreated", { name: result.name }) });
         navigate(`${BASE}/${result.id}/detail`);
       } catch (e) {
         if (e instanceof AuraError && e.status === 200) showErrors(e, fields, summary, SETTINGS_LABELS);
@@ -307,7 +307,7 @@
       save.disabled = true;
       try {
         const result = await busy(root, aura("eca.updatePolicies", { id: app.id, fields: { ...s } }));
-        toast({ variant: "success", title: "Success", message: `Your changes to "${result.name}" were saved.` });
+        toast({ variant: "success", title: "Success", message: text("changesSaved", { name: result.name }) });
         navigate(`${BASE}/${app.id}/detail?tab=policies`);
       } catch (e) {
         if (e instanceof AuraError && e.status === 200) showErrors(e, fields, summary, POLICY_LABELS);
@@ -365,7 +365,7 @@
       onclick: async () => {
         try {
           const again = await busy(root, aura("consumer.resend", { id }));
-          toast({ variant: "success", message: `We sent a new verification code to ${again.email}.` });
+          toast({ variant: "success", message: text("codeResent", { email: again.email }) });
         } catch (e) { if (e instanceof AuraError && e.status === 200) toast({ variant: "error", message: e.message }); }
       } });
     card.replaceChildren(
@@ -384,8 +384,8 @@
         h("span", { class: "slds-form-element__label", id, text: label }),
         h("div", { class: "slds-form-element__control" }, h("lightning-formatted-text", { class: "consumer-value", value }),
           h("lightning-button", { label: "Copy", onclick: () => navigator.clipboard.writeText(value).then(
-            () => toast({ variant: "success", message: `${label} copied.` }),
-            () => toast({ variant: "error", message: "Couldn't copy to the clipboard." })) })));
+            () => toast({ variant: "success", message: text("copied", { label }) }),
+            () => toast({ variant: "error", message: text("copyFailed") })) })));
     };
     card.replaceChildren(
       h("h1", { class: "slds-text-heading_medium", text: "Consumer Details" }),
