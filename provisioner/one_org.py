@@ -207,7 +207,8 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
         secrets.update(pair.secrets())
         request = ProvisionRequest(org=task.org, spec=task.spec, cert_path=pair.cert_path, key_path=pair.key_path,
                                    mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run,
-                                   artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline))
+                                   artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline),
+                                   secrets=secrets)
         result = await provision(browser, request, progress, recorder)
         secrets.add(result.consumer_secret)
         recorder.add_secrets(result.consumer_secret)

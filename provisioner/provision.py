@@ -54,6 +54,9 @@ class ProvisionRequest:
     reveal: bool = True  # open "Consumer Key and Secret" and read them (False: ensure the app only)
     artifacts_dir: str | os.PathLike | None = None  # failure screenshot + HTML (secrets masked)
     timeouts: Timeouts = field(default_factory=Timeouts)
+    #: the run's secrets, shared by reference: the consumer secret joins it the moment a page shows it, so the
+    #: recording, the progress lines and the error line mask it even if the run fails right after
+    secrets: SecretSet = field(default_factory=SecretSet, repr=False)
 
 
 @dataclass
@@ -88,7 +91,8 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
     spec, org = request.spec, request.org
     kind = app_kind(spec.app_type)
     certificate_pem = _read_certificate(request.cert_path) if spec.jwt_bearer else None
-    secrets = SecretSet([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
+    secrets = request.secrets
+    secrets.update([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
     result = ProvisionResult(app_name=spec.name, api_name=spec.api_name, username=org.username,
                              login_url=org.login_url, dry_run=request.dry_run)
     # a recorder records at its own size: the page is laid out at exactly that size, nothing cut or scaled
