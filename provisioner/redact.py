@@ -57,7 +57,11 @@ class SecretSet:
             return text
         forms = sorted({form for value in self._values for form in encodings(value)}, key=len, reverse=True)
         for form in forms:
-            text = text.replace(form, MASK)
+            if len(form) < MIN_SCAN_LENGTH:
+                # a two-letter password would otherwise garble every line it occurs in: mask it as a whole token
+                text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(form)}(?![A-Za-z0-9])", MASK, text)
+            else:
+                text = text.replace(form, MASK)
         return text
 
     def mask_data(self, data):  # noqa: ANN001, ANN201 - any JSON-like value
