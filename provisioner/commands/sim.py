@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from ..sim.variants import VARIANTS
+
 from ..credentials import atomic_write, quote_env_value
 from ..errors import ConfigError
 
@@ -78,8 +80,10 @@ def network_warning(host: str) -> str | None:
 @click.option("--imap-password", default=None)
 @click.option("--env-file", type=click.Path(dir_okay=False), default=None,
               help="Also write the org and mailbox details as a .env file (mode 0600).")
+@click.option("--variant", type=click.Choice(sorted(VARIANTS)), default=None,
+              help="Serve one of the ways real orgs differ (provisioner/sim/variants.py).")
 def command(host, port, inspect_port, seed, latency, org_data, mail, imap_host, imap_port, imap_user,
-            imap_password, env_file) -> None:
+            imap_password, env_file, variant) -> None:
     """Serve a simulated Salesforce org; print its details as one JSON line; run until SIGINT/SIGTERM."""
     from ..sim.app import SimOptions, start_sim
     from ..sim.mailer import parse_target
@@ -91,7 +95,7 @@ def command(host, port, inspect_port, seed, latency, org_data, mail, imap_host, 
         click.echo(warning, err=True)
     options = SimOptions(host=host, port=port, inspect_port=inspect_port, seed=seed, latency=latency,
                          org_data=org_data, mail=mail, imap_host=imap_host, imap_port=imap_port,
-                         imap_user=imap_user, imap_password=imap_password)
+                         imap_user=imap_user, imap_password=imap_password, variant=variant)
     try:
         handle = start_sim(options)
     except OSError as exc:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from .variants import with_variant
 from . import inspect as inspect_api
 from . import mailer, oauth, pages, rest
 from .embedded_mail import EmbeddedMailbox
@@ -48,6 +49,12 @@ class SimOptions:
     login_style: str | None = None  # "classic" | "two_step" (My Domain: username page, then password page)
     admin_mfa: str | None = None  # "totp" | "sms" | "none": how the admin's login is verified
     phone_registration_prompt: bool | None = None  # True: after login the admin meets "Register Your Mobile Phone"
+    # How orgs differ (OrgConfig documents each; sim/variants.py names the combinations)
+    login_host: str | None = None  # "generic" | "my_domain"
+    idle_refresh_token_limit: bool | None = None
+    collapsed_sections: bool | None = None
+    release: str | None = None  # "current" | "previous"
+    variant: str | None = None  # a named combination from sim/variants.py, applied before the fields above
 
 
 class SimHandle:
@@ -112,6 +119,7 @@ class SimHandle:
 
 
 def build_org(options: SimOptions) -> SimOrg:
+    options = with_variant(options)
     if options.latency not in PROFILES:
         raise ConfigError(f"--latency must be one of {', '.join(PROFILES)}, not {options.latency!r}")
     config = load_org_config(options.org_data)
@@ -125,6 +133,13 @@ def build_org(options: SimOptions) -> SimOrg:
         if options.login_style not in LOGIN_STYLES:
             raise ConfigError(f"login_style must be one of {', '.join(LOGIN_STYLES)}, not {options.login_style!r}")
         config.login_style = options.login_style
+    for name, allowed in (("login_host", ("generic", "my_domain")), ("release", ("current", "previous"))):
+        value = getattr(options, name)
+        if value is not None and value not in allowed:
+            raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
+    for name in ("login_host", "idle_refresh_token_limit", "collapsed_sections", "release"):
+        if getattr(options, name) is not None:
+            setattr(config, name, getattr(options, name))
     if options.admin_mfa not in (None, "totp", "sms", "none"):
         raise ConfigError(f"admin_mfa must be totp, sms or none, not {options.admin_mfa!r}")
     org = SimOrg(config, seed=options.seed)

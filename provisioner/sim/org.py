@@ -73,6 +73,16 @@ class OrgConfig:
     connected_apps_allowed: bool = False
     #: "classic" (username and password on one page) | "two_step" (My Domain: username, then a password page)
     login_style: str = "classic"
+    # --- how orgs differ (sim/variants.py names the combinations the tests run against) -------------------------
+    #: "generic": the login URL is a generic login host (as login.salesforce.com), Setup and the org's own token
+    #: endpoint live on the My Domain (instance) host; "my_domain": the login URL is the My Domain itself
+    login_host: str = "generic"
+    #: the org's idle refresh-token limit is on: "valid until revoked" is not offered (FIDELITY Round 2)
+    idle_refresh_token_limit: bool = False
+    #: collapsible sections ("API (Enable OAuth Settings)", "OAuth Policies") start collapsed
+    collapsed_sections: bool = False
+    #: "current" | "previous": the wording of a release (e.g. IP Relaxation's label) the pages use
+    release: str = "current"
 
 
 class SimOrg:
