@@ -54,6 +54,7 @@ class SimOptions:
     idle_refresh_token_limit: bool | None = None
     collapsed_sections: bool | None = None
     release: str | None = None  # "current" | "previous"
+    relabel: dict[str, str] | None = None  # label text -> another text on every page (a relabelled release)
     variant: str | None = None  # a named combination from sim/variants.py, applied before the fields above
 
 
@@ -137,7 +138,7 @@ def build_org(options: SimOptions) -> SimOrg:
         value = getattr(options, name)
         if value is not None and value not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-    for name in ("login_host", "idle_refresh_token_limit", "collapsed_sections", "release"):
+    for name in ("login_host", "idle_refresh_token_limit", "collapsed_sections", "release", "relabel"):
         if getattr(options, name) is not None:
             setattr(config, name, getattr(options, name))
     if options.admin_mfa not in (None, "totp", "sms", "none"):

@@ -83,6 +83,8 @@ class OrgConfig:
     collapsed_sections: bool = False
     #: "current" | "previous": the wording of a release (e.g. IP Relaxation's label) the pages use
     release: str = "current"
+    #: label text -> the text a future release shows instead (a relabelled page, for the probe's tests)
+    relabel: dict[str, str] = field(default_factory=dict)
 
 
 class SimOrg:
