@@ -1,7 +1,12 @@
-"""The `provisioner` command. Each subcommand lives in provisioner/commands/<name>.py and exposes `command`."""
+"""The `provisioner` command. Each subcommand lives in provisioner/commands/<name>.py and exposes `command`.
+
+Subcommands are imported only when run (or asked for their own --help): `provisioner --help` must not pay for
+Playwright and the flows. Their one-line summaries are listed here; a test keeps them equal to the commands' own.
+"""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -11,11 +16,34 @@ from .errors import ProvisionerError
 from .redact import SecretSet
 
 
+#: name -> one-line summary, in the order `--help` lists them (the order of a first read)
+COMMANDS = {
+    "demo": "Start a simulated org, provision the JWT app in it through the browser, verify, and shut down.",
+    "setup": "Log in to the org, make sure the app exists as the spec says, reveal its key and secret, verify them.",
+    "probe": "Walk an org's Setup pages read-only and report every locator the spec's run needs.",
+    "verify": "Exchange a signed JWT for an access token; print the instance URL, user id and org id.",
+    "cert": "Create server.key (0600) and a self-signed server.crt to upload to the app.",
+    "sim": "Serve a simulated Salesforce org; print its details as one JSON line; run until SIGINT/SIGTERM.",
+    "run": "Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials.",
+    "report": "Work with `provisioner run` reports.",
+}
+
+
 class _Group(click.Group):
     """Turns every expected failure into one line on stderr and its own exit code, never a traceback."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)  # in the order they were added: the order of a first read
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        return importlib.import_module(f"provisioner.commands.{name}").command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, summary) for name, summary in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def invoke(self, ctx: click.Context):
         ctx.obj = SecretSet()  # commands add the secrets they read; every line printed here is masked with them
@@ -43,16 +71,6 @@ class _Group(click.Group):
 @click.version_option(package_name="provisioner")
 def main() -> None:
     """Set up Salesforce External Client Apps by driving Setup in a real browser."""
-
-
-def _add_commands() -> None:
-    from .commands import cert, demo, report, run, setup, sim, verify
-
-    for module in (demo, setup, verify, cert, sim, run, report):
-        main.add_command(module.command)
-
-
-_add_commands()
 
 
 if __name__ == "__main__":  # `python3 -m provisioner.cli ...` without installing
