@@ -4,6 +4,9 @@ read its Edit Settings form, create it or edit only what differs. The reconcile 
 retrieve: the External Client App Manager list (name, API name, link) and the app's Edit Settings form (values).
 compare: the form's values against the spec, field by field (flows/app_settings.py).
 apply: the New External Client App form for a missing app; Edit Settings, touching only what differs, otherwise.
+
+The form has more options than the spec names (Enable Device Flow, Introspect all Tokens, ...): the flow never
+reads or changes them, so a new app keeps Salesforce's defaults and an existing app keeps whatever an admin chose.
 """
 
 from __future__ import annotations
@@ -180,6 +183,20 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
         await controls.set_checked(F.PKCE.on(page), desired.pkce)
 
 
+async def open_oauth_section(session: FlowSession) -> None:
+    """Open the collapsible "API (Enable OAuth Settings)" section when it is closed; an open one stays open."""
+    page = session.page
+    content = F.ENABLE_OAUTH.on(page).first
+    header = F.OAUTH_SECTION.on(page)
+    if not await header.count():
+        return  # not collapsible on this page: its fields are found (or reported missing) as they are used
+    expanded = await header.first.get_attribute("aria-expanded")
+    if expanded == "true" or (expanded is None and await content.is_visible()):
+        return
+    await header.first.click()
+    await content.wait_for(state="visible", timeout=session.timeouts.page_ms)
+
+
 # --- the area: find / retrieve / compare / apply ---------------------------------------------------------------------
 
 async def open_edit_settings(session: FlowSession, ref: AppRef) -> None:
@@ -192,6 +209,7 @@ async def open_edit_settings(session: FlowSession, ref: AppRef) -> None:
     await edit.first.click()
     await F.NAME.on(page).first.wait_for(state="visible")
     await waits.settled(page, session.timeouts.settle_ms)
+    await open_oauth_section(session)
 
 
 class ExternalClientAppArea:
@@ -221,6 +239,7 @@ class ExternalClientAppArea:
         distribution = F.DISTRIBUTION_STATE.on(page)
         if await controls.read_choice(distribution) != spec.distribution:
             await controls.choose(distribution, spec.distribution, page=page)
+        await open_oauth_section(session)
         await fill_form(session, desired, self.certificate_pem)
         await F.CREATE.on(page).first.click()
         await waits.outcome(page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
@@ -254,4 +273,5 @@ class ExternalClientAppArea:
         return AppRef(self.desired.name, ref.api_name, session.page.url.split("?")[0])
 
 
-__all__ = ["ExternalClientAppArea", "LABELS", "find", "list_apps", "read_form", "fill_form", "open_edit_settings"]
+__all__ = ["ExternalClientAppArea", "LABELS", "find", "list_apps", "read_form", "fill_form", "open_edit_settings",
+           "open_oauth_section"]

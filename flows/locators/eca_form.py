@@ -14,6 +14,8 @@ DISTRIBUTION_STATE = label("Distribution State")
 DESCRIPTION = label("Description")
 
 # API (Enable OAuth Settings) [doc]
+#: the section's title: a button (aria-expanded) that opens and closes it; some orgs show it collapsed [code]
+OAUTH_SECTION = role("button", re.compile(r"API \(Enable OAuth Settings\)", re.I))
 ENABLE_OAUTH = label("Enable OAuth")
 CALLBACK_URL = label("Callback URL")  # one URL per line
 #: the OAuth Scopes dual list box: a group holding an Available and a Selected list of options
@@ -30,7 +32,8 @@ CERTIFICATE_UPLOAD = any_of(label("Upload Files"), label("Certificate", exact=Tr
 CURRENT_CERTIFICATE = text(re.compile(r"Current certificate", re.I))
 REQUIRE_SECRET_WEB_SERVER = label("Require secret for Web Server Flow")
 REQUIRE_SECRET_REFRESH = label("Require secret for Refresh Token Flow")
-PKCE = label("Require Proof Key for Code Exchange")
+#: the long label [doc]; guides also write it short ("Require PKCE for Supported Authorization Flows") [code]
+PKCE = any_of(label("Require Proof Key for Code Exchange"), label("Require PKCE"))
 
 CREATE = role("button", words("Create"))
 SAVE = role("button", words("Save"))

@@ -9,7 +9,7 @@ from ..org import SimOrg
 from .parts import catalog, eca
 
 
-def app_view(app: ExternalClientApp) -> dict:
+def app_view(app: ExternalClientApp, release: str = "current") -> dict:
     """What the page may show: everything but the consumer key and secret, with the labels of stored values."""
     data = app.to_json()
     data.pop("consumer_key", None)
@@ -17,7 +17,8 @@ def app_view(app: ExternalClientApp) -> dict:
     data.pop("certificate_pem", None)
     summary = catalog.certificate_summary(app.certificate_pem)
     data["certificate"] = None if summary is None else {"subject": summary[0], "expires": summary[1]}
-    data["scopeLabels"] = [catalog.label_of(catalog.OAUTH_SCOPES, s) for s in app.scopes]
+    data["scopeLabels"] = [catalog.label_of(catalog.oauth_scopes(release), s) for s in app.scopes]
+    data["formOptions"] = eca.form_options(app)
     p = app.policies
     data["policyLabels"] = {
         "permittedUsers": catalog.label_of(catalog.PERMITTED_USERS, p.permitted_users),
@@ -34,6 +35,6 @@ def register(router: Router, org: SimOrg) -> None:
     def get(session, params: dict) -> dict:  # noqa: ANN001
         with org.lock:
             app = eca.app_of(org, params)
-            return {"app": app_view(app), "meta": eca.form_meta(org)}
+            return {"app": app_view(app, org.config.release), "meta": eca.form_meta(org)}
 
     router.add_action("eca.get", get)

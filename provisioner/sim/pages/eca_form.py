@@ -26,6 +26,7 @@ def _apply_settings(app: ExternalClientApp, data: SettingsInput) -> None:
         setattr(app, name, getattr(data, name))
     if data.certificate_pem is not None:
         app.certificate_pem = data.certificate_pem
+    eca.set_form_options(app, data.form_options)
     app.changed_at = time.time()
 
 
@@ -52,7 +53,8 @@ def register(router: Router, org: SimOrg) -> None:
     def update_settings(session, params: dict) -> dict:  # noqa: ANN001
         with org.lock:
             app = eca.app_of(org, params)
-            data, problems = validate_settings(eca.fields_of(params), org, current=app)
+            data, problems = validate_settings(eca.fields_of(params), org, current=app,
+                                               current_options=eca.form_options(app))
             if data is None:
                 raise ActionError(messages.REVIEW_ERRORS, problems)
             _apply_settings(app, data)

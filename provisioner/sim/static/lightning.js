@@ -354,6 +354,27 @@
     render() { this.draw(h("span", { class: "slds-form-element__static", text: this.value == null ? "" : String(this.value) })); }
   }
 
+  /* an SLDS expandable section: its title is a button with aria-expanded that opens and closes it. Closed content is
+     not rendered at all (the strictest reading: nothing inside can be read or used until the section is opened);
+     the children keep their values while closed. */
+  function expandableSection({ title, open = true }, ...children) {
+    const contentId = uid("expando");
+    const content = h("div", { class: "slds-section__content", id: contentId });
+    const button = h("button", { type: "button", class: "slds-button slds-section__title-action", "aria-controls": contentId },
+      h("span", { class: "slds-section__title-action-icon", "aria-hidden": "true", text: "\u25B8" }),
+      h("span", { class: "slds-truncate", title, text: title }));
+    const section = h("div", { class: "slds-section" }, h("h3", { class: "slds-section__title" }, button), content);
+    const show = (isOpen) => {
+      section.classList.toggle("slds-is-open", isOpen);
+      button.setAttribute("aria-expanded", isOpen ? "true" : "false");
+      content.hidden = !isOpen;
+      content.replaceChildren(...(isOpen ? children.flat().filter(Boolean) : []));
+    };
+    button.addEventListener("click", () => show(button.getAttribute("aria-expanded") !== "true"));
+    show(!!open);
+    return section;
+  }
+
   /* ---------------------------------------------------------------------------------------------- */
   function toast({ variant = "info", title = "", message = "", sticky = false }) {
     let box = document.querySelector(".slds-notify_container");
@@ -561,7 +582,7 @@
     "lightning-spinner": LightningSpinner, "lightning-formatted-text": LightningFormattedText, "lightning-modal-host": ModalHost,
   };
 
-  window.LX = { h, uid, fire, aura, AuraError, busy, toast, confirmModal, route, navigate, placeholderPage, SIM, text };
+  window.LX = { h, uid, fire, aura, AuraError, busy, toast, confirmModal, expandableSection, route, navigate, placeholderPage, SIM, text };
 
   /* boot: styles first (shadow roots adopt them), then components, then the page */
   window.LX.ready = fetch("/static/lightning.css").then((r) => r.text()).then((css) => {

@@ -1,9 +1,9 @@
 /* Setup pages for External Client Apps: App Manager, External Client App Manager, New / Edit Settings, the app's
-   Settings and Policies tabs, Edit Policies, and the Consumer Key and Secret page behind an emailed code.
+   Settings and Policies tabs, Edit Policies, and the Consumer Key and Secret page behind identity verification.
    Everything is rendered from /aura answers; the server re-validates every submission. */
 (function () {
   "use strict";
-  const { h, uid, aura, AuraError, busy, toast, confirmModal, route, navigate, text } = window.LX;
+  const { h, uid, aura, AuraError, busy, toast, confirmModal, expandableSection, route, navigate, text } = window.LX;
   const BASE = "/lightning/setup/ManageExternalClientApplication";
   const CONNECTED_APP_NEW = "/lightning/setup/ConnectedApplication/page?address=" + encodeURIComponent("/app/mgmt/forceconnectedapps/forceAppEdit.apexp");
 
@@ -126,6 +126,9 @@
       auth_code_credentials_enabled: false, jwt_enabled: false, certificate: null,
       require_secret_web_server: true, require_secret_refresh: true, pkce_required: true,
     };
+    // the form's other options (meta.formOptions): the app's values, or the defaults of a new app
+    for (const o of meta.formOptions) s[o.name] = app ? !!app.formOptions[o.name] : o.default;
+    const moreOptions = (section) => meta.formOptions.filter((o) => o.section === section).map((o) => checkbox(o.name, o.label));
     const fields = {};
     let certificateRead = Promise.resolve();
     const input = (name, props) => (fields[name] = h("lightning-input", { label: SETTINGS_LABELS[name], name, value: s[name], ...props,
@@ -168,15 +171,17 @@
       fields.scopes = h("lightning-dual-listbox", { label: "OAuth Scopes", name: "scopes", required: true, options: meta.scopes, value: s.scopes,
         sourceLabel: "Available OAuth Scopes", selectedLabel: "Selected OAuth Scopes", onchange: (e) => { s.scopes = e.detail.value; } });
       oauthBox.replaceChildren(
-        subTitle("App Settings"), fields.callback_urls, fields.scopes,
+        subTitle("App Settings"), fields.callback_urls, fields.scopes, ...moreOptions("App Settings"),
         subTitle("Flow Enablement"),
         checkbox("client_credentials_enabled", "Enable Client Credentials Flow", drawCc), ccBox,
         checkbox("auth_code_credentials_enabled", "Enable Authorization Code and Credentials Flow"),
+        ...moreOptions("Flow Enablement"),
         checkbox("jwt_enabled", "Enable JWT Bearer Flow", drawJwt), jwtBox,
         subTitle("Security"),
         checkbox("require_secret_web_server", "Require secret for Web Server Flow"),
         checkbox("require_secret_refresh", "Require secret for Refresh Token Flow"),
-        checkbox("pkce_required", "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"));
+        checkbox("pkce_required", "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
+        ...moreOptions("Security"));
       drawCc(); drawJwt();
     };
     drawOauth();
@@ -204,8 +209,9 @@
       h("div", { class: "slds-grid" },
         h("div", { class: "slds-col" }, nameInput, apiInput, input("contact_email", { required: true, type: "email" }), fields.distribution_state),
         h("div", { class: "slds-col" }, input("info_url", { type: "url" }), input("logo_url", { type: "url" }), input("icon_url", { type: "url" }), fields.description)),
-      sectionTitle("API (Enable OAuth Settings)"),
-      checkbox("oauth_enabled", "Enable OAuth", drawOauth), oauthBox,
+      // a collapsible section; some orgs show it collapsed on New and on Edit Settings (meta.collapsedSections)
+      expandableSection({ title: "API (Enable OAuth Settings)", open: !meta.collapsedSections },
+        checkbox("oauth_enabled", "Enable OAuth", drawOauth), oauthBox),
       h("div", { class: "button-bar" }, cancel, save));
   }
 
@@ -216,23 +222,26 @@
   }, { title: "New External Client App" });
 
   /* -------------------------------------------------------------------------------- Settings (read) */
-  function settingsView(app) {
+  function settingsView(app, meta) {
+    const more = (section) => meta.formOptions.filter((o) => o.section === section).map((o) => yesNo(o.label, app.formOptions[o.name]));
     const oauth = app.oauth_enabled ? [
       subTitle("App Settings"),
       readonly("Callback URL", app.callback_urls),
-      readonly("OAuth Scopes", app.scopeLabels),
+      readonly("OAuth Scopes", app.scopeLabels), ...more("App Settings"),
       h("div", { class: "slds-form-element" }, h("lightning-button", { label: "Consumer Key and Secret",
         onclick: () => window.open(`${BASE}/${app.id}/consumerDetails`, "_blank") })),
       subTitle("Flow Enablement"),
       yesNo("Enable Client Credentials Flow", app.client_credentials_enabled),
       app.client_credentials_enabled ? readonly("Run As", app.client_credentials_user) : null,
       yesNo("Enable Authorization Code and Credentials Flow", app.auth_code_credentials_enabled),
+      ...more("Flow Enablement"),
       yesNo("Enable JWT Bearer Flow", app.jwt_enabled),
       app.certificate ? readonly("Certificate", `${app.certificate.subject} (expires ${app.certificate.expires})`) : null,
       subTitle("Security"),
       yesNo("Require secret for Web Server Flow", app.require_secret_web_server),
       yesNo("Require secret for Refresh Token Flow", app.require_secret_refresh),
       yesNo("Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows", app.pkce_required),
+      ...more("Security"),
     ] : [h("p", { text: "OAuth isn't enabled for this app." })];
     return [
       h("div", { class: "tab-actions" }, button("Edit", () => navigate(`${BASE}/${app.id}/editSettings`))),
@@ -247,31 +256,49 @@
   }
 
   /* ------------------------------------------------------------------------------- Policies (read/edit) */
+  const labelOf = (options, value) => (options.find((o) => o.value === value) || { label: value || "" }).label;
+
+  /* the policies as the page shows them: with the org's idle refresh-token limit on, "valid until revoked" is not
+     offered and an app that has it shows "if not used for" the limit (the stored metadata is not changed) */
+  function shownPolicies(app, meta) {
+    const p = { ...app.policies };
+    if (meta.idleRefreshTokenLimit.on && p.refresh_token_policy === "Infinite") {
+      Object.assign(p, { refresh_token_policy: "SpecificInactivity", refresh_token_period: meta.idleRefreshTokenLimit.days, refresh_token_unit: "Days" });
+    }
+    return p;
+  }
+
   function policiesView(app, meta) {
-    const p = app.policies, labels = app.policyLabels;
+    const p = shownPolicies(app, meta);
     const permsetLabel = (name) => (meta.permissionSets.find((x) => x.value === name) || { label: name }).label;
-    const period = p.refresh_token_period ? ` ${p.refresh_token_period} ${labels.refreshTokenUnit}` : "";
+    const period = p.refresh_token_period ? ` ${p.refresh_token_period} ${labelOf(meta.refreshTokenUnits, p.refresh_token_unit)}` : "";
     return [
       h("div", { class: "tab-actions" }, button("Edit", () => navigate(`${BASE}/${app.id}/editPolicies`))),
       sectionTitle("OAuth Policies"),
-      subTitle("Plugin Policies"), readonly("Permitted Users", labels.permittedUsers),
+      subTitle("Plugin Policies"), readonly("Permitted Users", labelOf(meta.permittedUsers, p.permitted_users)),
       subTitle("App Policies"), readonly("Selected Profiles", p.profiles), readonly("Selected Permission Sets", p.permission_sets.map(permsetLabel)),
-      subTitle("App Authorization"), readonly("Refresh Token Policy", labels.refreshTokenPolicy + period),
-      readonly("IP Relaxation", labels.ipRelaxation),
-      subTitle("Session Policies"), readonly("Timeout Value", labels.sessionTimeout || "--None--"),
+      subTitle("OAuth Flows and External Client App Enhancements"),
+      yesNo("Enable Client Credentials Flow", !!app.client_credentials_user),
+      app.client_credentials_user ? readonly("Run As (Username)", app.client_credentials_user) : null,
+      subTitle("App Authorization"), readonly("Refresh Token Policy", labelOf(meta.refreshTokenPolicies, p.refresh_token_policy) + period),
+      readonly("IP Relaxation", labelOf(meta.ipRelaxation, p.ip_relaxation)),
+      readonly("Session Timeout in Minutes", p.session_timeout_minutes ? String(p.session_timeout_minutes) : ""),
     ];
   }
 
   const POLICY_LABELS = {
     permitted_users: "Permitted Users", profiles: "Select Profiles", permission_sets: "Select Permission Sets",
+    client_credentials_user: "Run As (Username)",
     refresh_token_policy: "Refresh Token Policy", refresh_token_period: "Refresh Token Validity Period",
-    refresh_token_unit: "Refresh Token Validity Unit", ip_relaxation: "IP Relaxation", session_timeout: "Timeout Value",
+    refresh_token_unit: "Refresh Token Validity Unit", ip_relaxation: "IP Relaxation", session_timeout: "Session Timeout in Minutes",
   };
 
+  /* Edit Policies: everything sits in the collapsible "OAuth Policies" section (collapsed at first in some orgs) */
   function policiesForm(root, app, meta) {
-    const p = app.policies;
+    const p = shownPolicies(app, meta);
     const s = {
       permitted_users: p.permitted_users, profiles: p.profiles.slice(), permission_sets: p.permission_sets.slice(),
+      client_credentials_enabled: !!app.client_credentials_user, client_credentials_user: app.client_credentials_user || "",
       refresh_token_policy: p.refresh_token_policy, refresh_token_period: p.refresh_token_period ? String(p.refresh_token_period) : "",
       refresh_token_unit: p.refresh_token_unit || "Days", ip_relaxation: p.ip_relaxation,
       session_timeout: p.session_timeout_minutes ? String(p.session_timeout_minutes) : "",
@@ -291,6 +318,25 @@
         if (ok) s.permitted_users = e.detail.value; else fields.permitted_users.value = previous;
       } });
 
+    // the Policies page's own client credentials box: turning it on asks for confirmation, then shows Run As
+    const ccBox = h("div", { class: "slds-p-left_large" });
+    const drawCc = () => ccBox.replaceChildren(...(s.client_credentials_enabled ? [(fields.client_credentials_user = h("lightning-input", {
+      label: POLICY_LABELS.client_credentials_user, name: "client_credentials_user", value: s.client_credentials_user, required: true,
+      onchange: (e) => { s.client_credentials_user = e.detail.value; } }))] : []));
+    fields.client_credentials_enabled = h("lightning-input", { type: "checkbox", label: "Enable Client Credentials Flow", name: "client_credentials_enabled",
+      checked: s.client_credentials_enabled,
+      onchange: async (e) => {
+        const box = fields.client_credentials_enabled;
+        if (e.detail.checked) {
+          box.checked = false;  // on only once confirmed
+          if (!(await confirmModal({ title: "Enable Client Credentials Flow", body: text("clientCredentialsConfirm") }))) return;
+          box.checked = true;
+        }
+        s.client_credentials_enabled = box.checked;
+        drawCc();
+      } });
+    drawCc();
+
     const periodBox = h("div", { class: "slds-p-left_large refresh-period" });
     const drawPeriod = () => periodBox.replaceChildren(...(["SpecificLifetime", "SpecificInactivity"].includes(s.refresh_token_policy) ? [
       (fields.refresh_token_period = h("lightning-input", { type: "number", label: POLICY_LABELS.refresh_token_period, name: "refresh_token_period",
@@ -300,8 +346,17 @@
       options: meta.refreshTokenPolicies, value: s.refresh_token_policy,
       onchange: (e) => { s.refresh_token_policy = e.detail.value; drawPeriod(); } });
     drawPeriod();
+    // a number of minutes on External Client Apps (not the Connected App's picklist); empty: the org's default
+    fields.session_timeout = h("lightning-input", { type: "number", label: POLICY_LABELS.session_timeout, name: "session_timeout",
+      value: s.session_timeout, onchange: (e) => { s.session_timeout = e.detail.value; } });
 
     const summary = h("div", { class: "page-errors", role: "alert" });
+    const section = expandableSection({ title: "OAuth Policies", open: !meta.collapsedSections },
+      subTitle("Plugin Policies"), fields.permitted_users,
+      subTitle("App Policies"), dual("profiles", meta.profiles, "Profiles"), dual("permission_sets", meta.permissionSets, "Permission Sets"),
+      subTitle("OAuth Flows and External Client App Enhancements"), fields.client_credentials_enabled, ccBox,
+      subTitle("App Authorization"), fields.refresh_token_policy, periodBox, combo("ip_relaxation", meta.ipRelaxation),
+      fields.session_timeout);
     const save = button("Save", async () => {
       clearErrors(fields, summary);
       save.disabled = true;
@@ -313,12 +368,7 @@
         if (e instanceof AuraError && e.status === 200) showErrors(e, fields, summary, POLICY_LABELS);
       } finally { save.disabled = false; }
     }, "brand");
-    return [summary,
-      sectionTitle("OAuth Policies"),
-      subTitle("Plugin Policies"), fields.permitted_users,
-      subTitle("App Policies"), dual("profiles", meta.profiles, "Profiles"), dual("permission_sets", meta.permissionSets, "Permission Sets"),
-      subTitle("App Authorization"), fields.refresh_token_policy, periodBox, combo("ip_relaxation", meta.ipRelaxation),
-      subTitle("Session Policies"), combo("session_timeout", meta.sessionTimeouts),
+    return [summary, section,
       h("div", { class: "button-bar" }, button("Cancel", () => navigate(`${BASE}/${app.id}/detail?tab=policies`)), save)];
   }
 
@@ -329,7 +379,7 @@
     const app = data.app, meta = data.meta;
     document.title = app.name + " | External Client App Manager | Salesforce";
     const settingsTab = h("lightning-tab", { label: "Settings", value: "settings",
-      renderContent: (tab) => tab.append(...(mode === "editSettings" ? [settingsForm(root, meta, app)] : settingsView(app)).filter(Boolean)) });
+      renderContent: (tab) => tab.append(...(mode === "editSettings" ? [settingsForm(root, meta, app)] : settingsView(app, meta)).filter(Boolean)) });
     const policiesTab = h("lightning-tab", { label: "Policies", value: "policies",
       renderContent: (tab) => tab.append(...(mode === "editPolicies" ? policiesForm(root, app, meta) : policiesView(app, meta)).filter(Boolean)) });
     const active = mode === "editPolicies" || query.get("tab") === "policies" ? "policies" : "settings";
@@ -348,9 +398,13 @@
     if (first.verified) showDetails(card, first); else showVerify(root, card, id, first);
   }, { title: "Verify Your Identity", noNav: true });
 
+  /* the prompt names the method Salesforce uses: the authenticator app (its code; nothing is sent), SMS or email */
   function showVerify(root, card, id, info) {
     document.title = "Verify Your Identity | Salesforce";
-    const code = h("lightning-input", { label: "Verification Code", name: "emc", maxLength: "6", inputMode: "numeric", autocomplete: "one-time-code", required: true });
+    const name = { totp: "tc", sms: "smc" }[info.method] || "emc";
+    const prompt = info.method === "totp" ? text("totpPrompt")
+      : info.method === "sms" ? text("smsPrompt", { phone: info.phone }) : text("emailPrompt", { email: info.email });
+    const code = h("lightning-input", { label: "Verification Code", name, maxLength: "6", inputMode: "numeric", autocomplete: "one-time-code", required: true });
     const verify = button("Verify", async () => {
       code.clearError();
       verify.disabled = true;
@@ -361,17 +415,17 @@
         if (e instanceof AuraError && e.status === 200) code.setError((e.fieldErrors && e.fieldErrors.code) || e.message);
       } finally { verify.disabled = false; }
     }, "brand");
-    const resend = h("button", { type: "button", class: "slds-button slds-button_reset", text: "Resend Code",
+    const resend = info.method === "totp" ? null : h("button", { type: "button", class: "slds-button slds-button_reset", text: "Resend Code",
       onclick: async () => {
         try {
           const again = await busy(root, aura("consumer.resend", { id }));
-          toast({ variant: "success", message: text("codeResent", { email: again.email }) });
+          toast({ variant: "success", message: text("codeResent", { email: again.email || again.phone }) });
         } catch (e) { if (e instanceof AuraError && e.status === 200) toast({ variant: "error", message: e.message }); }
       } });
     card.replaceChildren(
       h("h1", { class: "slds-text-heading_medium", text: "Verify Your Identity" }),
-      h("p", { text: `To view the consumer details for ${info.appName}, verify your identity.` }),
-      h("p", { text: `Enter the verification code we emailed to ${info.email}.` }),
+      h("p", { text: text("verifyLead", { app: info.appName }) }),
+      h("p", { text: prompt }),
       code, h("div", { class: "slds-form-element" }, verify), resend);
     code.focus();
   }

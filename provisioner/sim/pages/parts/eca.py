@@ -17,25 +17,50 @@ def app_of(org: SimOrg, params: dict) -> ExternalClientApp:
     return app
 
 
+def form_options(app: ExternalClientApp) -> dict[str, bool]:
+    """The app's other Settings options (catalog.FORM_OPTIONS), defaults filled in. Kept on the app object beside
+    the model's declared fields (ExternalClientApp does not declare them yet)."""
+    return {**catalog.FORM_OPTION_DEFAULTS, **(getattr(app, "form_options", None) or {})}
+
+
+def set_form_options(app: ExternalClientApp, values: dict[str, bool]) -> None:
+    app.form_options = {name: bool(values[name]) for name in catalog.FORM_OPTION_DEFAULTS if name in values}
+
+
 def options(choices: list[tuple[str, str]]) -> list[dict]:
     return [{"label": label, "value": value} for label, value in choices]
 
 
 def form_meta(org: SimOrg) -> dict:
-    """The choices of the Settings and Policies forms: picklists, and the org's profiles and permission sets."""
+    """The choices of the Settings and Policies forms: picklists, the org's profiles and permission sets, the
+    form's other options, and how the org shows collapsible sections."""
     with org.lock:
         profiles = sorted(p.name for p in org.profiles.values())
         permsets = sorted(((p.label, p.name) for p in org.permission_sets.values()), key=lambda x: x[0])
     return {
-        "scopes": options(catalog.OAUTH_SCOPES),
+        "scopes": options(catalog.oauth_scopes(org.config.release)),
+        "formOptions": [{"name": o.field, "label": o.label, "section": o.section, "default": o.default}
+                        for o in catalog.FORM_OPTIONS],
+        # collapsible sections ("API (Enable OAuth Settings)", "OAuth Policies") start collapsed in some orgs
+        "collapsedSections": bool(org.config.collapsed_sections),
         "distributionStates": options(catalog.DISTRIBUTION_STATES),
         "permittedUsers": options(catalog.PERMITTED_USERS),
-        "refreshTokenPolicies": options(catalog.REFRESH_TOKEN_POLICIES),
-        "refreshTokenUnits": options(catalog.REFRESH_TOKEN_UNITS),
-        "ipRelaxation": options(catalog.IP_RELAXATION),
-        "sessionTimeouts": options(catalog.SESSION_TIMEOUTS),
+        **policies_meta(org),
         "profiles": [{"label": p, "value": p} for p in profiles],
         "permissionSets": [{"label": label, "value": name} for label, name in permsets],
+    }
+
+
+def policies_meta(org: SimOrg) -> dict:
+    """The Edit Policies page's choices as this org offers them (its idle refresh-token limit, its release's
+    wording)."""
+    config = org.config
+    return {
+        "refreshTokenPolicies": options(catalog.refresh_token_choices(config.idle_refresh_token_limit)),
+        "refreshTokenUnits": options(catalog.REFRESH_TOKEN_UNITS),
+        "ipRelaxation": options(catalog.ip_relaxation_choices(config.release)),
+        "idleRefreshTokenLimit": {"on": bool(config.idle_refresh_token_limit), "days": catalog.IDLE_LIMIT_DAYS},
+        "sessionTimeoutMax": catalog.ECA_SESSION_TIMEOUT_MAX,
     }
 
 

@@ -58,6 +58,8 @@ class SettingsInput:
     require_secret_web_server: bool
     require_secret_refresh: bool
     pkce_required: bool
+    #: the form's other options (catalog.FORM_OPTIONS) by field name
+    form_options: dict[str, bool] = field(default_factory=dict)
 
 
 def text(fields: dict[str, Any], name: str) -> str:
@@ -107,8 +109,10 @@ def certificate_problem(pem: str) -> str | None:
     return None
 
 
-def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[SettingsInput | None, Problems]:
-    """Check the Settings form (New and Edit Settings). `current` is the app being edited, else None."""
+def validate_settings(fields: dict[str, Any], org, current=None,
+                      current_options: dict[str, bool] | None = None) -> tuple[SettingsInput | None, Problems]:
+    """Check the Settings form (New and Edit Settings). `current` is the app being edited, else None;
+    `current_options` its other options (parts/eca.form_options)."""
     problems = Problems()
     name = text(fields, "name")
     if not name:
@@ -185,6 +189,11 @@ def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[Settin
             elif current is None or not current.certificate_pem:
                 problems.add("certificate", messages.NO_CERTIFICATE)
 
+    # the other options: what was sent, else what the app has (Edit) or the new-app default
+    kept = current_options or {}
+    form_options = {option.field: flag(fields, option.field, kept.get(option.field, option.default))
+                    for option in catalog.FORM_OPTIONS}
+
     if problems:
         return None, problems
     return SettingsInput(
@@ -195,7 +204,7 @@ def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[Settin
         auth_code_credentials_enabled=auth_code, jwt_enabled=jwt, certificate_pem=certificate,
         require_secret_web_server=flag(fields, "require_secret_web_server", True),
         require_secret_refresh=flag(fields, "require_secret_refresh", True),
-        pkce_required=flag(fields, "pkce_required", True),
+        pkce_required=flag(fields, "pkce_required", True), form_options=form_options,
     ), problems
 
 
@@ -209,13 +218,35 @@ class PoliciesInput:
     refresh_token_unit: str | None
     ip_relaxation: str
     session_timeout_minutes: int | None
+    #: External Client Apps only: the Policies page's own "Enable Client Credentials Flow" and its Run As
+    #: (clientCredentialsFlowUser); None: the page does not have them (the classic Connected App's policies)
+    client_credentials_user: str | None = None
 
     def to_policies(self) -> OAuthPolicies:
-        """The validated form as the app's stored policies (the fields are the same)."""
-        return OAuthPolicies(**asdict(self))
+        """The validated form as the app's stored policies (the Run As is stored on the app, see eca_policies)."""
+        data = asdict(self)
+        data.pop("client_credentials_user")
+        return OAuthPolicies(**data)
 
 
-def validate_policies(fields: dict[str, Any], org) -> tuple[PoliciesInput | None, Problems]:
+def api_only(user) -> bool:  # noqa: ANN001
+    """The user has the "API Only User" permission (through one of the standard API-only profiles)."""
+    return user.profile in catalog.API_ONLY_PROFILES
+
+
+def run_as_problem(org, username: str) -> str | None:  # noqa: ANN001
+    """Why this user cannot be the client credentials flow's Run As: missing, inactive, or not API only [doc]."""
+    if not username:
+        return messages.REQUIRED
+    user = org.user(username)
+    if user is None or not user.active or not api_only(user):
+        return messages.INVALID_EXECUTION_USER
+    return None
+
+
+def validate_policies(fields: dict[str, Any], org, *, eca: bool = False) -> tuple[PoliciesInput | None, Problems]:
+    """Edit Policies. eca=True: an External Client App's page (its wording and idle refresh-token limit, the
+    session timeout as a number of minutes, the client credentials flow's Run As); else the classic page's."""
     problems = Problems()
     permitted = text(fields, "permitted_users")
     if permitted not in {v for _, v in catalog.PERMITTED_USERS}:
@@ -232,10 +263,12 @@ def validate_policies(fields: dict[str, Any], org) -> tuple[PoliciesInput | None
     if unknown:
         problems.add("permission_sets", messages.NO_SUCH_PERMISSION_SET.format(names=", ".join(unknown)))
 
+    idle_limit = eca and org.config.idle_refresh_token_limit
+    offered = catalog.refresh_token_choices(idle_limit) if eca else catalog.REFRESH_TOKEN_POLICIES
     policy = text(fields, "refresh_token_policy")
     period: int | None = None
     unit: str | None = None
-    if policy not in {v for _, v in catalog.REFRESH_TOKEN_POLICIES}:
+    if policy not in {v for _, v in offered}:
         problems.add("refresh_token_policy", messages.BAD_VALUE)
     elif policy in ("SpecificLifetime", "SpecificInactivity"):
         raw = text(fields, "refresh_token_period")
@@ -248,15 +281,34 @@ def validate_policies(fields: dict[str, Any], org) -> tuple[PoliciesInput | None
         unit = text(fields, "refresh_token_unit")
         if unit not in {v for _, v in catalog.REFRESH_TOKEN_UNITS}:
             problems.add("refresh_token_unit", messages.BAD_VALUE)
+        elif (idle_limit and policy == "SpecificInactivity" and period is not None
+              and catalog.longer_than_idle_limit(period, unit)):
+            problems.add("refresh_token_period", messages.IDLE_PERIOD_TOO_LONG)
 
     ip = text(fields, "ip_relaxation")
     if ip not in {v for _, v in catalog.IP_RELAXATION}:
         problems.add("ip_relaxation", messages.BAD_VALUE)
     timeout = text(fields, "session_timeout")
-    if timeout not in {v for _, v in catalog.SESSION_TIMEOUTS}:
+    minutes: int | None = None
+    if eca:  # a number of minutes; empty: the org's default
+        if timeout and not (timeout.isdigit() and 1 <= int(timeout) <= catalog.ECA_SESSION_TIMEOUT_MAX):
+            problems.add("session_timeout", messages.TIMEOUT_OUT_OF_RANGE.format(max=catalog.ECA_SESSION_TIMEOUT_MAX))
+        elif timeout:
+            minutes = int(timeout)
+    elif timeout not in {v for _, v in catalog.SESSION_TIMEOUTS}:
         problems.add("session_timeout", messages.BAD_VALUE)
+    elif timeout:
+        minutes = int(timeout)
+
+    run_as: str | None = None
+    if eca and flag(fields, "client_credentials_enabled"):
+        run_as = text(fields, "client_credentials_user")
+        problem = run_as_problem(org, run_as)
+        if problem:
+            problems.add("client_credentials_user", problem)
+        else:
+            run_as = org.user(run_as).username
 
     if problems:
         return None, problems
-    return PoliciesInput(permitted, profiles, permsets, policy, period, unit, ip,
-                         int(timeout) if timeout else None), problems
+    return PoliciesInput(permitted, profiles, permsets, policy, period, unit, ip, minutes, run_as), problems
