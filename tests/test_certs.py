@@ -16,6 +16,7 @@ from cryptography.x509.oid import NameOID
 from provisioner.certs import (certificate_pem, certificate_pem_for_upload, generate_key_and_cert, load_certificate,
                                load_pair)
 from provisioner.cli import main
+from provisioner.commands.cert import EXIT_NOTHING_TO_DO
 from provisioner.errors import CertificateError
 from provisioner.redact import SecretSet
 
@@ -88,7 +89,9 @@ def test_cert_command_creates_and_checks(tmp_path):
     out = json.loads(result.output)
     assert out["action"] == "created" and out["key"].endswith("server.key")
     again = runner.invoke(main, ["cert", "--out-dir", str(tmp_path)])
-    assert again.exit_code == CertificateError.exit_code and "--force" in again.output
+    assert again.exit_code == EXIT_NOTHING_TO_DO and "nothing to do" in again.output and "--force" in again.output
+    again_json = runner.invoke(main, ["cert", "--out-dir", str(tmp_path), "--json"])
+    assert again_json.exit_code == EXIT_NOTHING_TO_DO and json.loads(again_json.stdout)["action"] == "exists"
     forced = runner.invoke(main, ["cert", "--out-dir", str(tmp_path), "--force"])
     assert forced.exit_code == 0 and "server.crt" in forced.output
     checked = runner.invoke(main, ["cert", "--key", out["key"], "--cert", out["cert"]])
@@ -96,6 +99,15 @@ def test_cert_command_creates_and_checks(tmp_path):
     mismatch = runner.invoke(main, ["cert", "--key", out["key"], "--cert", str(tmp_path / "nope.crt")])
     assert mismatch.exit_code == CertificateError.exit_code
     assert mismatch.output.count("\n") == 1 and "Traceback" not in mismatch.output
+
+
+def test_cert_on_an_existing_pair_that_no_longer_matches_is_a_certificate_error(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(main, ["cert", "--out-dir", str(tmp_path / "a")]).exit_code == 0
+    assert runner.invoke(main, ["cert", "--out-dir", str(tmp_path / "b")]).exit_code == 0
+    (tmp_path / "a" / "server.crt").write_bytes((tmp_path / "b" / "server.crt").read_bytes())
+    result = runner.invoke(main, ["cert", "--out-dir", str(tmp_path / "a")])
+    assert result.exit_code == CertificateError.exit_code and "Traceback" not in result.output
 
 
 # --- a certificate file must never carry a private key to the org (issue 17, item 1) ------------------------------

@@ -26,7 +26,7 @@ from provisioner.job.reports import (
     OrgResult, RunReport, junit_xml, load_report, merge_reports, write_report_json,
 )
 from provisioner.job.runner import JobRunner, OrgOutcome, RunOptions
-from provisioner.job.shard import Shard, parse_shard, select, shard_of
+from provisioner.job.shard import Shard, assign, parse_shard, select
 
 # --- inventory ---------------------------------------------------------------------------------------------------
 
@@ -172,11 +172,61 @@ def test_every_org_in_exactly_one_shard(total):
     assert sorted(owners) == sorted(names)
 
 
-def test_adding_an_org_never_moves_the_others():
-    names = [f"org-{i}" for i in range(40)]
-    before = {n: shard_of(n, 4) for n in names}
-    after = {n: shard_of(n, 4) for n in names + ["new-org", "another"]}
-    assert all(after[n] == before[n] for n in names)
+def loads(owners: dict[str, int], total: int) -> list[int]:
+    return [list(owners.values()).count(k) for k in range(1, total + 1)]
+
+
+def test_twelve_orgs_over_four_shards_split_evenly_and_a_thirteenth_moves_few():
+    names = ["uat", "qa", "partner-dev", "prod-eu", "int", "staging", "perf", "training", "hotfix", "sit",
+             "preprod", "demo"]
+    before = assign(names, 4)
+    assert loads(before, 4) == [3, 3, 3, 3]
+    after = assign(names + ["release-13"], 4)
+    assert sorted(loads(after, 4)) == [3, 3, 3, 4]
+    assert sum(after[n] == before[n] for n in names) >= 9
+
+
+@pytest.mark.parametrize("count, total", [(12, 4), (13, 4), (7, 3), (60, 8), (3, 5), (1, 2)])
+def test_every_shard_has_at_most_one_org_more_than_any_other(count, total):
+    for trial in range(20):
+        spread = loads(assign([f"t{trial}-org-{i}" for i in range(count)], total), total)
+        assert max(spread) - min(spread) <= 1, spread
+
+
+def test_adding_or_removing_an_org_moves_at_most_a_quarter_of_the_others():
+    for trial in range(50):
+        names = [f"t{trial}-org-{i}" for i in range(12)]
+        before = assign(names, 4)
+        added = assign(names + [f"t{trial}-new"], 4)
+        removed = assign(names[1:], 4)
+        assert sum(added[n] != before[n] for n in names) <= 3
+        assert sum(removed[n] != before[n] for n in names[1:]) <= 3
+
+
+def test_a_pinned_org_runs_in_its_shard_and_counts_towards_its_share():
+    names = [f"org-{i}" for i in range(8)]
+    free = assign(names, 4)
+    moved = next(n for n in names if free[n] != 1)
+    pinned = assign(names, 4, pins={moved: 1})
+    assert pinned[moved] == 1 and loads(pinned, 4) == [2, 2, 2, 2]
+
+
+def test_a_pin_beyond_the_shard_count_is_one_clear_error():
+    with pytest.raises(ConfigError, match="pinned to shard 5"):
+        assign(["a", "b"], 4, pins={"a": 5})
+
+
+def test_inventory_pin_reaches_the_selection(tmp_path):
+    path = tmp_path / "inventory.toml"
+    path.write_text('[defaults]\nspec = "app.toml"\n' + "".join(
+        f'[[org]]\nname = "o{i}"\nlogin_url = "https://test.salesforce.com"\nusername = "u{i}@x.test"\n'
+        f'password_env = "P"\n' + ('shard = 3\n' if i == 0 else "") for i in range(6)))
+    inv = load_inventory(path)
+    assert inv.org("o0").shard == 3
+    assert "o0" in [o.name for o in select(inv.orgs, Shard(3, 3))]
+    path.write_text(path.read_text().replace("shard = 3", "shard = 0"))
+    with pytest.raises(ConfigError, match="'shard'"):
+        load_inventory(path)
 
 
 @pytest.mark.parametrize("text", ["0/3", "4/3", "1/0", "a/b", "2", "1/-1"])
@@ -431,7 +481,7 @@ def test_no_retry_when_the_backoff_would_overrun_the_budget(tmp_path):
 def test_shard_runs_only_its_orgs_and_partial_report_is_written(tmp_path):
     names = [f"org{i}" for i in range(8)]
     inv = inventory_of(tmp_path, *names)
-    mine = [n for n in names if shard_of(n, 3) == 2]
+    mine = [n for n, k in assign(names, 3).items() if k == 2]
     work = FakeWork({n: ["unchanged"] for n in names})
     report, _, _ = run_job(inv, work, shard=Shard(2, 3), report_path=str(tmp_path / "r.json"))
     assert sorted(o.name for o in report.orgs) == sorted(mine) and report.shard == "2/3"

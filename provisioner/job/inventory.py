@@ -28,7 +28,7 @@ DEFAULT_OUTPUT_DIR = "provisioner-out"
 _DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file"}
 _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
-    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email",
+    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard",
 }
 _MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file"}
 _CREDENTIALS_KEYS = {"env_file", "json_file"}
@@ -85,6 +85,8 @@ class OrgEntry:
     cert_file: Path | None = None
     #: the user's email address, where Salesforce sends codes (default: the mailbox user if it is an address)
     email: str | None = None
+    #: pinned to this shard of `run --shard K/N` (1-based); None: wherever the even split puts it
+    shard: int | None = None
 
     def resolve_secrets(self, environ: dict[str, str] | None = None) -> OrgSecrets:
         """Read the password, TOTP seed and IMAP password. ConfigError names the variable or file, never a value."""
@@ -237,6 +239,7 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
         password_inline=password_inline, totp_secret_env=_str(raw, "totp_secret_env", where), mailbox=mailbox,
         key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
         cert_file=_checked_cert_file(org_cert, where) if org_cert else defaults.cert_file, email=email,
+        shard=_int(raw, "shard", where, None, minimum=1) if "shard" in raw else None,
     )
 
 

@@ -13,8 +13,19 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-# Salesforce ids: 3-char key prefix + 12 chars (15-char id); we add a deterministic 3-char suffix for 18.
+# Salesforce ids: 3-char key prefix + 12 chars (15-char id), then a 3-char suffix that makes the 18-char form
+# case-safe (case_safe_suffix).
 _ID_CHARS = string.ascii_letters + string.digits
+_SUFFIX_CHARS = string.ascii_uppercase + "012345"
+
+
+def case_safe_suffix(id15: str) -> str:
+    """Salesforce's checksum of a 15-char id: per 5-char chunk, a bit per upper-case letter (first char = bit 0),
+    read as an index into A-Z0-5. It tells apart ids that differ only in case, where case is lost."""
+    if len(id15) != 15:
+        raise ValueError("a Salesforce id has 15 characters before its suffix")
+    return "".join(_SUFFIX_CHARS[sum(1 << i for i, c in enumerate(id15[k:k + 5]) if "A" <= c <= "Z")]
+                   for k in (0, 5, 10))
 
 
 class IdFactory:
@@ -26,8 +37,8 @@ class IdFactory:
 
     def sf_id(self, prefix: str) -> str:
         with self._lock:
-            body = "".join(self.random.choice(_ID_CHARS) for _ in range(12 - 3)) 
-            return prefix + "000" + body + "".join(self.random.choice(string.ascii_uppercase) for _ in range(3))
+            id15 = prefix + "000" + "".join(self.random.choice(_ID_CHARS) for _ in range(12 - 3))
+            return id15 + case_safe_suffix(id15)
 
     def token(self, n: int, alphabet: str = _ID_CHARS) -> str:
         with self._lock:
