@@ -7,10 +7,13 @@ apply: the New External Client App form for a missing app; Edit Settings, touchi
 
 The form has more options than the spec names (Enable Device Flow, Introspect all Tokens, ...): the flow never
 reads or changes them, so a new app keeps Salesforce's defaults and an existing app keeps whatever an admin chose.
+The client credentials flow's Run As belongs to the Policies page (flows/eca_policies.py compares it); a Settings form
+that still asks for it gets it filled, but it is not compared here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -36,7 +39,7 @@ LABELS = {
 
 def describe_new_app(spec, desired: AppSettings) -> str:  # noqa: ANN001
     flows = [name for on, name in ((desired.jwt_bearer, "JWT bearer flow with the certificate"),
-                                   (desired.client_credentials, f"client credentials flow as {desired.run_as}"),
+                                   (desired.client_credentials, f"client credentials flow as {spec.run_as}"),
                                    (desired.auth_code_credentials, "authorization code and credentials flow")) if on]
     return (f"Create the External Client App {spec.name} ({spec.api_name}): OAuth on, callback "
             f"{', '.join(desired.callback_urls)}, scopes {', '.join(sorted(desired.scopes))}"
@@ -99,7 +102,6 @@ async def read_form(session: FlowSession) -> AppSettings:
     oauth = await controls.read_checked(F.ENABLE_OAUTH.on(page))
     callback_urls: tuple[str, ...] = ()
     scopes: frozenset[str] = frozenset()
-    run_as = ""
     client_credentials = auth_code = jwt = False
     certificate = None
     web_server = refresh = pkce = True
@@ -108,8 +110,6 @@ async def read_form(session: FlowSession) -> AppSettings:
                               if line.strip())
         scopes = frozenset(scope_of(label) for label in await controls.read_dual(F.SCOPES.on(page)))
         client_credentials = await controls.read_checked(F.CLIENT_CREDENTIALS.on(page))
-        if client_credentials:
-            run_as = await controls.read_text(F.RUN_AS.on(page))
         auth_code = await controls.read_checked(F.AUTH_CODE_CREDENTIALS.on(page))
         jwt = await controls.read_checked(F.JWT_BEARER.on(page))
         if jwt:
@@ -126,7 +126,7 @@ async def read_form(session: FlowSession) -> AppSettings:
         contact_email=await controls.read_text(F.CONTACT_EMAIL.on(page)),
         description=await controls.read_text(F.DESCRIPTION.on(page)),
         oauth_enabled=oauth, callback_urls=callback_urls, scopes=scopes, client_credentials=client_credentials,
-        run_as=run_as, auth_code_credentials=auth_code, jwt_bearer=jwt, certificate=certificate,
+        run_as="", auth_code_credentials=auth_code, jwt_bearer=jwt, certificate=certificate,
         require_secret_web_server=web_server, require_secret_refresh=refresh, pkce=pkce,
     )
 
@@ -143,8 +143,9 @@ async def _scope_labels(session: FlowSession, scopes: frozenset[str]) -> list[st
 
 
 async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem: str | None,
-                    only: set[str] | None = None) -> None:
-    """Set the form's fields to `desired` (all of them, or only the fields named in `only`)."""
+                    only: set[str] | None = None, run_as: str = "") -> None:
+    """Set the form's fields to `desired` (all of them, or only the fields named in `only`); `run_as` goes into a
+    Run As field where the form has one next to Enable Client Credentials Flow."""
     page = session.page
 
     def wanted(name: str) -> bool:
@@ -167,8 +168,8 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
         await controls.set_dual(F.SCOPES.on(page), await _scope_labels(session, desired.scopes))
     if wanted("client_credentials"):
         await controls.set_checked(F.CLIENT_CREDENTIALS.on(page), desired.client_credentials)
-    if desired.client_credentials and (wanted("run_as") or wanted("client_credentials")):
-        await controls.fill_text(F.RUN_AS.on(page), desired.run_as)
+    if desired.client_credentials and run_as and wanted("client_credentials") and await F.RUN_AS.on(page).count():
+        await controls.fill_text(F.RUN_AS.on(page), run_as)
     if wanted("auth_code_credentials"):
         await controls.set_checked(F.AUTH_CODE_CREDENTIALS.on(page), desired.auth_code_credentials)
     if wanted("jwt_bearer"):
@@ -218,7 +219,9 @@ class ExternalClientAppArea:
     def __init__(self, spec, certificate_pem: str | None):  # noqa: ANN001 - provisioner.config.AppSpec
         self.spec = spec
         self.certificate_pem = certificate_pem
-        self.desired = desired_settings(spec, certificate_pem)
+        # Run As is the Policies page's to compare (flows/eca_policies.py); the form only gets it filled, if it asks
+        self.desired = dataclasses.replace(desired_settings(spec, certificate_pem), run_as="")
+        self.run_as = (spec.run_as or "") if spec.client_credentials else ""
 
     async def find(self, session: FlowSession) -> AppRef | None:
         await session.chapter("Find the External Client App",
@@ -240,7 +243,7 @@ class ExternalClientAppArea:
         if await controls.read_choice(distribution) != spec.distribution:
             await controls.choose(distribution, spec.distribution, page=page)
         await open_oauth_section(session)
-        await fill_form(session, desired, self.certificate_pem)
+        await fill_form(session, desired, self.certificate_pem, run_as=self.run_as)
         await F.CREATE.on(page).first.click()
         await waits.outcome(page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
                             where=f"creating the External Client App {spec.name}")
@@ -266,7 +269,8 @@ class ExternalClientAppArea:
 
     async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
         await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(self.report(changes)))
-        await fill_form(session, self.desired, self.certificate_pem, only={c.field for c in changes})
+        await fill_form(session, self.desired, self.certificate_pem, only={c.field for c in changes},
+                        run_as=self.run_as)
         await F.SAVE.on(session.page).first.click()
         await waits.outcome(session.page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
                             where=f"saving the settings of {ref.name}")

@@ -131,3 +131,20 @@ def test_the_spec_s_own_security_options_are_still_set(sim_factory, cert_pem):
     app = handle.org.app_by_api_name(spec.api_name)
     assert first.created and not app.pkce_required and not app.require_secret_refresh
     assert app.require_secret_web_server
+
+
+def test_run_as_is_filled_where_the_form_asks_but_compared_only_on_the_policies_page(sim_factory, cert_pem):
+    handle = sim_factory()
+    spec = load_spec(overrides={"client_credentials": True, "run_as": "integration@acme.example"},
+                     default_contact_email=handle.admin.username)
+
+    def policies_changed_run_as(index: int) -> None:
+        if index == 1:  # the Policies page's Run As (not this area's) now names another user
+            with handle.org.lock:
+                handle.org.app_by_api_name(spec.api_name).client_credentials_user = handle.admin.username
+
+    first, second = settings_runs(handle, spec, cert_pem, between=policies_changed_run_as)
+    app = handle.org.app_by_api_name(spec.api_name)
+    assert first.created and app.client_credentials_enabled
+    assert second.changes == []  # the settings area leaves Run As to the policies area
+    assert app.client_credentials_user == handle.admin.username

@@ -23,6 +23,8 @@ SCOPES = role("group", re.compile(r"OAuth Scopes", re.I))
 
 # Flow Enablement and Security [doc]
 CLIENT_CREDENTIALS = label("Enable Client Credentials Flow")
+#: a Run As field next to the box: public guides set Run As on the Policies page instead [code]; the flow fills this
+#: one only where the form has it, and never compares it
 RUN_AS = label("Run As")
 AUTH_CODE_CREDENTIALS = label("Enable Authorization Code and Credentials Flow")
 JWT_BEARER = label("Enable JWT Bearer Flow")
