@@ -1,8 +1,13 @@
 """Prove the credentials: a JWT bearer token exchange, as any CI job will do it with them.
 
-A freshly saved app is refused for a while ("user hasn't approved this consumer") until Salesforce propagates
-it, so `verify_with_retry` keeps asking, with backoff, for as long as that is the answer and the budget lasts.
-Every other refusal is permanent and explained in one line. Tokens and keys never appear in messages.
+The assertion goes to the org's own instance (My Domain) URL, learned at login: the generic login hosts
+(login.salesforce.com, test.salesforce.com) answer `app_not_found` for External Client Apps. Its `aud` stays the
+login host (test.salesforce.com for sandboxes, login.salesforce.com otherwise).
+
+Right after an app or its policies are saved a real org answers `invalid_client_id`, `app_not_found` or
+"user hasn't approved this consumer" for minutes (2-10, reported up to 30 for External Client Apps), so
+`verify_with_retry` keeps asking, with backoff, while the answer is one of those and the budget lasts. Every other
+answer is final at once, explained in one line naming the cause and the fix. Tokens and keys never appear in messages.
 """
 
 from __future__ import annotations
@@ -23,8 +28,14 @@ from .hosts import check_login_url
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PRODUCTION_LOGIN = "https://login.salesforce.com"
 SANDBOX_LOGIN = "https://test.salesforce.com"
+#: the hosts that serve every org's login page but not External Client Apps' tokens
+GENERIC_LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
 ASSERTION_LIFETIME_SECONDS = 180  # Salesforce asks for an `exp` within 3 minutes
+#: how long a just-saved app may take to propagate: the top of the reported range (2-10 min, up to 30 for ECAs)
+DEFAULT_BUDGET_SECONDS = 1800.0
 NOT_APPROVED = "user hasn't approved this consumer"
+NOT_ADMIN_APPROVED = "user is not admin approved to access this app"
+APP_NOT_INSTALLED = "External client app is not installed in this org"
 
 
 @dataclass(frozen=True)
@@ -46,14 +57,33 @@ class TokenResult:
 class TokenRefused(VerifyError):
     """The token endpoint answered with an OAuth error (kept apart so the retry loop can tell them apart)."""
 
-    def __init__(self, message: str, error: str, description: str):
+    def __init__(self, message: str, error: str, description: str, token_url: str = ""):
         super().__init__(message)
         self.error = error
         self.description = description
+        self.token_url = token_url
+
+    @property
+    def answer(self) -> str:
+        """The org's answer in short, e.g. "invalid_client_id: client identifier invalid"."""
+        return f"{self.error}: {self.description}" if self.description else self.error
 
     @property
     def propagating(self) -> bool:
-        return self.error == "invalid_grant" and self.description == NOT_APPROVED
+        return is_propagation_answer(self.error, self.description, self.token_url)
+
+
+def is_propagation_answer(error: str, description: str, token_url: str) -> bool:
+    """One of the answers a real org gives while a just-saved app propagates. Each can also be final (a wrong key,
+    an app of another org, a self-authorize policy): the retry loop explains the last one when its budget is spent."""
+    if error == "app_not_found":
+        # ...but a generic login host never serves External Client Apps: waiting there changes nothing.
+        return not is_generic_login_host(token_url)
+    return error == "invalid_client_id" or (error == "invalid_grant" and description == NOT_APPROVED)
+
+
+def is_generic_login_host(url: str) -> bool:
+    return (urlsplit(url).hostname or "").lower() in GENERIC_LOGIN_HOSTS
 
 
 def default_audience(login_url: str) -> str:
@@ -68,26 +98,41 @@ def default_audience(login_url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _explain(error: str, description: str, *, consumer_key: str, username: str, audience: str) -> str:
+def _explain(error: str, description: str, token_url: str, *, consumer_key: str, username: str,
+             audience: str) -> str:
+    """One line: what the org said, what it means, what to change."""
+    answer = f"{error}: {description}" if description else error
     key_hint = consumer_key[:6] + "..." if len(consumer_key) > 6 else consumer_key
     if error == "invalid_client_id":
-        return (f"the org does not know consumer key {key_hint} (invalid_client_id): check SALESFORCE_CONSUMER_KEY "
-                "and the login URL (production vs sandbox)")
+        return (f"the org does not know consumer key {key_hint} ({answer}): check SALESFORCE_CONSUMER_KEY and that "
+                "the instance URL is the org the app was created in; a just-saved app can take up to 30 minutes "
+                "to propagate")
+    if error == "app_not_found" and is_propagation_answer(error, description, token_url):
+        return (f"the org says the app is not installed ({answer}): check the app exists in this org (not only "
+                "in production or another sandbox); a just-saved app can take up to 30 minutes to propagate")
+    if error == "app_not_found":
+        host = urlsplit(token_url).hostname
+        return (f"{host} does not serve External Client Apps ({answer}): send the token request to the org's "
+                "My Domain URL (--instance-url / SALESFORCE_INSTANCE_URL, e.g. https://yourdomain.my.salesforce.com)")
     if error == "invalid_grant" and description == NOT_APPROVED:
-        return (f"{username} is not pre-authorised for the app (invalid_grant: {description}): set Permitted Users "
-                "to 'Admin approved users are pre-authorized' and add the user's profile or a permission set of "
-                "theirs; a just-saved app can also take a few minutes to propagate")
-    if error == "invalid_grant" and description == "invalid assertion":
-        return ("the app rejected the signature (invalid_grant: invalid assertion): the certificate uploaded to the "
-                "app does not match this private key, or the app's JWT Bearer Flow is off")
-    if error == "invalid_grant" and description == "audience is invalid":
-        return (f"the org refused audience {audience} (invalid_grant: audience is invalid): use "
-                f"{SANDBOX_LOGIN} for sandboxes and {PRODUCTION_LOGIN} for production orgs")
-    if error == "invalid_grant" and description == "expired authorization code":
-        return "the org says the assertion expired (invalid_grant: expired authorization code): check this machine's clock"
+        return (f"{username} has not approved the app ({answer}): set Permitted Users to 'Admin approved users are "
+                "pre-authorized' ('All users can self-authorize' needs an interactive approval first); a just-saved "
+                "app can take up to 30 minutes to propagate")
     if error == "invalid_app_access":
-        return f"{username} may not use this app (invalid_app_access: {description}): check the app's policies"
-    return f"the token exchange was refused ({error}: {description})"
+        return (f"{username} is not pre-authorised for the app ({answer}): add the user's profile or one of their "
+                "permission sets to the app's policies (App Policies)")
+    if error == "invalid_client" and description == "invalid client credentials":
+        return (f"the app's certificate does not match this private key ({answer}): upload the certificate of this "
+                "key to the app (setup --cert), or sign with the key of the certificate the app has")
+    if error == "invalid_grant" and description == "invalid assertion":
+        return (f"the app rejected the signature ({answer}): the certificate uploaded to the app does not match "
+                "this private key, or the app's JWT Bearer Flow is off")
+    if error == "invalid_grant" and description == "audience is invalid":
+        return (f"the org refused audience {audience} ({answer}): use --audience {SANDBOX_LOGIN} for sandboxes "
+                f"and {PRODUCTION_LOGIN} for production orgs")
+    if error == "invalid_grant" and description == "expired authorization code":
+        return f"the org says the assertion expired ({answer}): check this machine's clock"
+    return f"the token exchange was refused ({answer})"
 
 
 def _post_form(url: str, data: dict[str, str], timeout: float) -> tuple[int, bytes]:
@@ -105,13 +150,16 @@ def _post_form(url: str, data: dict[str, str], timeout: float) -> tuple[int, byt
 
 
 def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_pem: str, audience: str | None = None,
-                 timeout: float = 30.0, *, setting_name: str = "login URL") -> TokenResult:
-    """One JWT bearer exchange at `<login_url>/services/oauth2/token`; TokenRefused / VerifyError on failure.
+                 timeout: float = 30.0, *, instance_url: str | None = None,
+                 setting_name: str = "login URL") -> TokenResult:
+    """One JWT bearer exchange at `<instance_url>/services/oauth2/token` (the login URL when no instance URL is
+    known), with `aud` = `audience` or the login host's audience; TokenRefused / VerifyError on failure.
 
     The signed assertion is a credential for a few minutes: it goes over https, or http to loopback only
     (ConfigError naming `setting_name` otherwise, before anything is sent).
     """
     login_url = check_login_url(login_url, setting_name)
+    token_host = check_login_url(instance_url, "instance URL") if instance_url else login_url
     audience = audience or default_audience(login_url)
     now = int(time.time())
     try:
@@ -119,46 +167,51 @@ def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_p
                                 "exp": now + ASSERTION_LIFETIME_SECONDS}, private_key_pem, algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError):
         raise VerifyError("the private key cannot sign a JWT: it must be an unencrypted RSA key in PEM form") from None
-    url = login_url + "/services/oauth2/token"
+    url = token_host + "/services/oauth2/token"
     status, body = _post_form(url, {"grant_type": JWT_BEARER, "assertion": assertion}, timeout)
     try:
         data = json.loads(body)
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        raise VerifyError(f"{url} answered HTTP {status} without an OAuth response: check the login URL")
+        raise VerifyError(f"{url} answered HTTP {status} without an OAuth response: check the instance URL")
     if status == 200 and data.get("access_token"):
         return TokenResult(data["access_token"], data.get("instance_url", ""), data.get("id", ""),
                            data.get("scope", ""))
     error, description = str(data.get("error", f"HTTP {status}")), str(data.get("error_description", ""))
-    raise TokenRefused(_explain(error, description, consumer_key=consumer_key, username=username, audience=audience),
-                       error, description)
+    raise TokenRefused(_explain(error, description, token_host, consumer_key=consumer_key, username=username,
+                                audience=audience), error, description, token_host)
 
 
 def verify_with_retry(login_url: str, consumer_key: str, username: str, private_key_pem: str, *,
-                      audience: str | None = None, budget_seconds: float = 300.0, timeout: float = 30.0,
+                      instance_url: str | None = None, audience: str | None = None,
+                      budget_seconds: float = DEFAULT_BUDGET_SECONDS, timeout: float = 30.0,
                       on_attempt: Callable[[int, str | None], None] | None = None,
-                      first_delay: float = 2.0, max_delay: float = 20.0) -> TokenResult:
-    """Exchange until it works, retrying only while the app is still propagating, at most `budget_seconds`.
+                      first_delay: float = 2.0, max_delay: float = 30.0) -> TokenResult:
+    """Exchange until it works, retrying only the answers of a propagating app, for at most `budget_seconds`.
 
-    `on_attempt(attempt, error)` is called after each refused attempt that will be retried (error: one line).
+    `instance_url`: the org's My Domain (the token endpoint); `login_url` names the audience and stands in for the
+    instance when it is not known. `on_attempt(attempt, answer)` is called after each refused attempt that will be
+    retried (answer: the org's error in short).
     """
-    deadline = time.monotonic() + budget_seconds
+    started = time.monotonic()
+    deadline = started + budget_seconds
     delay = first_delay
     attempt = 0
     while True:
         attempt += 1
         try:
-            return exchange_jwt(login_url, consumer_key, username, private_key_pem, audience, timeout)
+            return exchange_jwt(login_url, consumer_key, username, private_key_pem, audience, timeout,
+                                instance_url=instance_url)
         except TokenRefused as refused:
             remaining = deadline - time.monotonic()
-            if not refused.propagating or remaining <= 0:
-                if refused.propagating:
-                    raise VerifyError(f"{refused} (still refused after {attempt} attempts in "
-                                      f"{budget_seconds:.0f} s)") from None
+            if not refused.propagating:
                 raise
+            if remaining <= 0:
+                raise VerifyError(f"{refused} (still refused after {attempt} attempts in "
+                                  f"{time.monotonic() - started:.0f} s)") from None
             if on_attempt is not None:
-                on_attempt(attempt, str(refused))
+                on_attempt(attempt, refused.answer)
             # Waiting on Salesforce's own propagation: there is no state to watch, only the answer to poll.
-            time.sleep(min(delay, max(remaining, 0.0)))
+            time.sleep(min(delay, remaining))
             delay = min(delay * 1.5, max_delay)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -74,13 +75,17 @@ def org(sim_factory, mailbox):
     return handle, info
 
 
-def independent_jwt_login(login_url: str, consumer_key: str, username: str, key_pem: str) -> dict:
-    assertion = jwt.encode({"iss": consumer_key, "sub": username, "aud": login_url,
+def independent_jwt_login(token_url: str, consumer_key: str, username: str, key_pem: str, *, audience: str) -> dict:
+    """A JWT login at `token_url` (the org's My Domain), `aud` the login host; the answer, refusals included."""
+    assertion = jwt.encode({"iss": consumer_key, "sub": username, "aud": audience,
                             "exp": int(time.time()) + 120}, key_pem, algorithm="RS256")
     body = urllib.parse.urlencode({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer",
                                    "assertion": assertion}).encode()
-    with urllib.request.urlopen(f"{login_url}/services/oauth2/token", body, timeout=30) as response:
-        return json.loads(response.read())
+    try:
+        with urllib.request.urlopen(f"{token_url}/services/oauth2/token", body, timeout=30) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return json.loads(exc.read())
 
 
 def test_setup_writes_credentials_that_a_jwt_client_and_the_sf_cli_accept(org, tmp_path, sf):  # noqa: F811
@@ -102,13 +107,22 @@ def test_setup_writes_credentials_that_a_jwt_client_and_the_sf_cli_accept(org, t
     saved = json.loads((tmp_path / "out" / "credentials.json").read_text())
     assert saved["consumer_secret"] == app.consumer_secret
 
-    token = independent_jwt_login(info["login_url"], result["consumer_key"], result["username"],
-                                  Path(result["private_key_path"]).read_text())
-    assert token["token_type"] == "Bearer" and token["instance_url"] == info["login_url"]
+    # the org's login host is a generic one: the credentials name the My Domain, where the token request goes
+    assert info["login_url"] != info["instance_url"]
+    assert result["login_url"] == info["login_url"] and result["instance_url"] == info["instance_url"]
+    assert f"SALESFORCE_INSTANCE_URL={info['instance_url']}" in creds.read_text()
+    key_pem = Path(result["private_key_path"]).read_text()
+    token = independent_jwt_login(info["instance_url"], result["consumer_key"], result["username"], key_pem,
+                                  audience=info["login_url"])
+    assert token["token_type"] == "Bearer" and token["instance_url"] == info["instance_url"]
+    at_login_host = independent_jwt_login(info["login_url"], result["consumer_key"], result["username"], key_pem,
+                                          audience=info["login_url"])
+    assert at_login_host == {"error": "app_not_found",
+                             "error_description": "External client app is not installed in this org"}
 
     code, out = sf("org", "login", "jwt", "--client-id", result["consumer_key"], "--jwt-key-file",
                    result["private_key_path"], "--username", result["username"], "--instance-url",
-                   info["login_url"], "--alias", "provisioned")
+                   info["instance_url"], "--alias", "provisioned")
     assert code == 0, out
     code, out = sf("org", "display", "--target-org", "provisioned")
     assert code == 0 and out["result"]["username"] == result["username"]
@@ -130,6 +144,8 @@ def test_a_rerun_changes_nothing_shows_the_secret_and_hands_off_to_sf(org, tmp_p
     assert result["sf_login"] == "ok"
     code, out = sf("org", "display", "--target-org", "again")
     assert code == 0 and out["result"]["username"] == result["username"]
+    # the hand-off logged in at the org's My Domain, not at the generic login host
+    assert out["result"]["instanceUrl"] == info["instance_url"] != info["login_url"]
 
 
 def test_sf_login_without_sf_on_path_explains_how_to_install_it(org, tmp_path):

@@ -79,9 +79,17 @@ def env(tmp_path, ci_keys):
     stop(built)
 
 
-def login(sf, env, alias: str) -> tuple[int, dict]:
+@pytest.fixture
+def hosts(tmp_path, ci_keys):
+    """An org with a generic login host (as login.salesforce.com) apart from its My Domain."""
+    built = build_oauth_org(tmp_path, keys=ci_keys, login_host=True)
+    yield built
+    stop(built)
+
+
+def login(sf, env, alias: str, instance_url: str | None = None) -> tuple[int, dict]:
     return sf("org", "login", "jwt", "--client-id", env.app.consumer_key, "--jwt-key-file", str(env.key_path),
-              "--username", USERNAME, "--instance-url", env.url, "--alias", alias)
+              "--username", USERNAME, "--instance-url", instance_url or env.url, "--alias", alias)
 
 
 def test_sf_org_login_jwt_succeeds_and_org_display_shows_the_user(sf, env):
@@ -101,4 +109,19 @@ def test_sf_org_login_jwt_is_refused_for_a_user_not_pre_authorised(sf, env):
     env.app.policies.profiles = ["System Administrator"]
     rc, out = login(sf, env, "refused")
     assert rc != 0
-    assert "user hasn't approved this consumer" in out["message"]
+    assert "user is not admin approved to access this app" in out["message"]
+
+
+def test_sf_org_login_jwt_against_the_my_domain_works_for_an_external_client_app(sf, hosts):
+    rc, out = login(sf, hosts, "my-domain", instance_url=hosts.url)
+    assert rc == 0, out.get("message")
+    rc, out = sf("org", "display", "--target-org", "my-domain")
+    assert rc == 0, out.get("message")
+    assert out["result"]["instanceUrl"] == hosts.url and out["result"]["connectedStatus"] == "Connected"
+
+
+def test_sf_org_login_jwt_against_the_generic_host_fails_for_an_external_client_app(sf, hosts):
+    """forcedotcom/cli#3482 and #3638: `sf` tries its login/audience pairs and each meets app_not_found."""
+    rc, out = login(sf, hosts, "generic", instance_url=hosts.login_url)
+    assert rc != 0
+    assert out["message"].count("External client app is not installed in this org") >= 2, out["message"]

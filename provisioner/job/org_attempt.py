@@ -18,8 +18,9 @@ from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, Recorde
 from ..redact import SecretSet
 from .inventory import Inventory, OrgEntry
 
-#: the longest a nightly org waits for a new app to propagate (its budget may cut it shorter)
-VERIFY_MAX_SECONDS = 300.0
+#: the longest a nightly org waits for a new app to propagate (its budget may cut it shorter): the top of the
+#: reported range (2-10 minutes, up to 30 for External Client Apps)
+VERIFY_MAX_SECONDS = 1800.0
 
 class OrgAttempts:
     def __init__(self, inventory: Inventory, *, dry_run: bool, provision: Callable | None = None,

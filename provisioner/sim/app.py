@@ -26,7 +26,8 @@ _BASE32 = string.ascii_uppercase + "234567"
 @dataclass
 class SimOptions:
     host: str = "127.0.0.1"
-    port: int = 0  # 0: any free port
+    port: int = 0  # the org's My Domain; 0: any free port
+    login_port: int = 0  # the generic login host, when the org has one (login_host="generic"); 0: any free port
     inspect_port: int = 0
     seed: int | None = None
     latency: str = "fast"  # "fast" | "realistic"
@@ -63,8 +64,8 @@ class SimHandle:
                  mail: mailer.Mailer, inspect_url: str):
         self.org = org
         self.options = options
-        self.base_url = org.base_url
-        self.login_url = org.base_url
+        self.base_url = org.base_url  # the org's My Domain: Setup, its token endpoint, the REST API
+        self.login_url = org.login_url  # where users log in: a generic login host, or the My Domain itself
         self.inspect_url = inspect_url
         self.mailbox = mailbox
         self.mailer = mail
@@ -179,6 +180,38 @@ def build_router(org: SimOrg) -> Router:
     return router
 
 
+def build_login_host_router(org: SimOrg) -> "LandsOnMyDomain":
+    """The generic login host (what login.salesforce.com / test.salesforce.com are to a real org): its login page,
+    which lands the browser on the org's My Domain once the password is right, and its token endpoint, which does
+    not serve External Client Apps (oauth.register_login_host). Nothing else lives there: no Setup, no REST API."""
+    router = Router()
+    router.middleware += [middleware.faults(org, server_error_page=pages.common.server_error_page),
+                          middleware.latency(org)]
+    pages.login.register(router, org)
+    oauth.register_login_host(router, org)
+    return LandsOnMyDomain(router, org)
+
+
+class LandsOnMyDomain:
+    """Serves a router whose redirects go to the org's My Domain: the login host's pages send every browser on to
+    the org's own host (identity verification, Setup), as the generic login hosts do."""
+
+    def __init__(self, router: Router, org: SimOrg):
+        self.router = router
+        self.org = org
+
+    def dispatch(self, request):  # noqa: ANN001, ANN201 - http.Request -> http.Response
+        response = self.router.dispatch(request)
+        response.headers = [(name, self._absolute(value) if name.lower() == "location" else value)
+                            for name, value in response.headers]
+        return response
+
+    def _absolute(self, location: str) -> str:
+        if location.startswith("/") and not location.startswith("//"):
+            return self.org.base_url.rstrip("/") + location
+        return location
+
+
 def start_sim(options: SimOptions | None = None) -> SimHandle:
     options = options or SimOptions()
     org = build_org(options)
@@ -197,6 +230,11 @@ def start_sim(options: SimOptions | None = None) -> SimHandle:
         # Listening on all interfaces still needs an address clients can reach.
         advertised = "127.0.0.1" if options.host in ("", "0.0.0.0") else options.host
         org.base_url = f"http://{advertised}:{server.server_address[1]}"
+        org.login_url = org.base_url
+        if org.config.login_host == "generic":
+            login_server, _ = serve(build_login_host_router(org), options.host, options.login_port)
+            servers.append(login_server)
+            org.login_url = f"http://{advertised}:{login_server.server_address[1]}"
         inspect_router = Router()
         inspect_api.register(inspect_router, org)
         # The inspection API is for tests on this machine only: always loopback.
@@ -210,5 +248,5 @@ def start_sim(options: SimOptions | None = None) -> SimHandle:
             mailbox.stop()
         raise
     inspect_url = f"http://127.0.0.1:{inspect_server.server_address[1]}"
-    org.log("sim_started", base_url=org.base_url)
+    org.log("sim_started", base_url=org.base_url, login_url=org.login_url)
     return SimHandle(org, options, servers, mailbox, mail, inspect_url)

@@ -89,6 +89,8 @@ NO_RUN_AS_USER = "no client credentials user enabled"
 UNSUPPORTED_GRANT = "grant type not supported"
 SESSION_INVALID = "Session expired or invalid"
 BAD_ID = "Bad_Id"  # [none]: modelled on the classic identity service's plain answer
+NOT_ADMIN_APPROVED = "user is not admin approved to access this app"  # error invalid_app_access
+APP_NOT_INSTALLED = "External client app is not installed in this org"  # error app_not_found
 
 # --- REST API ------------------------------------------------------------------------------------------------------
 RESOURCE_NOT_FOUND = "The requested resource does not exist"

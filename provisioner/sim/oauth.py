@@ -1,9 +1,12 @@
 """The OAuth endpoints: POST /services/oauth2/token (JWT bearer, client credentials), userinfo, identity URL.
 
-Strict on purpose (FIDELITY.md "OAuth endpoints"): a JWT is accepted only when Salesforce would accept it, with
-the same error codes and descriptions, so `verify` and the real `sf` CLI meet the same refusals here as against
-a real org. Checks run in this order: client id, flow enabled, signature, audience, expiry, user, approval,
-propagation.
+Strict on purpose (FIDELITY.md "OAuth endpoints", EVIDENCE.md "OAuth and REST"): a JWT is accepted only when
+Salesforce would accept it, with the same error codes and descriptions, so `verify` and the real `sf` CLI meet the
+same refusals here as against a real org. Checks run in this order: client id, the generic login host (External
+Client Apps are not served there), propagation, flow enabled and signature, audience, expiry, user, approval.
+
+Two hosts answer: the org's My Domain (`register`) and, when the org logs in at a generic login host,
+that host (`register_login_host`), which refuses External Client Apps with `app_not_found`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import base64
 import secrets
 import string
 import time
+import weakref
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,6 +38,22 @@ MILLISECONDS_THRESHOLD = 1e11
 
 NOT_APPROVED = messages.NOT_APPROVED
 _TOKEN_CHARS = string.ascii_letters + string.digits + "._"
+ECA = "external_client_app"
+
+#: what a real org answers while a just-saved app (or its policies) propagates, by app kind and grant: the answers
+#: are served in turn, so a client that polls meets every one of them (EVIDENCE.md: which one when is not public)
+PROPAGATION_ANSWERS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    (ECA, "jwt"): (("invalid_client_id", messages.UNKNOWN_CLIENT), ("app_not_found", messages.APP_NOT_INSTALLED),
+                   ("invalid_grant", NOT_APPROVED)),
+    ("connected_app", "jwt"): (("invalid_client_id", messages.UNKNOWN_CLIENT), ("invalid_grant", NOT_APPROVED)),
+    (ECA, "client_credentials"): (("invalid_client_id", messages.UNKNOWN_CLIENT),
+                                  ("app_not_found", messages.APP_NOT_INSTALLED),
+                                  ("invalid_grant", messages.NO_RUN_AS_USER)),
+    ("connected_app", "client_credentials"): (("invalid_client_id", messages.UNKNOWN_CLIENT),
+                                              ("invalid_grant", messages.NO_RUN_AS_USER)),
+}
+#: per org: app id -> how many propagation answers it has given (picks the next one)
+_propagation_counts: "weakref.WeakKeyDictionary[SimOrg, dict[str, int]]" = weakref.WeakKeyDictionary()
 
 
 def _oauth_error(error: str, description: str, status: int = 400) -> Response:
@@ -51,7 +71,8 @@ def _origin(url: str) -> str:
 
 
 def accepted_audiences(org: SimOrg) -> set[str]:
-    """The org's own URL, plus test.salesforce.com for sandboxes or login.salesforce.com for production."""
+    """The org's My Domain URL, its login host (the sim's stand-in for the generic host), and test.salesforce.com
+    for sandboxes or login.salesforce.com for production (EVIDENCE.md: which `aud` values are accepted)."""
     own = {_origin(org.base_url)} if org.base_url else set()
     login_url = getattr(org, "login_url", "")  # app.py may serve the login pages on their own origin
     if login_url:
@@ -95,7 +116,40 @@ def _issue_token(org: SimOrg, app: ExternalClientApp, user: User) -> Response:
     })
 
 
-def _jwt_bearer(org: SimOrg, form: dict[str, list[str]]) -> Response:
+def _propagating(org: SimOrg, app: ExternalClientApp) -> bool:
+    return time.time() - app.changed_at < org.config.propagation_seconds
+
+
+def _propagation_answer(org: SimOrg, app: ExternalClientApp, grant: str) -> Response:
+    """The next of the answers a real org gives while `app` propagates (the same ones, in a shorter time)."""
+    answers = PROPAGATION_ANSWERS[(app.kind if app.kind == ECA else "connected_app", grant)]
+    with org.lock:
+        counts = _propagation_counts.setdefault(org, {})
+        turn = counts.get(app.id, 0)
+        counts[app.id] = turn + 1
+    error, description = answers[turn % len(answers)]
+    org.log("oauth_refused", app=app.api_name, grant=grant, reason="propagating", error=error)
+    if grant == "jwt":  # the event the earlier tests and tools look for
+        org.log("oauth_jwt_refused", app=app.api_name, reason="propagating")
+    return _oauth_error(error, description)
+
+
+def _not_at_login_host(org: SimOrg, app: ExternalClientApp, login_host: bool) -> Response | None:
+    """A generic login host does not serve External Client Apps: the org's My Domain does (forcedotcom/cli#3482)."""
+    if login_host and app.kind == ECA:
+        org.log("oauth_refused", app=app.api_name, reason="generic login host", error="app_not_found")
+        return _oauth_error("app_not_found", messages.APP_NOT_INSTALLED)
+    return None
+
+
+def _signature_mismatch(app: ExternalClientApp) -> Response:
+    """An assertion the app's certificate does not verify: ECAs and Connected Apps word it differently."""
+    if app.kind == ECA:
+        return _oauth_error("invalid_client", messages.BAD_CLIENT_CREDENTIALS)
+    return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
+
+
+def _jwt_bearer(org: SimOrg, form: dict[str, list[str]], *, login_host: bool = False) -> Response:
     assertion = (form.get("assertion") or [""])[0]
     try:
         header = jwt.get_unverified_header(assertion)
@@ -105,6 +159,12 @@ def _jwt_bearer(org: SimOrg, form: dict[str, list[str]]) -> Response:
     app = org.app_by_consumer_key(str(claims.get("iss", "")))
     if app is None or not app.oauth_enabled:
         return _oauth_error("invalid_client_id", messages.UNKNOWN_CLIENT)
+    refused = _not_at_login_host(org, app, login_host)
+    if refused is not None:
+        return refused
+    if _propagating(org, app):
+        # A real org refuses logins for minutes after the app or its policies are saved (EVIDENCE.md).
+        return _propagation_answer(org, app, "jwt")
     public_key = _public_key(app) if app.jwt_enabled else None
     if public_key is None or header.get("alg") != "RS256":
         return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
@@ -112,7 +172,8 @@ def _jwt_bearer(org: SimOrg, form: dict[str, list[str]]) -> Response:
         jwt.decode(assertion, public_key, algorithms=["RS256"],
                    options={"verify_exp": False, "verify_aud": False, "verify_iat": False, "verify_nbf": False})
     except jwt.PyJWTError:
-        return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
+        org.log("oauth_jwt_refused", app=app.api_name, reason="certificate mismatch")
+        return _signature_mismatch(app)
 
     if _origin(str(claims.get("aud", ""))) not in accepted_audiences(org):
         return _oauth_error("invalid_grant", messages.BAD_AUDIENCE)
@@ -125,17 +186,19 @@ def _jwt_bearer(org: SimOrg, form: dict[str, list[str]]) -> Response:
         return _oauth_error("invalid_grant", messages.EXPIRED_ASSERTION)
 
     user = org.user(str(claims.get("sub", "")))
-    if user is None or not user.active or not _is_pre_authorised(org, app, user):
+    if user is None or not user.active or app.policies.permitted_users != "AdminApprovedPreAuthorized":
+        # "All users can self-authorize": JWT needs an earlier interactive approval, which nobody gave here.
+        org.log("oauth_jwt_refused", app=app.api_name, reason="not approved")
+        return _oauth_error("invalid_grant", NOT_APPROVED)
+    if not _is_pre_authorised(org, app, user):
+        # Admin-approved app, user outside its profiles and permission sets (jetstreamapp/jetstream#656).
         org.log("oauth_jwt_refused", app=app.api_name, reason="not pre-authorised")
-        return _oauth_error("invalid_grant", NOT_APPROVED)
-    if time.time() - app.changed_at < org.config.propagation_seconds:
-        # A real org refuses JWT logins for a while after the app or its policies are saved.
-        org.log("oauth_jwt_refused", app=app.api_name, reason="propagating")
-        return _oauth_error("invalid_grant", NOT_APPROVED)
+        return _oauth_error("invalid_app_access", messages.NOT_ADMIN_APPROVED)
     return _issue_token(org, app, user)
 
 
-def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]]) -> Response:
+def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]], *,
+                        login_host: bool = False) -> Response:
     client_id = (form.get("client_id") or [""])[0]
     client_secret = (form.get("client_secret") or [""])[0]
     auth = request.headers.get("authorization", "")
@@ -147,25 +210,29 @@ def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]
     app = org.app_by_consumer_key(client_id)
     if app is None or not app.oauth_enabled:
         return _oauth_error("invalid_client_id", messages.UNKNOWN_CLIENT)
+    refused = _not_at_login_host(org, app, login_host)
+    if refused is not None:
+        return refused
+    if _propagating(org, app):
+        return _propagation_answer(org, app, "client_credentials")
     if not client_secret or client_secret != app.consumer_secret:
         return _oauth_error("invalid_client", messages.BAD_CLIENT_CREDENTIALS)
     run_as = org.user(app.client_credentials_user or "")
     if not app.client_credentials_enabled or run_as is None or not run_as.active:
         return _oauth_error("invalid_grant", messages.NO_RUN_AS_USER)
-    if time.time() - app.changed_at < org.config.propagation_seconds:
-        return _oauth_error("invalid_grant", messages.NO_RUN_AS_USER)
     return _issue_token(org, app, run_as)
 
 
-def token_endpoint(org: SimOrg, request: Request) -> Response:
+def token_endpoint(org: SimOrg, request: Request, *, login_host: bool = False) -> Response:
+    """`login_host`: answering on the generic login host rather than on the org's My Domain."""
     # Only a form body is read; anything else has no grant_type, as on a real org.
     is_form = request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded")
     form = request.form() if is_form else {}
     grant_type = (form.get("grant_type") or [""])[0]
     if grant_type == JWT_BEARER:
-        return _jwt_bearer(org, form)
+        return _jwt_bearer(org, form, login_host=login_host)
     if grant_type == CLIENT_CREDENTIALS:
-        return _client_credentials(org, request, form)
+        return _client_credentials(org, request, form, login_host=login_host)
     return _oauth_error("unsupported_grant_type", messages.UNSUPPORTED_GRANT)
 
 
@@ -277,7 +344,13 @@ def identity(org: SimOrg, request: Request) -> Response:
     })
 
 
+def register_login_host(router: Router, org: SimOrg) -> None:
+    """The generic login host's token endpoint (login.salesforce.com / test.salesforce.com in a real org's case)."""
+    router.add("POST", "/services/oauth2/token", lambda r: token_endpoint(org, r, login_host=True))
+
+
 def register(router: Router, org: SimOrg) -> None:
+    """The org's own (My Domain) OAuth endpoints."""
     router.add("POST", "/services/oauth2/token", lambda r: token_endpoint(org, r))
     router.add("GET", "/services/oauth2/userinfo", lambda r: userinfo(org, r))
     router.add("POST", "/services/oauth2/userinfo", lambda r: userinfo(org, r))
