@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from . import certs, credentials
+from .credential_styles import CredentialFacts, CredentialFormat, env_values, key_value
 from .config import MailboxSettings, OrgSettings
 from .spec import AppSpec
 from .errors import ConfigError
@@ -45,10 +46,12 @@ class KeySource:
 
 @dataclass(frozen=True)
 class CredentialTargets:
-    """Where the credentials go: a .env file (merged: other lines kept) and/or a JSON file. See the README."""
+    """Where the credentials go: a .env file (merged: other lines kept) and/or a JSON file, and how the .env names
+    its variables and carries the key (provisioner/credential_styles.py). See the README."""
 
     env_file: Path | None = None
     json_file: Path | None = None
+    format: CredentialFormat = field(default_factory=CredentialFormat)
 
     def paths(self) -> list[Path]:
         return [p for p in (self.env_file, self.json_file) if p is not None]
@@ -114,35 +117,44 @@ class OrgOutcome:
         return result
 
 
-def credential_values(outcome: OrgOutcome) -> dict[str, str]:
-    """The variables CI jobs read, as the .env file holds them (README: "Credentials")."""
-    return {
-        "SALESFORCE_CONSUMER_KEY": outcome.consumer_key,
-        "SALESFORCE_CONSUMER_SECRET": outcome.consumer_secret,
-        "SALESFORCE_USERNAME": outcome.username,
-        "SALESFORCE_LOGIN_URL": outcome.login_url,
-        "SALESFORCE_INSTANCE_URL": outcome.instance_url,
-        "SALESFORCE_JWT_KEY_FILE": outcome.private_key_path or "",
-    }
+def credential_values(outcome: OrgOutcome, fmt: CredentialFormat | None = None,
+                      key_pem: str | None = None) -> dict[str, str]:
+    """The variables CI jobs read, as the .env file holds them (README: "Credentials"; names by `fmt.style`)."""
+    from .verify import default_audience
+
+    facts = CredentialFacts(
+        consumer_key=outcome.consumer_key, consumer_secret=outcome.consumer_secret, username=outcome.username,
+        login_url=outcome.login_url, instance_url=outcome.instance_url, private_key_path=outcome.private_key_path,
+        audience=default_audience(outcome.login_url) if outcome.login_url else "")
+    return env_values(fmt or CredentialFormat(), facts, key_pem)
 
 
-def credential_record(outcome: OrgOutcome) -> dict[str, str | None]:
-    """The JSON credentials file: the same facts as the .env, with readable keys (README: "Credentials")."""
-    return {
+def credential_record(outcome: OrgOutcome, fmt: CredentialFormat | None = None,
+                      key_pem: str | None = None) -> dict[str, str | None]:
+    """The JSON credentials file: the same facts as the .env, with readable keys (README: "Credentials"); with an
+    embedded key, `private_key` (PEM) or `private_key_base64` as well."""
+    record: dict[str, str | None] = {
         "app_name": outcome.app_name, "api_name": outcome.api_name,
         "consumer_key": outcome.consumer_key, "consumer_secret": outcome.consumer_secret,
         "username": outcome.username, "login_url": outcome.login_url, "instance_url": outcome.instance_url,
         "private_key_path": outcome.private_key_path, "certificate_path": outcome.certificate_path,
     }
+    form = (fmt or CredentialFormat()).key_form
+    if form and key_pem:
+        record["private_key" if form == "pem" else "private_key_base64"] = key_value(form, key_pem)
+    return record
 
 
-def write_credentials(targets: CredentialTargets, outcome: OrgOutcome) -> list[str]:
+def write_credentials(targets: CredentialTargets, outcome: OrgOutcome, key_pem: str | None = None) -> list[str]:
+    """Write the .env and/or JSON (each atomic, 0600). `key_pem`: the private key, for an embedded key."""
     written = []
+    if targets.format.key_form and key_pem is None and outcome.private_key_path:
+        key_pem = Path(outcome.private_key_path).read_text(encoding="utf-8")
     if targets.env_file is not None:
-        credentials.write_env(targets.env_file, credential_values(outcome))
+        credentials.write_env(targets.env_file, credential_values(outcome, targets.format, key_pem))
         written.append(str(Path(targets.env_file).resolve()))
     if targets.json_file is not None:
-        credentials.write_json(targets.json_file, credential_record(outcome))
+        credentials.write_json(targets.json_file, credential_record(outcome, targets.format, key_pem))
         written.append(str(Path(targets.json_file).resolve()))
     return written
 
@@ -181,8 +193,7 @@ def video_recorder_factory(*, trace: bool = False, slow_mo_ms: float = 0) -> Rec
 
 #: provision(browser, request, progress, recorder) -> ProvisionResult (provisioner.provision; tests inject fakes)
 Provision = Callable[..., Awaitable[Any]]
-#: verify(login_url, consumer_key, username, key_pem, *, instance_url, budget_seconds, on_attempt) -> TokenResult
-#: (blocking; the token request goes to instance_url, the org's My Domain learned at login)
+#: verify(login_url, consumer_key, username, key_pem, *, budget_seconds, on_attempt) -> TokenResult (blocking)
 Verify = Callable[..., Any]
 
 
@@ -224,12 +235,11 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
     if task.dry_run:
         await _finish_recording(recorder, outcome)
         return outcome
-    outcome.credentials = write_credentials(task.targets, outcome)
+    outcome.credentials = write_credentials(task.targets, outcome, key_pem)
     if task.verify:
         with progress.step("verify", f"JWT bearer token exchange as {outcome.username}"):
             token = await asyncio.to_thread(
                 verify, outcome.login_url, outcome.consumer_key, outcome.username, key_pem,
-                instance_url=outcome.instance_url or None,
                 budget_seconds=_verify_budget(task.verify_seconds, deadline),
                 on_attempt=lambda attempt, why: progress.info(
                     f"verify attempt {attempt} refused ({why}): the org is still propagating the app"))

@@ -40,7 +40,7 @@ def org_task(org: OrgSettings, mailbox: MailboxSettings | None, spec: AppSpec, o
         org=org, spec=spec, mailbox=mailbox,
         keys=KeySource(home=out_dir, key_path=Path(output.key) if output.key else None,
                        cert_path=Path(output.cert) if output.cert else None, common_name=spec.api_name),
-        targets=CredentialTargets(env_file=env_file, json_file=json_file),
+        targets=CredentialTargets(env_file=env_file, json_file=json_file, format=output.credential_format()),
         artifacts_dir=out_dir / "artifacts", dry_run=run.dry_run, verify=run.verify,
         verify_seconds=run.verify_seconds, timeouts=run.timeouts,
     )
@@ -103,28 +103,17 @@ def sf_environment(secrets: SecretSet) -> dict[str, str]:
 
 
 def sf_login(outcome: OrgOutcome, *, alias: str | None, dev_hub: bool, secrets: SecretSet) -> str:
-    """Run `sf org login jwt` with the new credentials; explain how to install `sf` when it is missing.
-
-    `--instance-url` is the org's My Domain learned at login: `sf` posts the JWT there (the generic login hosts answer
-    `app_not_found` for External Client Apps) and keeps it as the org's login URL. `sf` tries several audiences,
-    the instance URL's own first; SF_AUDIENCE_URL (its documented setting, unless the user set one) adds the login
-    host's audience that `verify` uses.
-    """
-    from ..verify import default_audience
-
+    """Run `sf org login jwt` with the new credentials; explain how to install `sf` when it is missing."""
     sf = shutil.which("sf")
     if sf is None:
         raise ConfigError(SF_MISSING)
-    instance_url = outcome.instance_url or outcome.login_url
     cmd = [sf, "org", "login", "jwt", "--client-id", outcome.consumer_key, "--jwt-key-file",
-           str(outcome.private_key_path), "--username", outcome.username, "--instance-url", instance_url]
+           str(outcome.private_key_path), "--username", outcome.username, "--instance-url", outcome.login_url]
     if alias:
         cmd += ["--alias", alias]
     if dev_hub:
         cmd += ["--set-default-dev-hub"]
-    env = sf_environment(secrets)
-    env.setdefault("SF_AUDIENCE_URL", default_audience(outcome.login_url or instance_url))
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=sf_environment(secrets))
     if proc.returncode != 0:
         last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
         raise ProvisionerError(f"`sf org login jwt` failed (exit {proc.returncode}): {secrets.mask(last)}")

@@ -18,6 +18,7 @@ import click
 
 from ..config import (MAILBOX_SETTINGS, MailboxSettings, OrgSettings, SettingsSources, resolve_mailbox_settings,
                       resolve_org_settings)
+from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
 from ..flows.session import Timeouts
@@ -218,6 +219,14 @@ OUTPUT_OPTIONS = (
     click.option("--credentials-json", type=click.Path(dir_okay=False), help="Write the credentials as JSON here."),
     click.option("--key", type=click.Path(dir_okay=False), help="Your own private key (with --cert)."),
     click.option("--cert", type=click.Path(dir_okay=False), help="Your own X.509 certificate (with --key)."),
+    click.option("--credentials-style", type=click.Choice(STYLES), default="provisioner", show_default=True,
+                 help="Variable names in the .env: provisioner (SALESFORCE_*), sf-cli (SF_*: the Salesforce CLI's "
+                      "CI guide) or sfdx-hardis (SFDX_CLIENT_ID_<BRANCH>, SFDX_CLIENT_CERT_<BRANCH>)."),
+    click.option("--embed-key", type=click.Choice(EMBED_FORMS),
+                 help="Put the private key itself in the credentials (PEM, or base64 on one line) instead of its "
+                      "path, so the file can become CI secrets as it is."),
+    click.option("--branch", "credentials_branch", metavar="NAME",
+                 help="With --credentials-style sfdx-hardis: the major branch whose variables these are."),
 )
 
 
@@ -229,6 +238,12 @@ class OutputFlags:
     credentials_json: str | None
     key: str | None
     cert: str | None
+    credentials_style: str = "provisioner"
+    embed_key: str | None = None
+    credentials_branch: str | None = None
+
+    def credential_format(self) -> CredentialFormat:
+        return CredentialFormat(style=self.credentials_style, embed_key=self.embed_key, branch=self.credentials_branch)
 
     def targets(self) -> tuple[Path | None, Path | None]:
         """(env file, json file): named files win; else out_dir/credentials.{env,json} as --format says."""

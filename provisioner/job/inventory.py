@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..certs import certificate_pem_for_upload
+from ..credential_styles import CredentialFormat
 from ..errors import CertificateError, ConfigError
 from ..hosts import check_login_url
 
@@ -25,13 +26,16 @@ DEFAULT_BUDGET_SECONDS = 600.0
 DEFAULT_RETRIES = 2
 DEFAULT_OUTPUT_DIR = "provisioner-out"
 
-_DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file"}
+_DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file",
+                 "credentials"}
 _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
     "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard",
 }
 _MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file"}
-_CREDENTIALS_KEYS = {"env_file", "json_file"}
+_CREDENTIALS_KEYS = {"env_file", "json_file", "style", "embed_key", "branch"}
+#: [defaults] credentials: how every org's .env names its variables (paths stay per org)
+_DEFAULT_CREDENTIALS_KEYS = {"style", "embed_key"}
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class OrgEntry:
     email: str | None = None
     #: pinned to this shard of `run --shard K/N` (1-based); None: wherever the even split puts it
     shard: int | None = None
+    #: how the credentials .env names its variables and carries the key (provisioner/credential_styles.py)
+    credential_format: CredentialFormat = field(default_factory=CredentialFormat)
 
     def resolve_secrets(self, environ: dict[str, str] | None = None) -> OrgSecrets:
         """Read the password, TOTP seed and IMAP password. ConfigError names the variable or file, never a value."""
@@ -119,6 +125,7 @@ class Defaults:
     mailbox: MailboxEntry | None = None
     key_file: Path | None = None
     cert_file: Path | None = None
+    credentials: dict[str, str] = field(default_factory=dict)  # style / embed_key for every org
 
 
 @dataclass(frozen=True)
@@ -187,7 +194,10 @@ def _parse_defaults(raw: dict, base: Path, where: str) -> Defaults:
     spec = _path(raw, "spec", where, base)
     output_dir = _path(raw, "output_dir", where, base) or (base / DEFAULT_OUTPUT_DIR)
     mailbox = _parse_mailbox(raw["mailbox"], base, f"{where} mailbox") if "mailbox" in raw else None
-    return Defaults(spec=spec, concurrency=concurrency, budget_seconds=budget, retries=retries,
+    credentials = _table(raw.get("credentials", {}), f"{where}: key 'credentials'")
+    _no_unknown(credentials, _DEFAULT_CREDENTIALS_KEYS, f"{where} credentials")
+    _credential_format(credentials, "defaults", f"{where} credentials")  # a typo stops the run before any org
+    return Defaults(spec=spec, concurrency=concurrency, budget_seconds=budget, retries=retries, credentials=credentials,
                     output_dir=output_dir, mailbox=mailbox, key_file=_path(raw, "key_file", where, base),
                     cert_file=_checked_cert_file(_path(raw, "cert_file", where, base), where))
 
@@ -217,11 +227,13 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
         raise ConfigError(f"{where}: key 'spec' missing (and no spec in [defaults])")
 
     env_file = json_file = None
+    creds: dict = {}
     if "credentials" in raw:
         creds = _table(raw["credentials"], f"{where}: key 'credentials'")
         _no_unknown(creds, _CREDENTIALS_KEYS, f"{where} credentials")
         env_file = _path(creds, "env_file", f"{where} credentials", base, name=name)
         json_file = _path(creds, "json_file", f"{where} credentials", base, name=name)
+    credential_format = _credential_format({**defaults.credentials, **creds}, name, f"{where} credentials")
     if env_file is None and json_file is None:
         env_file = defaults.output_dir / name / "credentials.env"
 
@@ -240,7 +252,18 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
         key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
         cert_file=_checked_cert_file(org_cert, where) if org_cert else defaults.cert_file, email=email,
         shard=_int(raw, "shard", where, None, minimum=1) if "shard" in raw else None,
+        credential_format=credential_format,
     )
+
+
+def _credential_format(creds: dict, name: str, where: str) -> CredentialFormat:
+    """style / embed_key / branch (sfdx-hardis: default the org's name); errors name the entry."""
+    try:
+        return CredentialFormat(style=_str(creds, "style", where) or "provisioner",
+                                embed_key=_str(creds, "embed_key", where),
+                                branch=_str(creds, "branch", where) or name)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _checked_cert_file(path: Path | None, where: str) -> Path | None:

@@ -66,7 +66,7 @@ class OrgAttempts:
             name=org.name, org=settings, spec=self.spec(org), mailbox=mailbox,
             keys=KeySource(home=org_dir / "keys", key_path=org.key_file, cert_path=org.cert_file,
                            common_name=f"provisioner {org.name}"),
-            targets=CredentialTargets(env_file=org.env_file, json_file=org.json_file),
+            targets=CredentialTargets(env_file=org.env_file, json_file=org.json_file, format=org.credential_format),
             artifacts_dir=org_dir / "artifacts" / f"attempt-{attempt}", dry_run=self.dry_run,
             verify_seconds=VERIFY_MAX_SECONDS, timeouts=Timeouts(),
         )
