@@ -73,6 +73,31 @@ class AppNameTakenError(ProvisionerError):
     exit_code = 31
 
 
+class ImapTokenRefusedError(ImapLoginError):
+    """The IMAP server refused the OAuth2 access token (scope, the app not granted the mailbox, revoked)."""
+
+    exit_code = 23
+
+
+class ImapMechanismError(ImapLoginError):
+    """The IMAP server does not offer the OAuth2 log-in (SASL XOAUTH2 / OAUTHBEARER) the settings ask for."""
+
+    exit_code = 24
+
+
+class ImapOAuth2RequiredError(ImapLoginError):
+    """The IMAP server takes only OAuth2 tokens and the settings give a password: nothing was sent."""
+
+    exit_code = 25
+
+
+class OAuth2TokenError(ProvisionerError):
+    """No IMAP access token: the token endpoint refused the app's credentials or the refresh token, or the token
+    command failed. Permanent: a setting (or a new consent) must change."""
+
+    exit_code = 26
+
+
 class SetupPageError(ProvisionerError):
     """Salesforce rejected what we entered on a Setup page (a field error or toast)."""
 

@@ -10,9 +10,12 @@ click, then `wait()`:
 Only messages that arrived after `__enter__` count, so a code from an earlier login can never be reused;
 `rebase()` moves that point to "now" (before clicking "Resend Code").
 
-The IMAP password never crosses a network in clear text: with `ssl` the connection is TLS from the first byte;
-without it, STARTTLS is used whenever the server offers it, and a plaintext login is made only to this machine
-(loopback) or when `allow_plaintext` says so. Certificates are verified against the system's CAs, or `ca_file`.
+The IMAP password (or OAuth2 token) never crosses a network in clear text: with `ssl` the connection is TLS from
+the first byte; without it, STARTTLS is used whenever the server offers it, and a plaintext login is made only to
+this machine (loopback) or when `allow_plaintext` says so. Certificates are verified against the system's CAs, or
+`ca_file`. The log-in itself (password, or OAuth2 token over XOAUTH2 / OAUTHBEARER) is provisioner/mail_auth.py; an
+OAuth2 token that nears its expiry while waiting is replaced by reconnecting with a new one, from the same UID on,
+so a code that arrived meanwhile still counts.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 
 from imapclient import IMAPClient, SocketTimeout
-from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from .config import MailboxSettings
-from .errors import ConfigError, ImapLoginError, MailConnectionError, NoVerificationEmailError
+from .errors import ConfigError, MailConnectionError, NoVerificationEmailError
 from .hosts import is_loopback
+from .mail_auth import log_in, server_text as _server_text
+from .mail_tokens import AccessToken
 from .redact import SecretSet
 
 log = logging.getLogger(__name__)
@@ -90,6 +95,8 @@ class CodeWaiter:
         self._entered_at = 0.0
         self._rejected: set[int] = set()  # UIDs already examined that do not match
         self._reconnected = False
+        #: the OAuth2 token of the current connection (None: password log-in)
+        self._token: AccessToken | None = None
 
     # --- connection ----------------------------------------------------------------------------------------------
 
@@ -135,6 +142,28 @@ class CodeWaiter:
             "nothing was sent. If the server is yours, give the CA that signed it as the IMAP CA bundle"
         )
 
+    def _not_tls(self, exc: ssl_module.SSLError) -> ConfigError | MailConnectionError:
+        """TLS from the first byte failed before any certificate was seen."""
+        reason = (getattr(exc, "reason", None) or "").upper()
+        if reason in _PLAINTEXT_REPLIES:
+            return ConfigError(
+                f"IMAP server {self._where()} answered in plain text, not TLS (IMAP_SSL is on): this port expects "
+                "STARTTLS; nothing was sent. Use --no-imap-ssl / IMAP_SSL=false for this port, or the server's "
+                "TLS port (usually 993)"
+            )
+        return MailConnectionError(f"TLS with IMAP server {self._where()} failed: {_reason(exc)}; nothing was sent")
+
+    def _no_greeting(self, exc: BaseException) -> ConfigError | MailConnectionError:
+        """A plain connection that never got an IMAP greeting: the server waits for a TLS handshake?"""
+        mb = self.mailbox
+        if not mb.ssl and _port_answers(mb.host, mb.port, self.connect_timeout):
+            return ConfigError(
+                f"IMAP server {self._where()} sent no IMAP greeting on a plain connection: this port expects TLS "
+                "from the first byte; nothing was sent. Use --imap-ssl / IMAP_SSL=true for this port, or the "
+                "server's STARTTLS port (usually 143)"
+            )
+        return MailConnectionError(f"cannot connect to IMAP server {self._where()}: {_reason(exc)}")
+
     def _connect(self) -> dict:
         """Connect (TLS, or STARTTLS where offered), log in, select the folder; returns the SELECT response."""
         mb = self.mailbox
@@ -152,6 +181,10 @@ class CodeWaiter:
             raise MailConnectionError(f"cannot resolve IMAP host {mb.host}: {exc.strerror or exc}") from None
         except ssl_module.SSLCertVerificationError as exc:
             raise self._untrusted(exc) from None
+        except ssl_module.SSLError as exc:
+            raise self._not_tls(exc) from None
+        except (TimeoutError, imaplib.IMAP4.error) as exc:
+            raise self._no_greeting(exc) from None
         except _DROPPED as exc:
             raise MailConnectionError(f"cannot connect to IMAP server {self._where()}: {_reason(exc)}") from None
         if not mb.ssl:
@@ -161,16 +194,13 @@ class CodeWaiter:
                 _quietly_close(client)
                 raise
         try:
-            client.login(mb.user, mb.password)
-        except LoginError as exc:
+            self._token = log_in(client, mb, self._where(), self._secrets)
+        except BaseException as exc:
             _quietly_close(client)
-            detail = self._secrets.mask(_server_text(exc))
-            raise ImapLoginError(
-                f"IMAP login refused for user {mb.user} on {self._where()}" + (f": {detail}" if detail else "")
-            ) from None
-        except _DROPPED as exc:
-            _quietly_close(client)
-            raise MailConnectionError(f"IMAP server {self._where()} dropped the connection at login: {_reason(exc)}") from None
+            if isinstance(exc, _DROPPED):
+                raise MailConnectionError(
+                    f"IMAP server {self._where()} dropped the connection at login: {_reason(exc)}") from None
+            raise
         try:
             status = client.select_folder(mb.folder, readonly=True)
             if b"UIDNEXT" not in status:  # optional in SELECT before IMAP4rev2; STATUS always has it
@@ -206,20 +236,38 @@ class CodeWaiter:
         if is_loopback(self.mailbox.host):
             return  # this machine: the password does not cross a network
         if not self.allow_plaintext:
+            what = "access token" if getattr(self.mailbox, "oauth2", None) is not None else "password"
             raise ConfigError(
                 f"IMAP server {self._where()} offers no TLS (no STARTTLS on this port): refusing to send the "
-                "password in clear text. Use IMAP over TLS (--imap-ssl, port 993), or, on a network you trust, "
+                f"{what} in clear text. Use IMAP over TLS (--imap-ssl, port 993), or, on a network you trust, "
                 "allow it with --imap-allow-plaintext / IMAP_ALLOW_PLAINTEXT"
             )
         log.warning("logging in to IMAP server %s without TLS (plaintext allowed by the settings)", self._where())
 
     def _reconnect(self, exc: BaseException) -> None:
-        if self._reconnected:
+        # Servers may end a session when its OAuth2 token expires (Exchange Online does): expected, not a failure.
+        expired = self._renew_due()
+        if self._reconnected and not expired:
             raise MailConnectionError(
                 f"lost the IMAP connection to {self._where()} twice while waiting for the code: {_reason(exc)}"
             ) from None
-        self._reconnected = True
-        log.info("IMAP connection to %s dropped (%s); reconnecting once", self._where(), _reason(exc))
+        self._reconnected = self._reconnected or not expired
+        log.info("IMAP connection to %s dropped (%s); reconnecting", self._where(), _reason(exc))
+        self._reopen()
+
+    def _renew_due(self) -> bool:
+        return self._token is not None and self._token.due()
+
+    def _seconds_until_renewal(self) -> float:
+        renew_at = self._token.renew_at() if self._token is not None else None
+        return float("inf") if renew_at is None else max(0.0, renew_at - time.monotonic())
+
+    def _renew(self) -> None:
+        """The OAuth2 token nears its expiry: a new connection with a new token, waiting from the same UID."""
+        log.info("IMAP OAuth2 token for %s nears its expiry; reconnecting with a new one", self._where())
+        self._reopen()
+
+    def _reopen(self) -> None:
         _quietly_close(self._client)
         self._client = None
         status = self._connect()
@@ -244,7 +292,10 @@ class CodeWaiter:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                self._idle(min(remaining, self.idle_refresh))
+                if self._renew_due():
+                    self._renew()
+                    continue  # check again at once: mail may have come while the old token was ending
+                self._idle(min(remaining, self.idle_refresh, self._seconds_until_renewal()))
             except _DROPPED as exc:
                 self._reconnect(exc)
         raise NoVerificationEmailError(
@@ -370,11 +421,18 @@ def _reason(exc: BaseException) -> str:
     return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
 
 
-def _server_text(exc: BaseException) -> str:
-    text = str(exc)
-    if text.startswith("b'") or text.startswith('b"'):
-        text = text[2:-1]
-    return text.strip()
+#: OpenSSL's reasons when the peer's first bytes are not a TLS record (an IMAP greeting in plain text)
+_PLAINTEXT_REPLIES = {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
+                      "UNKNOWN_PROTOCOL", "WRONG_SSL_VERSION"}
+
+
+def _port_answers(host: str, port: int, timeout: float) -> bool:
+    """True when a TCP connection to host:port opens (so a missing greeting is not a dead network)."""
+    try:
+        socket.create_connection((host, port), timeout=min(timeout, 5.0)).close()
+        return True
+    except OSError:
+        return False
 
 
 def _quietly_close(client: IMAPClient | None) -> None:

@@ -293,6 +293,32 @@ def test_an_untrusted_certificate_is_refused_before_the_password_is_sent(tls_mai
     assert spy.calls == []  # no fallback to a plaintext login after a failed STARTTLS
 
 
+def test_tls_to_a_port_that_speaks_plain_text_is_one_line_naming_imap_ssl(tls_mailbox, monkeypatch):
+    spy = LoginSpy(monkeypatch)
+    settings = MailboxSettings(host=tls_mailbox.imap_host, port=tls_mailbox.imap_port, user=tls_mailbox.address,
+                               password=tls_mailbox.password, ssl=True)
+    with pytest.raises(ConfigError) as info:
+        with CodeWaiter(settings, recipient=tls_mailbox.address, ca_file=tls_mailbox.ca_file):
+            pass
+    message = str(info.value)
+    assert f"{tls_mailbox.imap_host}:{tls_mailbox.imap_port} answered in plain text, not TLS" in message
+    assert "IMAP_SSL=false" in message and "\n" not in message and spy.calls == []
+
+
+def test_plain_imap_to_a_tls_only_port_is_one_line_naming_imap_ssl(tls_mailbox, monkeypatch):
+    spy = LoginSpy(monkeypatch)
+    settings = MailboxSettings(host=tls_mailbox.imap_host, port=tls_mailbox.imaps_port, user=tls_mailbox.address,
+                               password=tls_mailbox.password, ssl=False)
+    started = time.monotonic()
+    with pytest.raises(ConfigError) as info:
+        with CodeWaiter(settings, recipient=tls_mailbox.address, ca_file=tls_mailbox.ca_file, connect_timeout=1):
+            pass
+    message = str(info.value)
+    assert f"{tls_mailbox.imap_host}:{tls_mailbox.imaps_port} sent no IMAP greeting on a plain connection" in message
+    assert "expects TLS from the first byte" in message and "IMAP_SSL=true" in message and "\n" not in message
+    assert spy.calls == [] and time.monotonic() - started < 8
+
+
 def test_a_ca_bundle_that_cannot_be_read_is_named(tls_mailbox, tmp_path):
     missing = tmp_path / "no-such-ca.pem"
     with pytest.raises(ConfigError, match=f"{missing}"):

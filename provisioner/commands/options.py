@@ -16,8 +16,8 @@ from typing import Any, Callable, TypeVar
 
 import click
 
-from ..config import (MAILBOX_SETTINGS, MailboxSettings, OrgSettings, SettingsSources, resolve_mailbox_settings,
-                      resolve_org_settings)
+from ..config import (MAILBOX_SETTINGS, OAUTH2_SETTING_KEYS, MailboxSettings, OrgSettings, SettingsSources,
+                      resolve_mailbox_settings, resolve_org_settings)
 from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
@@ -106,6 +106,31 @@ CONNECTION_OPTIONS = (
                       "[IMAP_ALLOW_PLAINTEXT]; a .env file cannot set it."),
     click.option("--imap-ca-file", type=click.Path(dir_okay=False),
                  help="CA bundle (PEM) for a mail server with a private certificate [IMAP_CA_FILE]."),
+    # OAuth2 instead of the IMAP password (Microsoft 365, Google Workspace): docs/mailboxes.md
+    click.option("--imap-oauth2-client-id", help="OAuth2 app (client) id for the IMAP log-in [IMAP_OAUTH2_CLIENT_ID]."),
+    click.option("--imap-oauth2-tenant", help="Microsoft 365 tenant id or domain: sets the token URL "
+                                              "[IMAP_OAUTH2_TENANT]."),
+    click.option("--imap-oauth2-token-url", help="OAuth2 token endpoint (default: Microsoft's or Google's, from the "
+                                                 "tenant or IMAP host) [IMAP_OAUTH2_TOKEN_URL]."),
+    click.option("--imap-oauth2-scope", help="Scope to ask for (default: the provider's IMAP scope) "
+                                             "[IMAP_OAUTH2_SCOPE]."),
+    click.option("--imap-oauth2-client-secret-file", type=click.Path(dir_okay=False, allow_dash=True),
+                 help="Read the app's client secret from this file ('-': standard input) "
+                      "[IMAP_OAUTH2_CLIENT_SECRET holds the value]."),
+    click.option("--imap-oauth2-client-certificate", type=click.Path(dir_okay=False),
+                 help="PEM certificate registered with the app, proving it instead of a secret (its key in the "
+                      "same file or --imap-oauth2-client-key) [IMAP_OAUTH2_CLIENT_CERTIFICATE]."),
+    click.option("--imap-oauth2-client-key", type=click.Path(dir_okay=False),
+                 help="PEM private key of that certificate [IMAP_OAUTH2_CLIENT_KEY]."),
+    click.option("--imap-oauth2-refresh-token-file", type=click.Path(dir_okay=False),
+                 help="File with a refresh token (a renewed one is written back, 0600) "
+                      "[IMAP_OAUTH2_REFRESH_TOKEN_FILE; IMAP_OAUTH2_REFRESH_TOKEN holds the value]."),
+    click.option("--imap-token-command", metavar="COMMAND",
+                 help="Shell command that prints an IMAP access token, run whenever one is needed "
+                      "[IMAP_TOKEN_COMMAND]; a .env file cannot set it."),
+    click.option("--imap-oauth2-mechanism", type=click.Choice(["auto", "xoauth2", "oauthbearer"]),
+                 help="SASL mechanism for the token (default auto: XOAUTH2 where offered, else OAUTHBEARER) "
+                      "[IMAP_OAUTH2_MECHANISM]."),
 )
 
 
@@ -129,6 +154,16 @@ class ConnectionFlags:
     imap_folder: str | None
     imap_allow_plaintext: bool | None
     imap_ca_file: str | None
+    imap_oauth2_client_id: str | None = None
+    imap_oauth2_tenant: str | None = None
+    imap_oauth2_token_url: str | None = None
+    imap_oauth2_scope: str | None = None
+    imap_oauth2_client_secret_file: str | None = None
+    imap_oauth2_client_certificate: str | None = None
+    imap_oauth2_client_key: str | None = None
+    imap_oauth2_refresh_token_file: str | None = None
+    imap_token_command: str | None = None
+    imap_oauth2_mechanism: str | None = None
 
     def resolve(self) -> tuple[OrgSettings, MailboxSettings | None]:
         """The org's settings and, if any mailbox is configured, the mailbox's (flags > environment > .env)."""
@@ -146,11 +181,20 @@ class ConnectionFlags:
             "imap_password": _read_secret_file(self.imap_password_file, "--imap-password-file") or self.imap_password,
             "imap_ssl": self.imap_ssl, "imap_folder": self.imap_folder,
             "imap_allow_plaintext": self.imap_allow_plaintext, "imap_ca_file": self.imap_ca_file,
+            "imap_oauth2_client_id": self.imap_oauth2_client_id, "imap_oauth2_tenant": self.imap_oauth2_tenant,
+            "imap_oauth2_token_url": self.imap_oauth2_token_url, "imap_oauth2_scope": self.imap_oauth2_scope,
+            "imap_oauth2_client_secret": _read_secret_file(self.imap_oauth2_client_secret_file,
+                                                           "--imap-oauth2-client-secret-file"),
+            "imap_oauth2_client_certificate": self.imap_oauth2_client_certificate,
+            "imap_oauth2_client_key": self.imap_oauth2_client_key,
+            "imap_oauth2_refresh_token_file": self.imap_oauth2_refresh_token_file,
+            "imap_token_command": self.imap_token_command, "imap_oauth2_mechanism": self.imap_oauth2_mechanism,
         }
         sources = SettingsSources(flags=flags, env_file=self.env_file)
         org = resolve_org_settings(sources=sources)
         mailbox = None
-        if any(sources.get(name, MAILBOX_SETTINGS) is not None for name in ("imap_host", "imap_user", "imap_password")):
+        if any(sources.get(name, MAILBOX_SETTINGS) is not None
+               for name in ("imap_host", "imap_user", "imap_password", *OAUTH2_SETTING_KEYS)):
             mailbox = resolve_mailbox_settings(sources=sources)  # partly configured: an error naming what is missing
         return org, mailbox
 

@@ -32,10 +32,50 @@ _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
     "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard",
 }
-_MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file"}
+_MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file",
+                 "oauth2"}
+#: [mailbox.oauth2]: log in by OAuth2 token instead of a password (docs/mailboxes.md); secrets by variable or file
+_MAILBOX_OAUTH2_KEYS = {"client_id", "tenant", "token_url", "scope", "client_secret_env", "client_secret_file",
+                        "client_certificate", "client_key", "refresh_token_env", "refresh_token_file",
+                        "token_command", "mechanism"}
 _CREDENTIALS_KEYS = {"env_file", "json_file", "style", "embed_key", "branch"}
 #: [defaults] credentials: how every org's .env names its variables (paths stay per org)
 _DEFAULT_CREDENTIALS_KEYS = {"style", "embed_key"}
+
+
+@dataclass(frozen=True)
+class MailboxOAuth2Entry:
+    """Where the mailbox's OAuth2 token comes from. Secrets are named (variable or file), read at the org's turn."""
+
+    client_id: str | None = None
+    tenant: str | None = None
+    token_url: str | None = None
+    scope: str | None = None
+    client_secret_env: str | None = None
+    client_secret_file: Path | None = None
+    client_certificate: Path | None = None
+    client_key: Path | None = None
+    refresh_token_env: str | None = None
+    refresh_token_file: Path | None = None
+    token_command: str | None = None
+    mechanism: str | None = None
+
+    def settings(self, imap_host: str, where: str, environ: dict[str, str] | None = None):  # -> OAuth2Settings
+        """Read the secrets and check the source (ConfigError names the key or variable, never a value)."""
+        from ..config import oauth2_settings_from
+
+        env = os.environ if environ is None else environ
+        client_secret = _read_secret(where, "client_secret", self.client_secret_env, self.client_secret_file, env)
+        refresh_token = _read_secret(where, "refresh_token", self.refresh_token_env, self.refresh_token_file, env)
+        names = {key: f"{where}: key {key!r}" for key in _MAILBOX_OAUTH2_KEYS}
+        names.update(client_secret=f"{where}: key 'client_secret_env' / 'client_secret_file'",
+                     refresh_token=f"{where}: key 'refresh_token_env' / 'refresh_token_file'")
+        return oauth2_settings_from(
+            imap_host=imap_host, client_id=self.client_id, tenant=self.tenant, token_url=self.token_url,
+            scope=self.scope, client_secret=client_secret, client_certificate=self.client_certificate,
+            client_key=self.client_key, refresh_token=refresh_token, refresh_token_file=self.refresh_token_file,
+            token_command=self.token_command, mechanism=self.mechanism, names=names,
+        )
 
 
 @dataclass(frozen=True)
@@ -51,6 +91,8 @@ class MailboxEntry:
     allow_plaintext: bool = False
     #: CA bundle to verify the IMAP server's certificate with (default: the system's)
     ca_file: Path | None = None
+    #: log in by OAuth2 token (then no password_env / password_file)
+    oauth2: MailboxOAuth2Entry | None = None
 
 
 @dataclass(frozen=True)
@@ -291,8 +333,12 @@ def _parse_mailbox(raw: Any, base: Path, where: str) -> MailboxEntry:
         raise ConfigError(f"{where}: key 'port' must be at most 65535")
     password_env = _str(raw, "password_env", where)
     password_file = _path(raw, "password_file", where, base)
-    if not password_env and not password_file:
-        raise ConfigError(f"{where}: set 'password_env' or 'password_file' (the IMAP password is never inline)")
+    oauth2 = _parse_mailbox_oauth2(raw["oauth2"], base, f"{where}.oauth2") if "oauth2" in raw else None
+    if oauth2 is not None and (password_env or password_file):
+        raise ConfigError(f"{where}: a password ('password_env' / 'password_file') and [oauth2] both set: choose one")
+    if oauth2 is None and not password_env and not password_file:
+        raise ConfigError(f"{where}: set 'password_env' or 'password_file' (the IMAP password is never inline), "
+                          "or an [oauth2] table")
     if password_env and password_file:
         raise ConfigError(f"{where}: keys 'password_env' and 'password_file' both set: choose one")
     allow_plaintext = raw.get("allow_plaintext", False)
@@ -300,7 +346,26 @@ def _parse_mailbox(raw: Any, base: Path, where: str) -> MailboxEntry:
         raise ConfigError(f"{where}: key 'allow_plaintext' must be true or false")
     return MailboxEntry(host=host, user=user, port=port, ssl=ssl, folder=_str(raw, "folder", where) or "INBOX",
                         password_env=password_env, password_file=password_file, allow_plaintext=allow_plaintext,
-                        ca_file=_path(raw, "ca_file", where, base))
+                        ca_file=_path(raw, "ca_file", where, base), oauth2=oauth2)
+
+
+def _parse_mailbox_oauth2(raw: Any, base: Path, where: str) -> MailboxOAuth2Entry:
+    raw = _table(raw, where)
+    _no_unknown(raw, _MAILBOX_OAUTH2_KEYS, where)
+    for key in ("client_secret", "refresh_token"):
+        if raw.get(f"{key}_env") and raw.get(f"{key}_file"):
+            raise ConfigError(f"{where}: keys '{key}_env' and '{key}_file' both set: choose one")
+    return MailboxOAuth2Entry(
+        client_id=_str(raw, "client_id", where), tenant=_str(raw, "tenant", where),
+        token_url=_str(raw, "token_url", where), scope=_str(raw, "scope", where),
+        client_secret_env=_str(raw, "client_secret_env", where),
+        client_secret_file=_path(raw, "client_secret_file", where, base),
+        client_certificate=_path(raw, "client_certificate", where, base),
+        client_key=_path(raw, "client_key", where, base),
+        refresh_token_env=_str(raw, "refresh_token_env", where),
+        refresh_token_file=_path(raw, "refresh_token_file", where, base),
+        token_command=_str(raw, "token_command", where), mechanism=_str(raw, "mechanism", where),
+    )
 
 
 def _read_secret(where: str, what: str, env_name: str | None, file: Path | None, env) -> str | None:

@@ -58,9 +58,10 @@ class OrgAttempts:
         mailbox = None
         if org.mailbox is not None:
             box = org.mailbox
+            oauth2 = box.oauth2.settings(box.host, f"inventory org {org.name!r} mailbox.oauth2") if box.oauth2 else None
             mailbox = mailbox_settings_from(host=box.host, port=box.port, user=box.user,
                                             password=secrets.imap_password, ssl=box.ssl, folder=box.folder,
-                                            allow_plaintext=box.allow_plaintext, ca_file=box.ca_file)
+                                            allow_plaintext=box.allow_plaintext, ca_file=box.ca_file, oauth2=oauth2)
         org_dir = self.inventory.defaults.output_dir / org.name
         return OrgTask(
             name=org.name, org=settings, spec=self.spec(org), mailbox=mailbox,

@@ -49,8 +49,41 @@ def _tls_settings(tls: TlsFiles | None) -> str:
     return f"ssl = yes\nssl_cert = <{tls.cert_file}\nssl_key = <{tls.key_file}\nssl_min_protocol = TLSv1.2"
 
 
+@dataclass(frozen=True)
+class OAuth2Passdb:
+    """Log-ins by OAuth2 bearer token only (SASL XOAUTH2 / OAUTHBEARER), checked by Dovecot's oauth2 passdb against
+    an RFC 7662 introspection endpoint (POST token=...; `active` true and `username` naming the login user)."""
+
+    introspection_url: str
+
+
+def _auth_settings(root: Path, oauth2: OAuth2Passdb | None) -> str:
+    if oauth2 is None:
+        return f"""auth_mechanisms = plain login
+passdb {{
+  driver = passwd-file
+  # One file per user: Dovecot re-reads a changed passwd-file at most once a second, a new file at once.
+  args = scheme=PLAIN username_format=%Lu {root}/users/%Lu
+}}"""
+    # Like Microsoft 365 with basic authentication off: no password mechanism at all.
+    (root / "dovecot-oauth2.conf.ext").write_text(f"""introspection_mode = post
+introspection_url = {oauth2.introspection_url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+timeout_msecs = 10000
+""")
+    return f"""auth_mechanisms = xoauth2 oauthbearer
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/dovecot-oauth2.conf.ext
+}}"""
+
+
 def _config(root: Path, imap_port: int, lmtp_port: int, uid: int, gid: int, imaps_port: int = 0,
-            tls: TlsFiles | None = None) -> str:
+            tls: TlsFiles | None = None, oauth2: OAuth2Passdb | None = None) -> str:
     return f"""
 # Private test instance: nothing here touches the system Dovecot.
 protocols = imap lmtp
@@ -64,7 +97,6 @@ default_login_user = dovenull
 default_internal_user = dovecot
 {_tls_settings(tls)}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
 mail_uid = {uid}
 mail_gid = {gid}
@@ -80,14 +112,11 @@ mailbox_idle_check_interval = 1 secs
 lmtp_save_to_detail_mailbox = no
 recipient_delimiter =
 postmaster_address = postmaster@example.test
-passdb {{
-  driver = passwd-file
-  # One file per user: Dovecot re-reads a changed passwd-file at most once a second, a new file at once.
-  args = scheme=PLAIN username_format=%Lu {root}/users/%Lu
-}}
+{_auth_settings(root, oauth2)}
+# With the oauth2 passdb (which only answers token log-ins) LMTP cannot ask a passdb whether a user exists.
 userdb {{
   driver = static
-  args = uid={uid} gid={gid} home={root}/home/%u
+  args = uid={uid} gid={gid} home={root}/home/%u{" allow_all_users=yes" if oauth2 else ""}
 }}
 service imap-login {{
   inet_listener imap {{
@@ -139,6 +168,8 @@ class Dovecot:
     #: 0 unless started with `tls`: then IMAP over TLS from the first byte here, and STARTTLS on imap_port
     imaps_port: int = 0
     tls: TlsFiles | None = None
+    #: set when started with `oauth2`: log-ins take a bearer token, never a password
+    oauth2: OAuth2Passdb | None = None
     _users: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -154,7 +185,8 @@ class Dovecot:
         return self.root / "dovecot.conf"
 
     @classmethod
-    def start(cls, tmpdir: str | os.PathLike, timeout: float = 15.0, *, tls: TlsFiles | None = None) -> "Dovecot":
+    def start(cls, tmpdir: str | os.PathLike, timeout: float = 15.0, *, tls: TlsFiles | None = None,
+              oauth2: OAuth2Passdb | None = None) -> "Dovecot":
         if not dovecot_installed():
             raise DovecotUnavailable("dovecot is not installed (apt-get install dovecot-imapd dovecot-lmtpd)")
         if os.geteuid() != 0:
@@ -178,9 +210,9 @@ class Dovecot:
         os.chmod(root / "users", 0o755)  # read by the auth process (runs as dovecot)
 
         server = cls(root=root, imap_port=_free_port(), lmtp_port=_free_port(),
-                     imaps_port=_free_port() if tls else 0, tls=tls)
+                     imaps_port=_free_port() if tls else 0, tls=tls, oauth2=oauth2)
         server.config_path.write_text(_config(root, server.imap_port, server.lmtp_port, uid, gid,
-                                              server.imaps_port, tls))
+                                              server.imaps_port, tls, oauth2))
         # The daemon keeps inherited fds open: send its output to a file, not a pipe we would wait on.
         with open(root / "startup.out", "w+") as out:
             result = subprocess.run(
