@@ -12,9 +12,15 @@ import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
+
+from .github_actions import announce_secret
 
 MASK = "********"
+
+#: called with each value a SecretSet learns (GitHub Actions: `::add-mask::` for the rest of the job). Tests and
+#: other CI integrations may add theirs.
+SECRET_OBSERVERS: list[Callable[[str], None]] = [announce_secret]
 
 #: Values shorter than this are too common to scan for (they would match by accident); masking still covers them.
 MIN_SCAN_LENGTH = 4
@@ -29,8 +35,10 @@ class SecretSet:
             self.add(value)
 
     def add(self, value: str | None) -> None:
-        if value:
+        if value and str(value) not in self._values:
             self._values.add(str(value))
+            for observer in SECRET_OBSERVERS:  # as soon as it is known: before anything can print it
+                observer(str(value))
 
     def update(self, values: Iterable[str | None]) -> None:
         for value in values:

@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from ..errors import RunFailedError
-from ..job.reports import load_report, merge_reports, write_junit, write_report_json
+from .. import github_actions
+from ..job.reports import load_report, merge_reports, step_summary, write_junit, write_report_json
 
 
 @click.group("report")
@@ -27,6 +28,7 @@ def merge(out: Path, inputs: tuple[Path, ...], junit_path: Path | None, check: b
     write_report_json(merged, out)
     if junit_path:
         write_junit(merged, junit_path)
+    github_actions.append_step_summary(step_summary(merged))
     click.echo(f"{out}: {merged.summary_line()} from {len(inputs)} report(s)")
     if check and merged.failed:
         names = ", ".join(o.name for o in merged.failed)

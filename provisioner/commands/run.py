@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
+from .. import github_actions
 from ..errors import RunFailedError
 from ..job.events import JobEvents
 from ..job.inventory import load_inventory
 from ..job.lock import InventoryLock
-from ..job.reports import write_junit, write_report_json
+from ..job.reports import step_summary, write_junit, write_report_json
 from ..job.runner import JobRunner, RunOptions
 from ..job.shard import parse_shard
 
@@ -53,6 +54,7 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
     write_report_json(report, report_path, secrets=runner.secrets)
     if junit_path:
         write_junit(report, junit_path, secrets=runner.secrets)
+    github_actions.append_step_summary(step_summary(report, secrets=runner.secrets))
     if not json_lines:
         click.echo(f"report: {report_path}" + (f", junit: {junit_path}" if junit_path else ""))
     failed = report.failed

@@ -11,6 +11,7 @@ import sys
 import threading
 from typing import Iterable, TextIO
 
+from .. import github_actions
 from ..redact import SecretSet
 from .reports import OrgResult, RunReport
 
@@ -55,6 +56,10 @@ class JobEvents:
                   status=result.status, attempts=result.attempts, duration_seconds=result.duration_seconds,
                   changes=result.changes, cause=result.cause, exit_code=result.exit_code,
                   verified=result.verified, artifacts=result.artifacts)
+        if result.failed:  # an annotation on the workflow run (GitHub Actions only), even with --quiet
+            with self._lock:
+                github_actions.error(self.secrets.mask(f"{result.name}: {result.cause} (exit {result.exit_code})"),
+                                     title=f"provisioner: org {result.name} failed")
 
     def run_finished(self, report: RunReport) -> None:
         self.emit("run_finished", report.summary_line(), run_id=report.run_id, summary=report.summary())

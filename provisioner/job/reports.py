@@ -207,3 +207,32 @@ def _system_out(org: OrgResult) -> str:
     lines += [f"credentials: {p}" for p in org.credentials]
     lines += [f"artifact: {p}" for p in org.artifacts]
     return "\n".join(lines)
+
+
+# --- GitHub Actions step summary ----------------------------------------------------------------------------------
+
+
+def step_summary(report: RunReport, *, secrets: SecretSet | None = None) -> str:
+    """A Markdown table of the orgs and their outcomes (GitHub Actions' step summary): one row per org."""
+    report = masked(report, secrets)
+    title = "merged run" if report.shard == "merged" else f"run {report.run_id}, shard {report.shard}"
+    lines = [f"### provisioner: {title}" + (" (dry run)" if report.dry_run else ""), "",
+             f"{report.summary_line()}", "", "| org | outcome | attempts | seconds | detail |",
+             "|---|---|---|---|---|"]
+    for org in report.orgs:
+        if org.failed:
+            detail = f"{org.cause or 'failed'} (exit {org.exit_code})"
+        else:
+            detail = "; ".join(org.plan if org.status == "planned" else org.changes)
+            if org.verified:
+                detail = (detail + "; " if detail else "") + "credentials verified"
+        outcome = f"**{org.status}**" if org.failed else org.status
+        lines.append(f"| {_cell(org.name)} | {outcome} | {org.attempts} | {org.duration_seconds:.1f} | "
+                     f"{_cell(detail)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    """Table-safe: a | would end the cell, a line break the row; < > & are shown as text."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+            .replace("\r", " ").replace("\n", " "))
