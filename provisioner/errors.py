@@ -110,6 +110,13 @@ class ConnectedAppsDisabledError(SetupPageError):
     exit_code = 33
 
 
+class LocatorNotFoundError(ProvisionerError):
+    """A page no longer shows what a locator looks for (a relabelled release), or shows several: `provisioner probe`
+    names the page and the locator and proposes an override (--locators FILE)."""
+
+    exit_code = 34
+
+
 class OrgUnavailableError(ProvisionerError):
     """Maintenance page, internal server error page, timeouts: worth a retry."""
 
