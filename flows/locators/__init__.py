@@ -8,10 +8,19 @@ open shadow roots (Lightning web components); CSS is kept for the ids the classi
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass
 from typing import Pattern, Union
 
 Text = Union[str, Pattern[str]]
+
+#: ids of the locators flows resolved last: when a wait times out, the registry (registry.py) tells which of several
+#: look-alike locators (every page's Save button) the flow was waiting for
+_RECENT: deque[int] = deque(maxlen=64)
+
+
+def recently_used() -> list[int]:
+    return list(_RECENT)
 
 
 @dataclass(frozen=True)
@@ -24,6 +33,7 @@ class Loc:
     exact: bool = False
 
     def on(self, scope):  # noqa: ANN001 - a Playwright Page, Frame or Locator
+        _RECENT.append(id(self))
         if self.kind == "css":
             return scope.locator(self.value)
         if self.kind == "role":
@@ -44,6 +54,7 @@ class AnyOf:
     options: tuple[Loc, ...]
 
     def on(self, scope):  # noqa: ANN001
+        _RECENT.append(id(self))
         found = self.options[0].on(scope)
         for option in self.options[1:]:
             found = found.or_(option.on(scope))

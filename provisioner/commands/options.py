@@ -301,7 +301,14 @@ class OutputFlags:
 
 # --- how the run behaves --------------------------------------------------------------------------------------------
 
+#: a locator overrides file (flows/locators/registry.py): fixes a relabelled page without a new release
+LOCATORS_OPTION = click.option(
+    "--locators", type=click.Path(dir_okay=False), envvar="PROVISIONER_LOCATORS",
+    help="Locator overrides (TOML) for pages a release relabelled; `provisioner probe` proposes the lines "
+         "[PROVISIONER_LOCATORS].")
+
 RUN_OPTIONS = (
+    LOCATORS_OPTION,
     click.option("--dry-run", is_flag=True, help="Log in and print the plan; change nothing, write nothing."),
     click.option("--verify/--no-verify", default=True, show_default=True,
                  help="Prove the credentials with a JWT bearer token exchange."),
@@ -325,6 +332,7 @@ RUN_OPTIONS = (
 
 @dataclass(frozen=True)
 class RunFlags:
+    locators: str | None = None
     dry_run: bool = False
     verify: bool = True
     verify_seconds: float = 600.0

@@ -9,12 +9,14 @@ import click
 
 from .. import github_actions
 from ..errors import RunFailedError
+from ..flows.locators import registry
 from ..job.events import JobEvents
 from ..job.inventory import load_inventory
 from ..job.lock import InventoryLock
 from ..job.reports import step_summary, write_junit, write_report_json
 from ..job.runner import JobRunner, RunOptions
 from ..job.shard import parse_shard
+from .options import LOCATORS_OPTION
 
 
 @click.command("run")
@@ -30,9 +32,17 @@ from ..job.shard import parse_shard
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML report.")
 @click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
 @click.option("--record", is_flag=True, help="Record each org's walk-through into recordings/ (secrets covered).")
+@LOCATORS_OPTION
 def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
-            json_lines, record) -> None:
+            json_lines, record, locators) -> None:
     """Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials."""
+    with registry.apply_file(locators):  # every org of the job, process-wide
+        _run(inventory, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
+             json_lines, record)
+
+
+def _run(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,  # noqa: ANN001
+         json_lines, record) -> None:
     inv = load_inventory(inventory)
     events = JobEvents(json_lines=json_lines)
     for warning in inv.warnings:

@@ -1,5 +1,6 @@
 """What runs before every page's handler, in this order: faults the inspection API switched on (the maintenance
-page, the internal error page), the session guard (a logged-out visitor meets the login page), then latency.
+page, the internal error page), the session guard (a logged-out visitor meets the login page), then latency; last,
+for an org configured with `relabel`, the relabel filter that rewrites the handler's answer (a relabelled release).
 
 A page states what it needs when it registers (`router.add(..., session=True, latency="page")`); no handler checks
 the session or sleeps on its own, except /aura, whose session check answers in its own protocol (http/aura.py).
@@ -66,6 +67,33 @@ def latency(org: SimOrg) -> Middleware:
     return hook
 
 
+#: answers whose text a release's wording lives in: pages, their scripts, and the /aura answers the scripts render
+_RELABELLED_TYPES = ("text/html", "application/javascript", "text/javascript", "application/json")
+
+
+def relabel(org: SimOrg) -> Middleware:
+    """Every label in `org.config.relabel` replaced in the pages, their scripts and the /aura answers: what a release
+    that renames a label does to the flows' locators. It answers in the handler's place (the router has no hook after
+    the handler), so it runs last and only when a relabel is configured."""
+
+    def hook(request: Request, route: Route | None) -> Response | None:
+        renames = org.config.relabel
+        if not renames or route is None:
+            return None
+        response = route.handler(request)
+        content_type = next((v for k, v in response.headers if k.lower() == "content-type"), "")
+        if not content_type.startswith(_RELABELLED_TYPES) or not response.body:
+            return response
+        text = response.body.decode("utf-8")
+        for old, new in renames.items():
+            text = text.replace(old, new)
+        response.body = text.encode("utf-8")
+        return response
+
+    return hook
+
+
 def install(router: Router, org: SimOrg, *, server_error_page: Callable[[SimOrg], Response]) -> None:
     """`server_error_page` comes from the pages (this module draws nothing)."""
-    router.middleware += [faults(org, server_error_page=server_error_page), session_guard(org), latency(org)]
+    router.middleware += [faults(org, server_error_page=server_error_page), session_guard(org), latency(org),
+                          relabel(org)]
