@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from provisioner.errors import UnknownProfileError
 
 from .diff import compare
+from .waits import squash
 from .locators import eca_policies as P
 from .types import Change
 
@@ -21,6 +22,8 @@ class PolicySettings:
     refresh_token: str  # "expire_after 90 days", "valid_until_revoked", ...
     ip_relaxation: str
     session_timeout_minutes: int  # 0: none (the org's default)
+    #: External Client Apps: the Policies page's client credentials flow runs as this user ("": its box is off)
+    run_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class PolicyState:
 LABELS = {
     "permitted_users": "Permitted Users", "profiles": "Profiles", "permission_sets": "Permission Sets",
     "refresh_token": "Refresh Token Policy", "ip_relaxation": "IP Relaxation",
-    "session_timeout_minutes": "Session Timeout (minutes)",
+    "session_timeout_minutes": "Session Timeout (minutes)", "run_as": "Client Credentials Flow Run As",
 }
 
 #: refresh token policies that take a period and a unit
@@ -57,12 +60,25 @@ def desired_policies(policies) -> PolicySettings:  # noqa: ANN001 - provisioner.
         refresh_token=refresh_token_value(refresh.policy, refresh.period, refresh.unit),
         ip_relaxation=policies.ip_relaxation,
         session_timeout_minutes=policies.session_timeout_minutes or 0,
+        run_as=policies.run_as or "",
     )
 
 
 def key_of(choices: dict[str, str], label: str) -> str:
     """The spec's key for a label the page shows (the label itself when the page shows something unknown)."""
     return next((key for key, text in choices.items() if text.lower() == label.strip().lower()), label.strip())
+
+
+def key_of_wordings(wordings: dict[str, tuple[str, ...]], label: str) -> str:
+    """key_of for choices whose wording changed between releases (each key: every wording it has had)."""
+    wanted = label.strip().lower()
+    return next((key for key, texts in wordings.items() if wanted in (t.lower() for t in texts)), label.strip())
+
+
+def offered_label(wordings: tuple[str, ...], offered: list[str]) -> str | None:
+    """Which of a choice's wordings the page offers (None: none of them)."""
+    by_lower = {squash(o).lower(): squash(o) for o in offered}
+    return next((by_lower[w.lower()] for w in wordings if w.lower() in by_lower), None)
 
 
 def timeout_label(minutes: int) -> str:
@@ -75,10 +91,11 @@ def timeout_label(minutes: int) -> str:
 
 
 def timeout_minutes(label: str) -> int:
-    found = re.match(r"\s*(\d+)\s*(minute|hour)", label, re.I)
+    """Minutes from a picklist label ("2 hours") or a number of minutes ("45"); 0 for none."""
+    found = re.match(r"\s*(\d+)\s*(minute|hour)?", label, re.I)
     if not found:
         return 0
-    return int(found.group(1)) * (60 if found.group(2).lower() == "hour" else 1)
+    return int(found.group(1)) * (60 if (found.group(2) or "").lower() == "hour" else 1)
 
 
 def _normal(name: str) -> str:
@@ -107,7 +124,9 @@ def policy_changes(current: PolicyState, desired: PolicySettings) -> list[Change
         desired.permitted_users,
         match_names(desired.profiles, list(current.offered_profiles), "profile"),
         match_names(desired.permission_sets, list(current.offered_permission_sets), "permission set"),
-        desired.refresh_token, desired.ip_relaxation, desired.session_timeout_minutes)
+        desired.refresh_token, desired.ip_relaxation, desired.session_timeout_minutes,
+        # usernames are not case-sensitive
+        current.settings.run_as if current.settings.run_as.lower() == desired.run_as.lower() else desired.run_as)
     return compare(current.settings, resolved, LABELS)
 
 
@@ -120,6 +139,8 @@ def describe(desired: PolicySettings) -> str:
     parts.append("refresh token " + desired.refresh_token.replace("_", " "))
     parts.append("IP relaxation " + desired.ip_relaxation.replace("_", " "))
     parts.append("session timeout " + timeout_label(desired.session_timeout_minutes))
+    if desired.run_as:
+        parts.append("client credentials flow as " + desired.run_as)
     return "; ".join(parts)
 
 
@@ -129,4 +150,5 @@ def lines(changes: list[Change]) -> list[str]:
 
 
 __all__ = ["LABELS", "PolicySettings", "PolicyState", "WITH_PERIOD", "describe", "desired_policies", "key_of",
-           "lines", "match_names", "policy_changes", "refresh_token_value", "timeout_label", "timeout_minutes"]
+           "key_of_wordings", "lines", "match_names", "offered_label", "policy_changes", "refresh_token_value",
+           "timeout_label", "timeout_minutes"]

@@ -118,6 +118,13 @@ class LocatorNotFoundError(ProvisionerError):
 
 
 class OrgUnavailableError(ProvisionerError):
+class OrgSettingConflictError(SetupPageError):
+    """The spec asks for a choice an org setting takes away (e.g. "valid until revoked" refresh tokens under the
+    idle refresh-token limit): change the spec or the org setting, not a retry."""
+
+    exit_code = 35
+
+
     """Maintenance page, internal server error page, timeouts: worth a retry."""
 
     exit_code = 40

@@ -28,8 +28,11 @@ RefreshTokenPolicyKind = Literal["expire_after", "expire_if_unused", "valid_unti
 RefreshTokenUnit = Literal["hours", "days", "months"]
 IpRelaxation = Literal["enforce", "relax", "relax_with_second_factor"]
 DistributionState = Literal["Local", "Packaged"]
-#: the "Timeout Value" picklist of the app's session policy, in minutes (15 minutes ... 24 hours)
+#: a Connected App's "Timeout Value" picklist, in minutes (15 minutes ... 24 hours)
 SESSION_TIMEOUT_CHOICES = (15, 30, 60, 120, 240, 480, 720, 1440)
+#: an External Client App takes any whole number of minutes ("Session Timeout in Minutes", Metadata
+#: sessionTimeoutInMinutes); the range Setup accepts is not public: up to the org's longest session, 24 hours
+ECA_SESSION_TIMEOUT_MAX = 1440
 
 # the choices as tuples, for code that lists them (flags, docs)
 APP_TYPES = typing.get_args(AppType)
@@ -61,9 +64,14 @@ class Policies(_SpecPart):
     permission_sets: tuple[StrictStr, ...] = Field((), description="Pre-authorised permission sets (API names).")
     refresh_token: RefreshTokenPolicy = RefreshTokenPolicy()
     session_timeout_minutes: StrictInt | None = Field(
-        15, description="Session timeout in minutes: 15, 30, 60, 120, 240, 480, 720 or 1440; 0 or none: the org's "
-                        "default.")
+        15, description="Session timeout in minutes. An External Client App takes a whole number from 1 to 1440; a "
+                        "Connected App one of its picklist's 15, 30, 60, 120, 240, 480, 720 or 1440. 0 or none: the "
+                        "org's default.")
     ip_relaxation: IpRelaxation = "enforce"
+    run_as: StrictStr | None = Field(
+        None, description="Run As (Username) of the client credentials flow, set on the Policies page (with its own "
+                          "Enable Client Credentials Flow box). The user needs the API Only User permission. Same "
+                          "setting as the top-level run_as; needs client_credentials = true.")
 
 
 class AppSpec(_SpecPart):
@@ -154,7 +162,7 @@ def load_spec(
     source = "the built-in defaults"
     if path is not None:
         source = str(path)
-        data = _read_toml(Path(path))
+        data = _read_toml(spec_file(path))
     _validate(data, source)  # a mistake in the file is reported against the file
     if overrides:
         data = copy.deepcopy(data)
@@ -165,11 +173,33 @@ def load_spec(
     return _checked(_validate(data, source), source, default_contact_email)
 
 
+#: the specs that ship with provisioner (provisioner/specs/NAME.toml), usable by name: `--spec sf-cli-jwt`
+BUILTIN_SPECS_DIR = Path(__file__).resolve().parent / "specs"
+
+
+def builtin_specs() -> list[str]:
+    return sorted(p.stem for p in BUILTIN_SPECS_DIR.glob("*.toml"))
+
+
+def spec_file(path: str | os.PathLike) -> Path:
+    """`path` itself; or, when no such file exists and it is a bare name, the built-in spec of that name (with or
+    without .toml), so an installed provisioner finds its own specs wherever it runs."""
+    given = Path(path)
+    if given.exists() or given.name != str(path):
+        return given
+    for name in (given.name, f"{given.name}.toml"):
+        builtin = BUILTIN_SPECS_DIR / name
+        if builtin.suffix == ".toml" and builtin.is_file():
+            return builtin
+    return given
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise SpecFileError(f"cannot read app spec {path}: {exc.strerror or exc}") from None
+        hint = f" (built-in specs by name: {', '.join(builtin_specs())})" if not path.exists() else ""
+        raise SpecFileError(f"cannot read app spec {path}: {exc.strerror or exc}{hint}") from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -284,7 +314,7 @@ def _checked(spec: AppSpec, source: str, default_contact_email: str | None) -> A
     scopes = tuple(s for s in (_normalise_scope(s) for s in spec.scopes) if s)
     if not scopes:
         raise SpecFileError(f"{source}: 'scopes' must name at least one OAuth scope")
-    run_as = (spec.run_as or "").strip() or None
+    run_as = _run_as(spec, source)
     if spec.client_credentials and not run_as:
         raise SpecFileError(f"{source}: 'run_as' (a username) is required when client_credentials is true")
     if not (spec.jwt_bearer or spec.client_credentials or spec.auth_code_credentials):
@@ -293,19 +323,41 @@ def _checked(spec: AppSpec, source: str, default_contact_email: str | None) -> A
     refresh = policies.refresh_token
     if refresh.policy in ("expire_after", "expire_if_unused") and refresh.period < 1:
         raise SpecFileError(f"{source}: 'policies.refresh_token.period' must be at least 1")
-    timeout = policies.session_timeout_minutes
-    if timeout is not None and timeout not in SESSION_TIMEOUT_CHOICES:
-        choices = ", ".join(str(m) for m in SESSION_TIMEOUT_CHOICES)
-        raise SpecFileError(f"{source}: 'policies.session_timeout_minutes' must be one of the values Setup offers "
-                            f"({choices}), not {timeout}")
+    _check_session_timeout(spec.app_type, policies.session_timeout_minutes, source)
     policies = policies.model_copy(update={
         "profiles": tuple(p.strip() for p in policies.profiles if p.strip()),
         "permission_sets": tuple(p.strip() for p in policies.permission_sets if p.strip()),
+        # the Policies page's client credentials box is on exactly when the flow is
+        "run_as": run_as if spec.client_credentials else None,
     })
     return spec.model_copy(update={
         "name": name, "api_name": api_name, "contact_email": contact, "callback_urls": callbacks, "scopes": scopes,
         "run_as": run_as, "policies": policies,
     })
+
+
+def _run_as(spec: AppSpec, source: str) -> str | None:
+    """The client credentials flow's Run As, given at the top level or in [policies] (the same setting)."""
+    top = (spec.run_as or "").strip() or None
+    in_policies = (spec.policies.run_as or "").strip() or None
+    if top and in_policies and top.lower() != in_policies.lower():
+        raise SpecFileError(f"{source}: 'run_as' ({top}) and 'policies.run_as' ({in_policies}) name different users: "
+                            "give the Run As user once")
+    return top or in_policies
+
+
+def _check_session_timeout(app_type: str, timeout: int | None, source: str) -> None:
+    """A Connected App's picklist value, or an External Client App's whole number of minutes."""
+    if timeout is None:
+        return
+    if app_type == "connected_app":
+        if timeout not in SESSION_TIMEOUT_CHOICES:
+            choices = ", ".join(str(m) for m in SESSION_TIMEOUT_CHOICES)
+            raise SpecFileError(f"{source}: 'policies.session_timeout_minutes' must be one of the values a Connected "
+                                f"App's Timeout Value offers ({choices}), not {timeout}")
+    elif not 1 <= timeout <= ECA_SESSION_TIMEOUT_MAX:
+        raise SpecFileError(f"{source}: 'policies.session_timeout_minutes' must be a whole number of minutes from 1 to "
+                            f"{ECA_SESSION_TIMEOUT_MAX} (0: the org's default), not {timeout}")
 
 
 def _normalise_scope(scope: str) -> str:

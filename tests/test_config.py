@@ -178,11 +178,38 @@ def test_settings_never_show_passwords_in_repr():
     assert "Imap-Secret" not in repr(mailbox)
 
 
-def test_session_timeout_must_be_a_value_setup_offers():
+def test_session_timeout_follows_each_app_types_rule():
+    """External Client Apps take a whole number of minutes; a Connected App only its Timeout Value picklist's values."""
     from provisioner.spec import load_spec
     from provisioner.errors import SpecFileError
 
-    spec = load_spec(overrides={"policies.session_timeout_minutes": 30}, default_contact_email="a@b.example")
-    assert spec.policies.session_timeout_minutes == 30
+    def spec(minutes, app_type="external_client_app"):
+        return load_spec(overrides={"policies.session_timeout_minutes": minutes, "app_type": app_type},
+                         default_contact_email="a@b.example")
+
+    assert spec(45).policies.session_timeout_minutes == 45  # not a picklist value: fine on an External Client App
+    assert spec(1).policies.session_timeout_minutes == 1 and spec(1440).policies.session_timeout_minutes == 1440
+    assert spec(0).policies.session_timeout_minutes is None  # 0: the org's default
+    for bad in (-5, 1441):
+        with pytest.raises(SpecFileError, match=r"whole number of minutes from 1 to 1440.*not " + str(bad)):
+            spec(bad)
+
+    assert spec(30, "connected_app").policies.session_timeout_minutes == 30
     with pytest.raises(SpecFileError, match="15, 30, 60"):
-        load_spec(overrides={"policies.session_timeout_minutes": 45}, default_contact_email="a@b.example")
+        spec(45, "connected_app")
+
+
+def test_run_as_may_be_given_in_the_policies_and_names_one_user(tmp_path):
+    from provisioner.spec import load_spec
+    from provisioner.errors import SpecFileError
+
+    both = load_spec(write(tmp_path, 'contact_email = "a@b.co"\nclient_credentials = true\n[policies]\n'
+                                     'run_as = "api@acme.example"\n'))
+    assert both.run_as == both.policies.run_as == "api@acme.example"
+    top = load_spec(overrides={"client_credentials": True, "run_as": "api@acme.example"}, default_contact_email="a@b.co")
+    assert top.policies.run_as == "api@acme.example"
+    # without the flow the Policies page's box stays off, whatever user is named
+    assert load_spec(overrides={"run_as": "api@acme.example"}, default_contact_email="a@b.co").policies.run_as is None
+    with pytest.raises(SpecFileError, match="different users"):
+        load_spec(overrides={"client_credentials": True, "run_as": "a@acme.example", "policies.run_as": "b@acme.example"},
+                  default_contact_email="a@b.co")

@@ -53,6 +53,9 @@ class Sim:
         org.users[ADMIN] = User("005000000000001", ADMIN, "pw", ADMIN, "Ada", "Admin", "System Administrator")
         org.users["integration@acme.example"] = User("005000000000002", "integration@acme.example", "pw",
                                                      "integration@acme.example", "Int", "User", "Standard User")
+        # API only: what the client credentials flow's Run As needs
+        org.users["api@acme.example"] = User("005000000000003", "api@acme.example", "pw", "api@acme.example", "Api",
+                                             "Only", "Minimum Access - API Only Integrations")
         self.mails: list[tuple[str, str, str]] = []
         org.compose_verification = lambda _org, user, code: (
             "Verify your identity in Salesforce", f"Verification Code: {code}", f"<p>Verification Code: {code}</p>")
@@ -300,11 +303,34 @@ def test_edit_policies_with_permitted_users_confirmation(page, sim):
 
     move_to_selected(page, "Select Profiles", "System Administrator")
     move_to_selected(page, "Select Permission Sets", "ECA Users")
-    check(page.get_by_label("Expire refresh token after"))
+    # the Policies page's own client credentials box: confirmed before it turns on, then it asks for Run As
+    cc = page.get_by_label("Enable Client Credentials Flow")
+    cc.click(force=True)  # not check(): the box stays off until the confirmation is answered
+    page.get_by_role("dialog").get_by_role("button", name="Cancel").click()
+    expect(cc).not_to_be_checked()
+    expect(page.get_by_label("Run As (Username)")).to_have_count(0)
+    cc.click(force=True)
+    page.get_by_role("dialog").get_by_role("button", name="OK").click()
+    expect(cc).to_be_checked()
+    page.get_by_label("Run As (Username)").fill("integration@acme.example")  # active, but not API only
+
+    # the External Client App wording: "... specific time"; a session timeout of any number of minutes
+    expect(page.get_by_role("radiogroup", name="Refresh Token Policy").get_by_role("radio")).to_have_count(4)
+    check(page.get_by_label("Expire refresh token after specific time"))
     page.get_by_label("Refresh Token Validity Period").fill("7")
     select_option(page, "Refresh Token Validity Unit", "Day(s)")
-    select_option(page, "IP Relaxation", "Relax IP restrictions")
-    select_option(page, "Timeout Value", "1 hour")
+    select_option(page, "IP Relaxation", "Relax IP restrictions for activated devices")
+    expect(page.get_by_label("Session Timeout in Minutes")).to_have_attribute("type", "number")
+    page.get_by_label("Session Timeout in Minutes").fill("2000")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_label("Session Timeout in Minutes")).to_have_attribute("aria-invalid", "true")
+    run_as = page.get_by_label("Run As (Username)")
+    expect(run_as).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_text("Enter a valid execution user for the OAuth client credentials flow.")).to_be_visible()
+    assert app.policies.permitted_users == "AllSelfAuthorized" and app.client_credentials_user is None
+
+    run_as.fill("api@acme.example")
+    page.get_by_label("Session Timeout in Minutes").fill("45")
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status").filter(has_text="were saved")).to_be_visible()
@@ -313,7 +339,8 @@ def test_edit_policies_with_permitted_users_confirmation(page, sim):
     assert p.permitted_users == "AdminApprovedPreAuthorized"
     assert p.profiles == ["System Administrator"] and p.permission_sets == ["ECA_Users"]
     assert (p.refresh_token_policy, p.refresh_token_period, p.refresh_token_unit) == ("SpecificLifetime", 7, "Days")
-    assert p.ip_relaxation == "Bypass" and p.session_timeout_minutes == 60
+    assert p.ip_relaxation == "Bypass_2factor" and p.session_timeout_minutes == 45
+    assert app.client_credentials_user == "api@acme.example"
     assert app.changed_at > created_changed_at
 
     # a bad period is refused with a field error, and nothing changes

@@ -74,6 +74,16 @@ CHANGES_TAKE_TIME = ("Allow from 2-10 minutes for your changes to take effect on
                      "connected app.")
 PERMITTED_USERS_CONFIRM = ("Enabling this option will block all users who are not pre-authorized from using this "
                            "app. Are you sure?")  # [none]: the confirm() text
+# --- External Client App Edit Policies (EVIDENCE.md "External Client App policies") ---------------------------------
+#: a Run As user that does not exist, is inactive or lacks API Only [code: seen for a wrong username]
+INVALID_EXECUTION_USER = "Enter a valid execution user for the OAuth client credentials flow."
+#: "Expire refresh token if not used for" longer than the org's idle limit [doc: a save error; none: its words]
+IDLE_PERIOD_TOO_LONG = "With the idle refresh token limit on, enter a period of 30 days or less."
+#: session timeout outside the range the page accepts [none: the range and the words]
+TIMEOUT_OUT_OF_RANGE = "Enter a whole number of minutes from 1 to {max}."
+#: turning on the Policies page's client credentials flow asks for confirmation [doc]; its words [none]
+CLIENT_CREDENTIALS_CONFIRM = ("With the client credentials flow, the app gets access tokens for the Run As user "
+                              "without anyone logging in. Do you want to enable it?")
 #: the classic pages' wording of a validation message, where it differs from Lightning's
 CLASSIC_WORDING = {REQUIRED: "You must enter a value", BAD_URL: "Invalid URL",
                    NO_SCOPE: "You must select at least one OAuth scope"}
@@ -119,3 +129,4 @@ LIGHTNING = {
     "copyFailed": "Couldn't copy to the clipboard.",  # [none]
     "noAppBuilder": "Lightning App Builder isn't part of the simulated org.",  # the sim's own notice
 }
+    "clientCredentialsConfirm": CLIENT_CREDENTIALS_CONFIRM,
