@@ -437,3 +437,71 @@ def test_inventory_mailbox_with_oauth2(tmp_path):
     unknown["defaults"]["mailbox"]["oauth2"]["client_secret"] = "inline"
     with pytest.raises(ConfigError, match="unknown key 'client_secret'"):
         parse_inventory(unknown, tmp_path / "inventory.toml")
+
+
+# --- `provisioner setup` reads its codes with each token source (subprocess, real Chromium, simulated org) -------
+
+
+@pytest.fixture
+def oauth2_org(sim_factory, oauth2_mailbox):
+    """An org that asks for an emailed code at login (and to reveal the consumer secret), mailing a mailbox that
+    takes only OAuth2 tokens; IMAP over TLS with the test CA."""
+    handle = sim_factory(mail=f"lmtp://{oauth2_mailbox.imap_host}:{oauth2_mailbox.lmtp_port}",
+                         admin_email=oauth2_mailbox.address, unrecognised_device=True, admin_totp=False)
+    info = handle.info()
+    env = {"SALESFORCE_LOGIN_URL": info["login_url"], "SALESFORCE_USERNAME": info["username"],
+           "SALESFORCE_PASSWORD": info["password"], "IMAP_HOST": oauth2_mailbox.imap_host,
+           "IMAP_PORT": str(oauth2_mailbox.imaps_port), "IMAP_USER": oauth2_mailbox.address,
+           "IMAP_SSL": "true", "IMAP_CA_FILE": oauth2_mailbox.ca_file}
+    return handle, env
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("source", ["client_credentials", "refresh_token", "token_command", "short_lived_tokens"])
+def test_setup_reads_its_codes_with_each_token_source(oauth2_org, oauth2_mailbox, oauth2_server, tmp_path, source):
+    from .test_setup_cli import setup
+
+    handle, env = oauth2_org
+    args: list[str] = []
+    secrets: list[str] = []
+    if source == "short_lived_tokens":  # each token dies within the run: the second code needs a new one
+        oauth2_server.token_lifetime = 2
+    if source in ("client_credentials", "short_lived_tokens"):
+        app = oauth2_server.register_app(mailbox=oauth2_mailbox.address, secret=True)
+        env.update(IMAP_OAUTH2_CLIENT_ID=app.client_id, IMAP_OAUTH2_TOKEN_URL=oauth2_server.token_url,
+                   IMAP_OAUTH2_SCOPE=IMAP_SCOPE, IMAP_OAUTH2_CLIENT_SECRET=app.secret)
+        secrets.append(app.secret)
+    elif source == "refresh_token":
+        app = oauth2_server.register_app()
+        refresh = oauth2_server.issue_refresh_token(app, oauth2_mailbox.address)
+        (tmp_path / "rt").write_text(refresh)
+        env.update(IMAP_OAUTH2_CLIENT_ID=app.client_id, IMAP_OAUTH2_TOKEN_URL=oauth2_server.token_url)
+        args += ["--imap-oauth2-refresh-token-file", str(tmp_path / "rt")]
+        secrets.append(refresh)
+    else:
+        app = oauth2_server.register_app(mailbox=oauth2_mailbox.address, secret=True)
+        args += ["--imap-token-command", token_command(tmp_path, oauth2_server, app)]
+        secrets.append(app.secret)
+    proc = setup(tmp_path, "--json", "--no-verify", *args, extra_env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert handle.org.app_by_api_name(result["api_name"]).consumer_key == result["consumer_key"]
+    tokens = [value for value, issued in oauth2_server.tokens.items() if issued.client_id == app.client_id]
+    assert tokens and all(oauth2_server.tokens[t].user == oauth2_mailbox.address for t in tokens)
+    if source == "short_lived_tokens":
+        assert len(tokens) >= 2 and not any(oauth2_server.is_active(t) for t in tokens[:-1])
+    # the codes were read (login, then consumer details), and no token or secret reached the output
+    assert sum(1 for user, active in oauth2_server.introspections if user == oauth2_mailbox.address and active) >= 2
+    for secret in (*secrets, *tokens):
+        assert secret not in proc.stdout + proc.stderr
+
+
+@pytest.mark.e2e
+def test_setup_with_a_token_the_server_refuses_ends_in_one_line_and_exit_23(oauth2_org, tmp_path):
+    from .test_setup_cli import assert_failed_cleanly, setup
+
+    _, env = oauth2_org
+    proc = setup(tmp_path, "--imap-token-command", "echo not-a-valid-token", extra_env=env)
+    last = assert_failed_cleanly(proc, ImapTokenRefusedError.exit_code, "refused the OAuth2 token",
+                                 "IMAP_TOKEN_COMMAND", tmp_path=tmp_path)
+    assert "not-a-valid-token" not in proc.stdout + proc.stderr and last.count("\n") == 0
