@@ -183,10 +183,12 @@ class CodeWaiter:
             raise self._untrusted(exc) from None
         except ssl_module.SSLError as exc:
             raise self._not_tls(exc) from None
-        except (TimeoutError, imaplib.IMAP4.error) as exc:
+        except TimeoutError as exc:
             raise self._no_greeting(exc) from None
         except _DROPPED as exc:
             raise MailConnectionError(f"cannot connect to IMAP server {self._where()}: {_reason(exc)}") from None
+        except imaplib.IMAP4.error as exc:  # a first line that is no IMAP greeting
+            raise self._no_greeting(exc) from None
         if not mb.ssl:
             try:
                 self._secure_before_login(client, context)
