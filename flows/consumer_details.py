@@ -1,27 +1,34 @@
 """Reveal an External Client App's Consumer Key and Secret: click "Consumer Key and Secret" (a new tab or the same
-one), answer the emailed-code verification, read both values from the page (never the clipboard: headless clipboard reads need
-permissions and a user gesture, and two orgs in one browser would share it)."""
+one), answer the identity verification Salesforce asks for (the authenticator app's code for an admin with one, else
+the emailed code; flows/identity.py), read both values from the page (never the clipboard: headless clipboard reads
+need permissions and a user gesture, and two orgs in one browser would share it)."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from contextlib import AsyncExitStack
 
 from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from provisioner.errors import SetupPageError
+from provisioner.errors import OrgUnavailableError, SetupPageError
 
-from . import waits
+from . import identity, waits
 from .locators import consumer_details as C
 from .locators import eca_detail as D
-from .session import FlowSession
+from .session import CodeWait, FlowSession
 from .types import AppRef, ConsumerCredentials
+
+WHERE = "Consumer Key and Secret"
+PROMPT = identity.Prompt(C.TOTP_INPUT, C.EMAIL_INPUT, C.SMS_INPUT, C.AUTHENTICATOR_PROMPT, C.EMAIL_PROMPT,
+                         C.SMS_PROMPT)
 
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     page = session.page
     await session.chapter("Consumer Key and Secret",
-                          "Open Consumer Key and Secret, verify with the emailed code, read the key and secret")
+                          "Open Consumer Key and Secret, verify your identity, read the key and secret")
     if not page.url.startswith(ref.url) or D.VIEW_URL.search(page.url) is None:
         await page.goto(ref.url, wait_until="domcontentloaded")
         await waits.ensure_available(page)
@@ -30,10 +37,12 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     button = D.CONSUMER_KEY_AND_SECRET.on(page).first
     await button.wait_for(state="visible")
 
-    # Listen before clicking: the code is mailed as soon as the page behind the button opens. The secret moment
-    # starts before the click too: a recent verification shows the key and secret at once.
+    # With a mailbox, listen before clicking: an emailed code is sent as soon as the page behind the button opens.
+    # The secret moment starts before the click too: a recent verification shows the key and secret at once.
     try:
-        async with session.expecting_code("consumer-details") as mail:
+        async with AsyncExitStack() as stack:
+            mail = (await stack.enter_async_context(session.expecting_code("consumer-details"))
+                    if session.code_waiter is not None else None)
             async with session.recorder.secret_on_screen(page) as screen:
                 details = await _click_opening(session, button)
                 try:
@@ -44,7 +53,7 @@ async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
                     await screen.cover(*values)  # the whole page until they show, then exactly them
                     if await _needs_code(session, details, values):
                         await screen.uncover()  # only the code prompt is on screen: viewers see that step
-                        await _verify(session, details, await mail.code(), values, screen)
+                        await _verify(session, details, mail, values, screen)
                     for value in values:
                         await value.first.wait_for(state="visible")
                     await screen.cover(*values)  # exactly the key and secret: the rest of the page shows
@@ -104,19 +113,41 @@ async def _needs_code(session: FlowSession, details: Page, values) -> bool:  # n
         "error": lambda: waits.errors_on(details).first.wait_for(state="visible", timeout=timeout),
     }, timeout)
     if winner == "error":
-        raise waits.classify("; ".join(await waits.all_error_texts(details)), where="Consumer Key and Secret")
+        message = "; ".join(await waits.all_error_texts(details))
+        raise identity.lock_error(message, where=WHERE) or waits.classify(message, where=WHERE)
     return winner == "code"
 
 
-async def _verify(session: FlowSession, details: Page, code: str, values, screen) -> None:  # noqa: ANN001
-    await session.chapter("Verify identity", "Enter the code Salesforce emailed (read over IMAP)")
-    code_input = C.CODE_INPUT.on(details).first
-    async with session.recorder.secret_input(details, [code_input]):
-        await code_input.fill(code)
-        await screen.cover(*values)  # Verify reveals them: the whole page is covered before the click
-        await C.VERIFY.on(details).first.click()
-    await waits.outcome(details, success=values[0], timeout_ms=session.timeouts.page_ms,
-                        where="verifying the emailed code for the consumer details")
+async def _verify(session: FlowSession, details: Page, mail: CodeWait | None, values, screen) -> None:  # noqa: ANN001
+    has_authenticator = identity.authenticator_of(session) is not None
+    method = await identity.prompt_method(details, PROMPT, has_authenticator=has_authenticator)
+
+    async def enter(code: str) -> str | None:
+        code_input = C.CODE_INPUT.on(details).first
+        async with session.recorder.secret_input(details, [code_input]):
+            await code_input.fill(code)
+            await screen.cover(*values)  # Verify reveals them: the whole page is covered before the click
+            await C.VERIFY.on(details).first.click()
+        return await _refusal(session, details, values)
+
+    await identity.answer(session, method, enter, mail, where=WHERE)
+
+
+async def _refusal(session: FlowSession, details: Page, values) -> str | None:  # noqa: ANN001
+    """None once the values show, else what the page says about the code."""
+    timeout = session.timeouts.page_ms
+    try:
+        winner = await waits.first_of({
+            "shown": lambda: values[0].first.wait_for(state="visible", timeout=timeout),
+            "error": lambda: waits.errors_on(details).first.wait_for(state="visible", timeout=timeout),
+        }, timeout)
+    except PlaywrightTimeout as exc:
+        await waits.ensure_available(details)
+        raise OrgUnavailableError(f"{WHERE}: Salesforce did not answer the verification within "
+                                  f"{timeout / 1000:.0f}s") from exc
+    if winner == "shown":
+        return None
+    return "; ".join(await waits.all_error_texts(details)) or "the code was refused"
 
 
 async def _read(group, what: str) -> str:  # noqa: ANN001

@@ -11,7 +11,6 @@ import re
 from contextlib import AsyncExitStack
 from urllib.parse import urlsplit
 
-import pyotp
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -19,7 +18,7 @@ from provisioner.errors import (AccountLockedError, ConfigError, LoginError, NoV
                                 OrgUnavailableError, TotpRejectedError, UnknownChallengeError)
 from provisioner.hosts import is_trusted_login_host
 
-from . import waits
+from . import identity, waits
 from .locators import Loc
 from .locators import login as L
 from .locators import verification as V
@@ -43,6 +42,8 @@ async def log_in(session: FlowSession, org) -> str:  # noqa: ANN001 - provisione
     page = session.page
     timeout = session.timeouts.page_ms
     await session.chapter("Log in", f"Log in to {org.login_url} as {org.username}")
+    # the org user's authenticator app, shared with later verifications in Setup (it remembers the codes used)
+    identity.remember_authenticator(session, getattr(org, "totp_secret", None))
     try:
         await page.goto(org.login_url, wait_until="domcontentloaded", timeout=timeout)
     except PlaywrightError as exc:
@@ -152,6 +153,9 @@ async def _raise_login_error(session: FlowSession, *, failure_is: type[LoginErro
             texts = [waits.squash(await found.first.inner_text())] + texts
             break
     message = next((t for t in texts if t), "Salesforce refused the login")
+    locked = identity.lock_error(message, where="login")
+    if locked is not None:
+        raise locked
     if any(word in message.lower() for word in L.LOCKED_WORDS):
         raise AccountLockedError(f"the account is locked: {message}")
     if any(text.lower() in message.lower() for text in waits.common.UNAVAILABLE_TEXTS):
@@ -184,17 +188,24 @@ async def _answer_challenge(session: FlowSession, org, mail: CodeWait | None) ->
 
 
 async def _answer_totp(session: FlowSession, org) -> str:  # noqa: ANN001
-    page, timeout = session.page, session.timeouts.page_ms
-    if not getattr(org, "totp_secret", None):
-        raise ConfigError("Salesforce asks for an authenticator app code: set SALESFORCE_TOTP_SECRET")
+    authenticator = identity.authenticator_of(session)
+    if authenticator is None:
+        raise identity.no_authenticator_error("login")
     await session.chapter("Verify identity", "Answer the authenticator app challenge with a code from the TOTP secret")
     try:
-        code = pyotp.TOTP(org.totp_secret.replace(" ", "")).now()
-    except Exception:  # a malformed base32 secret: say so without echoing it
-        raise ConfigError("SALESFORCE_TOTP_SECRET is not a valid base32 TOTP secret") from None
+        return await _submit_totp(session, await authenticator.code())
+    except TotpRejectedError:
+        # used already (a code is good once: a second login within its 30 s) or its step ended on the way
+        await session.chapter("Verify identity", "The code was refused: wait for the authenticator's next code")
+        return await _submit_totp(session, await authenticator.next_code())
+
+
+async def _submit_totp(session: FlowSession, code: str) -> str:
+    page, timeout = session.page, session.timeouts.page_ms
     async with session.recorder.secret_input(page, [V.TOTP_INPUT.on(page)]):
         await V.TOTP_INPUT.on(page).fill(code, timeout=timeout)
-        await V.SUBMIT.on(page).click(timeout=timeout)
+        async with page.expect_navigation(timeout=timeout):  # the page answers anew: an earlier error goes with it
+            await V.SUBMIT.on(page).click(timeout=timeout)
     return await _after_submit(session, failure_is=TotpRejectedError, answered=V.TOTP_INPUT)
 
 

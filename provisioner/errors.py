@@ -51,6 +51,14 @@ class UnknownChallengeError(LoginError):
     exit_code = 13
 
 
+class VerificationLockedError(ProvisionerError):
+    """"The allowed number of attempts has been exceeded": Salesforce locked the user's identity verification for
+    about an hour. Never retried (transient=False): another attempt would only extend the lock."""
+
+    exit_code = 14
+    transient = False
+
+
 class ImapLoginError(ProvisionerError):
     exit_code = 20
 

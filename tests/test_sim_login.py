@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from provisioner.sim.messages import INVALID_PHONE, LOCKED_OUT, WRONG_CREDENTIALS
+from provisioner.sim.messages import (ATTEMPTS_EXCEEDED, INVALID_OR_EXPIRED_CODE, INVALID_PHONE, LOCKED_OUT,
+                                      WRONG_CREDENTIALS)
+from provisioner.sim.pages.parts import verification_codes
 from provisioner.sim.paths import PHONE as PHONE_PATH
 from provisioner.sim.paths import SMS as SMS_PATH
 from provisioner.sim.paths import TOTP as TOTP_PATH
@@ -53,9 +56,57 @@ def test_wrong_totp_code_is_refused(sim, page):
     good = pyotp.TOTP(info["totp_secret"]).now()
     page.locator("#tc").fill(f"{(int(good) + 500000) % 1000000:06d}")
     page.locator("#save").click()
-    expect(page.locator("#error")).to_contain_text("isn't valid")
+    expect(page.locator("#error")).to_have_text(INVALID_OR_EXPIRED_CODE)
     expect(page).to_have_url(re.compile(re.escape(TOTP_PATH)))
     assert inspect_api(sim, "/state")["sessions"] == 0
+
+
+def test_a_totp_code_is_good_once(sim, page):
+    """A second login with the code the first one used (same 30 s step) is refused (RFC 6238 section 5.2)."""
+    info = sim.info()
+    totp = pyotp.TOTP(info["totp_secret"])
+    step = int(time.time()) // 30
+    code = totp.at(step * 30)
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    page.locator("#tc").fill(code)
+    page.locator("#save").click()
+    expect(page).to_have_url(re.compile(r"/lightning/"))
+    page.context.clear_cookies()
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    page.locator("#tc").fill(code)
+    page.locator("#save").click()
+    expect(page.locator("#error")).to_have_text(INVALID_OR_EXPIRED_CODE)
+    # the code of a later step than the used one is good (the sim accepts one step of drift)
+    page.locator("#tc").fill(totp.at((step + 1) * 30))
+    page.locator("#save").click()
+    expect(page).to_have_url(re.compile(r"/lightning/"))
+
+
+def test_too_many_wrong_authenticator_codes_lock_verification(sim_factory, page):
+    """The wrong code that reaches the limit answers the help article's text, and the user stays locked: even the
+    right code is refused on the next login, until the lock is lifted."""
+    sim = sim_factory()
+    sim.org.config.verification_attempts = 3
+    info = sim.info()
+    totp = pyotp.TOTP(info["totp_secret"])
+    wrong = f"{(int(totp.now()) + 500000) % 1000000:06d}"
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    for _ in range(2):
+        page.locator("#tc").fill(wrong)
+        page.locator("#save").click()
+        expect(page.locator("#error")).to_have_text(INVALID_OR_EXPIRED_CODE)
+    page.locator("#tc").fill(wrong)
+    page.locator("#save").click()
+    expect(page.locator("#error")).to_have_text(ATTEMPTS_EXCEEDED)
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    page.locator("#tc").fill(totp.now())
+    page.locator("#save").click()
+    expect(page.locator("#error")).to_have_text(ATTEMPTS_EXCEEDED)
+    verification_codes.unlock(sim.org, info["username"])
+    submit_login(page, sim.login_url, info["username"], info["password"])
+    page.locator("#tc").fill(totp.at(int(time.time()) + 30))  # a step not used yet
+    page.locator("#save").click()
+    expect(page).to_have_url(re.compile(r"/lightning/"))
 
 
 def test_login_without_totp_goes_straight_in(sim_factory, page):

@@ -1,4 +1,7 @@
-"""Identity verification during login: TOTP, emailed code, SMS, phone registration. [code]"""
+"""Identity verification: during login (TOTP, emailed code, SMS, phone registration) [code], and the texts of
+Salesforce's verification errors wherever a code is asked for (login, consumer details) [doc]."""
+
+import re
 
 from . import any_of, css, role, words
 
@@ -16,3 +19,10 @@ ERROR = css("#error, .errorMsg, .pbError, [role=alert]")
 SKIP_PHONE_REGISTRATION = role("link", words("I Don't Want to Register My Phone", "Remind Me Later"))
 #: where a successful login lands
 SUCCESS_URL_PART = "/lightning/"
+
+#: "Error: The allowed number of attempts has been exceeded." (help article 000395187) or "You've exceeded the
+#: allowed number of attempts." (000395009): the user's verification is locked for about an hour [doc]
+ATTEMPTS_EXCEEDED_TEXT = re.compile(r"allowed number of attempts", re.I)
+#: "Error: Invalid or expired verification code. Try again." (000395187) [doc]; older wordings [none]
+INVALID_CODE_TEXT = re.compile(r"invalid or expired verification code|code you entered isn't valid|code has expired",
+                               re.I)

@@ -24,6 +24,15 @@ TOO_MANY_ATTEMPTS = "You've exceeded the maximum number of verification attempts
 INVALID_PHONE = "Enter a valid mobile phone number."  # [none]
 PHONE_SKIP = "I Don't Want to Register My Phone"  # [code]
 CANNOT_SEND_CODE = "We can't send you a verification code right now. Try again later."  # [none]
+#: a wrong, expired or already used code (help article 000395187) [doc]
+INVALID_OR_EXPIRED_CODE = "Error: Invalid or expired verification code. Try again."
+#: too many wrong codes: the user is locked out of verification for about an hour (000395187, 000395009) [doc]
+ATTEMPTS_EXCEEDED = "Error: The allowed number of attempts has been exceeded."
+#: the prompts of the consumer details verification, one per method [none: the page's wording is not public]
+VERIFY_LEAD = "To view the consumer details for {app}, verify your identity."
+TOTP_PROMPT = "Enter the verification code from your authenticator app."
+EMAIL_PROMPT = "Enter the verification code we emailed to {email}."
+SMS_PROMPT = "Enter the verification code we sent to {phone}."
 
 # --- error pages ---------------------------------------------------------------------------------------------------
 INVALID_PAGE = "The page you submitted was invalid for your session. Please refresh your page and try again."
@@ -125,6 +134,10 @@ LIGHTNING = {
     "ecaCreated": 'External Client App "{name}" was created.',  # [none]
     "changesSaved": 'Your changes to "{name}" were saved.',  # [none]
     "codeResent": "We sent a new verification code to {email}.",  # [none]
+    "verifyLead": VERIFY_LEAD,
+    "totpPrompt": TOTP_PROMPT,
+    "emailPrompt": EMAIL_PROMPT,
+    "smsPrompt": SMS_PROMPT,
     "copied": "{label} copied.",  # [none]
     "copyFailed": "Couldn't copy to the clipboard.",  # [none]
     "noAppBuilder": "Lightning App Builder isn't part of the simulated org.",  # the sim's own notice

@@ -1,6 +1,7 @@
 """Finding a Connected App and its pages: Lightning's Connected Apps pages (a frame around the classic page), the
-Manage Connected Apps list, the app's detail page (View) with "Manage Consumer Details", the emailed-code step and
-the "Consumer Details" section.
+Manage Connected Apps list, the app's detail page (View) with "Manage Consumer Details", the identity verification
+step ("verify your identity using one of your registered methods": the authenticator app's code for an admin with
+one, else SMS or email; parts/verification_codes.py) and the "Consumer Details" section.
 
 `/lightning/setup/ConnectedApplication/home` and `.../page?address=<encoded classic URL>` are Lightning pages whose
 content is an iframe (`force-aloha-page iframe[name^=vfFrameId]`) holding the classic page; the classic pages are
@@ -14,15 +15,15 @@ from .. import messages, paths
 from ..http import Request, Response, Router
 from ..model import ExternalClientApp
 from ..org import Session, SimOrg
-from .parts import catalog
+from .parts import catalog, verification_codes
 from .parts.classic import (FORM, by_definition, certificate_text, classic_page, hidden_view_state, jid,
                             lightning_frame, missing, posted, show)
-from .parts.text import esc, mask_email
+from .parts.text import esc, mask_email, mask_phone
 
 MANAGE_CONSUMER_ID = "appsetup:setupForm:details:oauthSettingsSection:manageConsumerKeySecretSection:manageConsumer"
 CONSUMER_KEY_ID = "appsetup:setupForm:consumerDetails:oauthConsumerSection:consumerKeySection:consumerKey"
 CONSUMER_SECRET_ID = "appsetup:setupForm:consumerDetails:oauthConsumerSection:consumerSecretSection:consumerSecret"
-PURPOSE = "consumer-details"  # of the emailed code
+PURPOSE = "consumer-details"  # of an emailed or texted code
 
 
 def list_page(org: SimOrg) -> Response:
@@ -90,20 +91,31 @@ def detail_page(org: SimOrg, session: Session, app: ExternalClientApp, show_cons
     return classic_page("Connected App", app.name, body)
 
 
+#: the code input of each verification method, named as on the login pages (#tc, #smc, #emc) [none for this page]
+CODE_INPUTS = {"totp": "tc", "sms": "smc", "email": "emc"}
+
+
 def verify_page(org: SimOrg, session: Session, app: ExternalClientApp, error: str) -> Response:
+    """The identity verification in front of the consumer details, in the admin's strongest registered method."""
     user = org.user(session.username)
+    method = verification_codes.method_for(org, session.username)
     action = f"{paths.CONNECTED_APP_VERIFY}?applicationId={app.definition_id}"
     error_html = (f'<div id="error" class="errorMsg" role="alert">{esc(error)}</div>' if error else "")
+    prompt = (messages.TOTP_PROMPT if method == "totp"
+              else messages.SMS_PROMPT.format(phone=mask_phone(user.mobile_phone if user else "")) if method == "sms"
+              else messages.EMAIL_PROMPT.format(email=mask_email(user.email if user else "")))
+    resend = "" if method == "totp" else f'<a href="{action}&amp;resend=1">Resend Code</a>'
+    name = CODE_INPUTS[method]
     body = f"""
 <div class="bPageBlock"><div class="pbBody">
 <form id="editPage" name="editPage" method="post" action="{action}">{hidden_view_state(org, session)}
 <h2 id="header">Verify Your Identity</h2>
-<p>Enter the verification code we emailed to {esc(mask_email(user.email if user else ""))}.</p>
+<p>{esc(prompt)}</p>
 {error_html}
-<label for="emc">Verification Code</label><br>
-<input type="text" id="emc" name="emc" maxlength="6" autocomplete="off"><br><br>
+<label for="{name}">Verification Code</label><br>
+<input type="text" id="{name}" name="{name}" maxlength="6" autocomplete="off"><br><br>
 <input type="submit" id="save" name="save" class="btn" value="Verify">
-<a href="{action}&amp;resend=1">Resend Code</a>
+{resend}
 </form></div></div>"""
     return classic_page("Verify Your Identity", "Verify Your Identity", body, title="Verify Your Identity")
 
@@ -137,24 +149,30 @@ def register(router: Router, org: SimOrg) -> None:
             return Response.redirect(detail)
         if org.consumer_details_granted(session, app.id):
             return Response.redirect(f"{detail}&consumerDetails=1")
-        org.issue_code(session.username, PURPOSE)
+        method = verification_codes.method_for(org, session.username)
+        verification_codes.send(org, session.username, method, PURPOSE)  # nothing for an authenticator app
         return Response.redirect(f"{paths.CONNECTED_APP_VERIFY}?applicationId={app.definition_id}")
 
     def verify_get(request: Request) -> Response:
         app = by_definition(org, request)
         if app is None:
             return missing()
-        if request.arg("resend") == "1":
-            org.issue_code(request.session.username, PURPOSE)  # the older code stops working
+        method = verification_codes.method_for(org, request.session.username)
+        if request.arg("resend") == "1" and method != "totp":
+            verification_codes.send(org, request.session.username, method, PURPOSE)  # the older code stops working
         return verify_page(org, request.session, app, "")
 
     def check_code(session: Session, app: ExternalClientApp, form: dict) -> Response:
-        code = (form.get("emc") or [""])[0].strip()
-        outcome = org.check_code(session.username, PURPOSE, code) if code else "invalid"
+        method = verification_codes.method_for(org, session.username)
+        code = (form.get(CODE_INPUTS[method]) or [""])[0].strip()
+        if not code:
+            return verify_page(org, session, app, messages.CLASSIC_WORDING[messages.REQUIRED])
+        outcome = verification_codes.check(org, session.username, method, PURPOSE, code)
         if outcome != "ok":
-            return verify_page(org, session, app, messages.TIMED_OUT if outcome == "expired" else messages.WRONG_CODE)
+            return verify_page(org, session, app, messages.ATTEMPTS_EXCEEDED if outcome == "locked"
+                               else messages.INVALID_OR_EXPIRED_CODE)
         org.grant_consumer_details(session, app.id)
-        org.log("consumer_details_viewed", api_name=app.api_name, by=session.username)
+        org.log("consumer_details_viewed", api_name=app.api_name, by=session.username, method=method)
         return Response.redirect(f"{paths.CONNECTED_APP_DETAIL}?applicationId={app.definition_id}&consumerDetails=1")
 
     page = {"session": True, "latency": "page"}

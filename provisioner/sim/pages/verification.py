@@ -1,8 +1,9 @@
 """Identity verification during login: the authenticator app (TOTP), the emailed code, the code "sent by SMS",
 and the "Register Your Mobile Phone" interstitial.
 
-Element ids, names, paths and texts follow FIDELITY.md "Identity verification during login"; texts not found in
-public sources are marked [none] in EVIDENCE.md. Every page needs the pending login of its kind (else back to the
+Element ids, names, paths and texts follow FIDELITY.md "Identity verification during login"; the authenticator
+page's errors are the help articles' texts (000395187), other texts not found in public sources are marked [none]
+in EVIDENCE.md. Every page needs the pending login of its kind (else back to the
 login page); the hidden tokens of a submitted form are checked before the code is.
 """
 
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import pyotp
-
 from .. import messages, paths
 from ..http import Request, Response, Router
 from ..org import Challenge, Session, SimOrg
-from .parts import logins
+from .parts import logins, verification_codes
 from .parts.identity_layout import invalid_page, login_page, page
 from .parts.text import esc, mask_email, mask_phone
 
@@ -153,13 +152,15 @@ def register(router: Router, org: SimOrg) -> None:
 
     @challenge_page("POST", paths.TOTP, "totp", form=True)
     def totp_post(request: Request, session: Session, chal: Challenge) -> Response:
-        entered = request.form_value("tc").strip()
-        user = org.user(session.username)
-        ok = (user is not None and user.totp_secret and len(entered) == 6 and entered.isdigit()
-              and pyotp.TOTP(user.totp_secret).verify(entered, valid_window=1))
-        if ok:
+        # each code once; wrong codes count per user and lock verification for a while (parts/verification_codes.py)
+        outcome = verification_codes.check(org, session.username, "totp", "login", request.form_value("tc"))
+        if outcome == "ok":
             return logins.complete(org, session, session.username, chal.ret_url)
-        return refused(session, chal, "totp_rejected", lambda: render(chal, totp_page, error=messages.WRONG_CODE))
+        org.log("totp_rejected", username=session.username, reason=outcome)
+        if outcome == "locked":
+            org.end_session(session.id)  # this login is over; the lock outlives it
+            return render(chal, totp_page, error=messages.ATTEMPTS_EXCEEDED)
+        return render(chal, totp_page, error=messages.INVALID_OR_EXPIRED_CODE)
 
     # -- emailed code -----------------------------------------------------------------------------------
     def masked_for(session: Session) -> str:
