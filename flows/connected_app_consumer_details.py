@@ -18,8 +18,12 @@ from .session import CodeWait, FlowSession
 from .types import AppRef, ConsumerCredentials
 
 WHERE = "Manage Consumer Details"
-PROMPT = identity.Prompt(C.TOTP_INPUT, C.EMAIL_INPUT, C.SMS_INPUT, C.AUTHENTICATOR_PROMPT, C.EMAIL_PROMPT,
-                         C.SMS_PROMPT)
+
+
+def _prompt() -> identity.Prompt:
+    """Read at call time: a locator override replaces the module's attribute."""
+    return identity.Prompt(C.TOTP_INPUT, C.EMAIL_INPUT, C.SMS_INPUT, C.AUTHENTICATOR_PROMPT, C.EMAIL_PROMPT,
+                           C.SMS_PROMPT)
 
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
@@ -62,7 +66,7 @@ async def _needs_code(session: FlowSession, scope, values) -> bool:  # noqa: ANN
 
 async def _verify(session: FlowSession, scope, mail: CodeWait | None, values, screen) -> None:  # noqa: ANN001
     has_authenticator = identity.authenticator_of(session) is not None
-    method = await identity.prompt_method(scope, PROMPT, has_authenticator=has_authenticator)
+    method = await identity.prompt_method(scope, _prompt(), has_authenticator=has_authenticator)
 
     async def enter(code: str) -> str | None:
         code_input = C.CODE_INPUT.on(scope).first

@@ -21,8 +21,12 @@ from .session import CodeWait, FlowSession
 from .types import AppRef, ConsumerCredentials
 
 WHERE = "Consumer Key and Secret"
-PROMPT = identity.Prompt(C.TOTP_INPUT, C.EMAIL_INPUT, C.SMS_INPUT, C.AUTHENTICATOR_PROMPT, C.EMAIL_PROMPT,
-                         C.SMS_PROMPT)
+
+
+def _prompt() -> identity.Prompt:
+    """Read at call time: a locator override replaces the module's attribute."""
+    return identity.Prompt(C.TOTP_INPUT, C.EMAIL_INPUT, C.SMS_INPUT, C.AUTHENTICATOR_PROMPT, C.EMAIL_PROMPT,
+                           C.SMS_PROMPT)
 
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
@@ -120,7 +124,7 @@ async def _needs_code(session: FlowSession, details: Page, values) -> bool:  # n
 
 async def _verify(session: FlowSession, details: Page, mail: CodeWait | None, values, screen) -> None:  # noqa: ANN001
     has_authenticator = identity.authenticator_of(session) is not None
-    method = await identity.prompt_method(details, PROMPT, has_authenticator=has_authenticator)
+    method = await identity.prompt_method(details, _prompt(), has_authenticator=has_authenticator)
 
     async def enter(code: str) -> str | None:
         code_input = C.CODE_INPUT.on(details).first

@@ -23,6 +23,3 @@ SUCCESS_URL_PART = "/lightning/"
 #: "Error: The allowed number of attempts has been exceeded." (help article 000395187) or "You've exceeded the
 #: allowed number of attempts." (000395009): the user's verification is locked for about an hour [doc]
 ATTEMPTS_EXCEEDED_TEXT = re.compile(r"allowed number of attempts", re.I)
-#: "Error: Invalid or expired verification code. Try again." (000395187) [doc]; older wordings [none]
-INVALID_CODE_TEXT = re.compile(r"invalid or expired verification code|code you entered isn't valid|code has expired",
-                               re.I)
