@@ -6,9 +6,8 @@ On a New form (the app does not exist yet) it ticks "Enable OAuth" (and the flow
 controls behind them, then cancels: an unsubmitted form is not a change. Each locator ends up found, missing,
 ambiguous (more matches than the flow accepts) or not shown (its control appears only in a state the org is not in).
 
-For a missing locator the page's accessibility snapshot is searched for a near match (the same words with words
-added, or another role with the same name); a candidate becomes a proposed override line only after it was tried on
-the page and matched exactly what the flow needs.
+For a missing locator the page's accessibility snapshot is searched for a near match (flows/near_match.py); a
+candidate becomes a proposed override line only after it was tried on the page and matched what the flow needs.
 """
 
 from __future__ import annotations
@@ -24,7 +23,8 @@ from playwright.async_api import Error as PlaywrightError
 
 from . import classic, controls, eca_form, waits
 from . import connected_app_form
-from .locators import AnyOf, Loc, registry
+from .locators import AnyOf, registry
+from .near_match import candidates, snapshot_nodes
 from .locators import app_manager as M
 from .locators import connected_app_pages as CP
 from .locators import eca_detail as D
@@ -33,6 +33,12 @@ from .session import FlowSession
 from .types import AppRef
 
 FOUND, MISSING, AMBIGUOUS, NOT_SHOWN, ALTERNATIVE = "found", "missing", "ambiguous", "not shown", "alternative"
+#: classic pages repeat their buttons above and below the form: any of the copies does what the flow wants
+CLASSIC_BUTTONS = {"connected_app_form.SAVE", "connected_app_form.CANCEL", "connected_app_pages.EDIT",
+                   "connected_app_pages.MANAGE", "connected_app_policies.EDIT_POLICIES",
+                   "connected_app_policies.MANAGE_PROFILES", "connected_app_policies.MANAGE_PERMISSION_SETS",
+                   "connected_app_policies.SAVE", "connected_app_policies.CANCEL",
+                   "connected_app_pages.MANAGE_CONSUMER_DETAILS"}
 FAILING = (MISSING, AMBIGUOUS)
 #: once a page's first element is there, how long any other element may still take to render
 GRACE_MS = 3_000
@@ -88,8 +94,11 @@ class _Walker:
     # --- pages -----------------------------------------------------------------------------------------------
     @asynccontextmanager
     async def page(self, title: str, scope=None) -> AsyncIterator[None]:  # noqa: ANN001
-        """Checks inside the block belong to this page; its snapshot is taken as the block ends (or fails)."""
-        self.title, self.scope = title, scope if scope is not None else self.session.page
+        """Checks inside the block belong to this page (looked for in `scope`, else where the last page's were); its
+        snapshot is taken as the block ends (or fails), unless taken before."""
+        self.title = title
+        if scope is not None:
+            self.scope = scope
         self._kept = False
         try:
             yield
@@ -113,6 +122,8 @@ class _Walker:
                     note: str = "") -> bool:
         """Count the locator (its current value: overrides apply) where the flow would use it; True when usable."""
         loc = registry.lookup(key)
+        if key in CLASSIC_BUTTONS:
+            wants = "some"
         found = self._matches(loc, visible)
         count = await found.count()
         if count == 0 and wait_ms:
@@ -166,9 +177,9 @@ class _Walker:
 
     # --- near matches ------------------------------------------------------------------------------------------
     async def _propose(self, key: str, loc, wants: str, visible: bool) -> str:  # noqa: ANN001
-        nodes = _snapshot_nodes(await self.snapshot())
+        nodes = snapshot_nodes(await self.snapshot())
         for option in loc.options if isinstance(loc, AnyOf) else (loc,):
-            for candidate in _candidates(option, nodes):
+            for candidate in candidates(option, nodes):
                 found = self._matches(candidate, visible)
                 count = await found.count()
                 if count == 1 or (count > 1 and wants == "some"):
@@ -178,90 +189,6 @@ class _Walker:
     async def click(self, key: str, *, visible: bool = True) -> None:
         found = self._matches(registry.lookup(key), visible)
         await found.first.click()
-
-
-# --- snapshot reading -------------------------------------------------------------------------------------------
-
-_NODE = re.compile(r'^\s*-\s+(?P<role>[a-z]+)(?:\s+"(?P<name>(?:[^"\\]|\\.)*)")?(?:\s+\[[^\]]*\])*\s*(?::\s*(?P<text>.*))?$')
-_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-def _snapshot_nodes(snapshot: str) -> list[tuple[str, str]]:
-    """(role, accessible name or text) of every node in an aria snapshot."""
-    nodes = []
-    for line in snapshot.splitlines():
-        match = _NODE.match(line)
-        if not match:
-            continue
-        name = match["name"]
-        if name is not None:
-            try:
-                name = json.loads(f'"{name}"')
-            except ValueError:
-                pass
-        elif match["role"] == "text" and match["text"]:
-            name = match["text"].strip().strip('"')
-        if name:
-            nodes.append((match["role"], name))
-    return nodes
-
-
-def _texts_of(loc: Loc) -> list[str]:
-    """The plain texts a locator looks for: a string, a `words(...)` pattern's alternatives, a literal pattern."""
-    value = loc.name if loc.kind in ("role", "text") else loc.value
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    inner = re.fullmatch(r"\^\\s\*\(\?:(.*)\)\\s\*\$", value.pattern)
-    texts = []
-    for part in inner.group(1).split("|") if inner else [value.pattern]:
-        plain = re.sub(r"\\(.)", r"\1", part)
-        if re.escape(plain).replace("\\ ", " ") == part.replace("\\ ", " "):  # no regex syntax in it
-            texts.append(plain)
-    return texts
-
-
-def _words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
-
-
-def _with_words_added(wanted: list[str], name: list[str]) -> bool:
-    """All of `wanted`, in order, inside `name`, which has more."""
-    if len(name) <= len(wanted):
-        return False
-    it = iter(name)
-    return all(any(w == n for n in it) for w in wanted)
-
-
-#: roles that get_by_label finds by their label
-_LABELLED = {"textbox", "checkbox", "combobox", "radiogroup", "group", "listbox", "spinbutton", "radio", "switch",
-             "slider", "searchbox", "button"}
-
-
-def _candidates(loc: Loc, nodes: list[tuple[str, str]]) -> list[Loc]:
-    """Locators for what the page shows that is close to what `loc` looks for, the closest first: the same words
-    (another role), then the same words with words added; labelled controls before plain text."""
-    if loc.kind == "css":
-        return []
-    out: list[Loc] = []
-    for text in _texts_of(loc):
-        wanted = _words(text)
-        if not wanted:
-            continue
-        near = [(role, name.lstrip("* ").strip()) for role, name in nodes
-                if _words(name) == wanted or _with_words_added(wanted, _words(name))]
-        near.sort(key=lambda node: (_words(node[1]) != wanted, node[0] not in _LABELLED, len(_words(node[1]))))
-        for role, name in near:
-            if loc.kind == "role" and role == loc.value and _words(name) == wanted:
-                continue  # what the locator already looks for
-            if loc.kind in ("label", "placeholder"):
-                out += [Loc(loc.kind, name), Loc(loc.kind, name, exact=True)]
-            elif loc.kind == "text" or role == "text":
-                out.append(Loc("text", name, name, exact=True))
-            if role not in ("text", "generic", "paragraph", "heading", "listitem"):
-                out.append(Loc("role", role, name, exact=True))
-    return list(dict.fromkeys(out))
 
 
 # --- the walk: External Client Apps ----------------------------------------------------------------------------
@@ -430,7 +357,7 @@ async def _walk_app(walker: _Walker, ref: AppRef, spec) -> None:  # noqa: ANN001
 async def walk_connected_app(session: FlowSession, spec, walk: ProbeWalk) -> None:  # noqa: ANN001
     walker = _Walker(session, walk)
     page = session.page
-    async with walker.page("App Manager"):
+    async with walker.page("App Manager", page):
         await page.goto(session.url(CP.APP_MANAGER_PATH), wait_until="domcontentloaded")
         await waits.ensure_available(page)
         if await walker.anchor("connected_app_pages.APP_MANAGER_LIST"):
@@ -502,7 +429,7 @@ async def _walk_new_connected_app(walker: _Walker, spec) -> None:  # noqa: ANN00
     from .locators import connected_app_form as CF
 
     session, page = walker.session, walker.session.page
-    async with walker.page("New Connected App"):
+    async with walker.page("New Connected App", page):
         await page.goto(session.url(CP.APP_MANAGER_PATH), wait_until="domcontentloaded")
         await CP.APP_MANAGER_LIST.on(page).first.wait_for(state="visible")
         await waits.settled(page, session.timeouts.settle_ms)

@@ -194,3 +194,39 @@ def test_a_file_that_still_holds_a_secret_is_deleted_and_the_probe_fails(tmp_pat
     assert not (tmp_path / "bundle" / "snapshots" / "01-login.yml").exists()
     assert (tmp_path / "bundle" / "snapshots" / "02-home.yml").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no staging folder left behind
+
+
+def test_probe_walks_a_connected_apps_classic_pages(sim_factory, tmp_path):
+    handle = sim_factory(mail="embedded", connected_apps_allowed=True)
+    _, cert = generate_key_and_cert(tmp_path / "keys", common_name="CI_JWT")
+    app = seed_app(handle, cert.read_text(), id=handle.org.ids.sf_id("0H4"), kind="connected_app",
+                   definition_id=handle.org.ids.sf_id("06P"))
+    before = copy.deepcopy(app)
+    proc, report = probe(tmp_path, handle.info(), "bundle", "--app-type", "connected_app", "--app-name", "CI JWT",
+                         "--api-name", "CI_JWT")
+
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert report["app_exists"] is True
+    found = statuses(report)["found"]
+    assert {"connected_app_pages.LIST_TABLE", "connected_app_pages.MANAGE_CONSUMER_DETAILS", "connected_app_pages.EDIT",
+            "connected_app_form.NAME", "connected_app_form.CALLBACK_URL", "connected_app_form.SCOPES_SELECTED",
+            "connected_app_form.CERTIFICATE_UPLOAD", "connected_app_policies.EDIT_POLICIES",
+            "connected_app_policies.ASSIGNMENT_CHECKBOXES", "connected_app_policies.PERMITTED_USERS",
+            "connected_app_policies.SESSION_TIMEOUT"} <= found
+    assert {"CI_JWT: detail page", "CI_JWT: Edit", "CI_JWT: Manage Profiles", "CI_JWT: Edit Policies"} <= {
+        page["title"] for page in report["pages"]}
+    assert handle.org.apps[app.id] == before
+    assert not [c for c in handle.org.codes if c.purpose != "login"]
+
+
+def test_relabel_renames_the_label_in_pages_and_scripts_only(sim_factory):
+    import urllib.request
+
+    handle = sim_factory(relabel=RENAMED)
+    plain = sim_factory()
+    for base, renamed in ((handle.base_url, True), (plain.base_url, False)):
+        script = urllib.request.urlopen(base + "/static/setup-eca.js", timeout=10).read().decode()
+        style = urllib.request.urlopen(base + "/static/lightning.css", timeout=10).read().decode()
+        assert ("External Client App Display Name" in script) is renamed
+        assert ('"External Client App Name"' in script) is not renamed
+        assert "Display Name" not in style

@@ -85,11 +85,34 @@ def playwright_text(loc: Locator) -> str:
     return f"{method}({_py(loc.value)}{exact})"
 
 
+def texts_of(loc: Locator) -> list[str]:
+    """The plain texts a locator looks for: a string, a `words(...)` pattern's alternatives, a literal pattern."""
+    if isinstance(loc, AnyOf):
+        return [text for option in loc.options for text in texts_of(option)]
+    value = loc.name if loc.kind in ("role", "text") else loc.value
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    inner = re.fullmatch(r"\^\\s\*\(\?:(.*)\)\\s\*\$", value.pattern)
+    texts = []
+    for part in inner.group(1).split("|") if inner else [value.pattern]:
+        plain = re.sub(r"\\(.)", r"\1", part)
+        if re.escape(plain).replace("\\ ", " ") == part.replace("\\ ", " "):  # no regex syntax in it
+            texts.append(plain)
+    return texts
+
+
 def describe(loc: Locator) -> str:
     """A short human description: `label "External Client App Name"`, `button "Save"`, `css #username`."""
     if isinstance(loc, AnyOf):
         return " or ".join(describe(o) for o in loc.options)
-    shown = lambda v: f"/{v.pattern}/" if isinstance(v, re.Pattern) else f'"{v}"'  # noqa: E731
+    def shown(value) -> str:  # noqa: ANN001
+        if isinstance(value, str):
+            return f'"{value}"'
+        plain = texts_of(Loc("text", value.pattern, value))
+        return " | ".join(f'"{t}"' for t in plain) if plain else f"/{value.pattern}/"
+
     if loc.kind == "role":
         return f"{loc.value} {shown(loc.name)}" if loc.name is not None else f"any {loc.value}"
     if loc.kind == "css":
@@ -161,6 +184,8 @@ def parse(data: dict, source: str) -> dict[str, Locator]:
             if name not in names:
                 close = difflib.get_close_matches(name.upper(), names, n=1)
                 hint = f" (did you mean {close[0]}?)" if close else ""
+                if name in known:  # a pasted "area.NAME = ..." line under a [table] lands inside that table
+                    hint = f" (lines such as {name}.NAME = ... go above the first [table] header)"
                 raise ConfigError(f"{source}: {key} is not a locator{hint}")
             where = f"{source}: {key}"
             if isinstance(value, list):
