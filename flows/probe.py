@@ -12,8 +12,6 @@ candidate becomes a proposed override line only after it was tried on the page a
 
 from __future__ import annotations
 
-import json
-import re
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from typing import AsyncIterator
@@ -477,7 +475,7 @@ async def _walk_connected_app_pages(walker: _Walker, ref: AppRef, spec) -> None:
         for key in ("MANAGE_PROFILES", "MANAGE_PERMISSION_SETS"):
             await walker.check(f"connected_app_policies.{key}")
     for button, title in (("MANAGE_PROFILES", "Manage Profiles"), ("MANAGE_PERMISSION_SETS", "Manage Permission Sets")):
-        if not await CPP.__dict__[button].on(walker.scope).count():
+        if not await registry.lookup(f"connected_app_policies.{button}").on(walker.scope).count():
             continue
         async with walker.page(f"{ref.api_name}: {title}"):
             await walker.click(f"connected_app_policies.{button}")

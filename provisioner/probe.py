@@ -247,8 +247,6 @@ def write_bundle(bundle: Path, report: dict, walk: walk_flow.ProbeWalk, masker: 
         leaks = leaking_files(staging, masker.scan_set())
         for path in leaks:
             path.unlink(missing_ok=True)
-        make_room = bundle.parent
-        make_room.mkdir(parents=True, exist_ok=True)
         os.rename(staging, bundle)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
