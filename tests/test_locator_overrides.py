@@ -117,3 +117,11 @@ def test_playwright_call_logs_name_the_locator_the_flow_waited_for(page):
         with pytest.raises(Exception) as caught:
             loc.on(page).first.wait_for(timeout=1)
         assert registry.keys_in_message(str(caught.value))[:1] == [key], str(caught.value)
+
+
+def test_the_nightly_run_refuses_a_bad_file_too(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, '[eca_form]\nNAMEE = { label = "x" }\n')
+    (tmp_path / "inventory.toml").write_text("")
+    result = CliRunner().invoke(cli.main, ["run", str(tmp_path / "inventory.toml"), "--locators", str(path)])
+    assert result.exit_code == 2 and "eca_form.NAMEE is not a locator" in result.output
