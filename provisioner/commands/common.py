@@ -16,6 +16,7 @@ from ..spec import AppSpec
 from ..credentials import mask
 from ..errors import ConfigError, ProvisionerError
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, run_org_in_new_browser, video_recorder_factory
+from .. import logs
 from ..redact import SecretSet
 from .options import OutputFlags, RunFlags
 
@@ -36,6 +37,7 @@ def org_task(org: OrgSettings, mailbox: MailboxSettings | None, spec: AppSpec, o
              run: RunFlags) -> OrgTask:
     env_file, json_file = output.targets()
     out_dir = Path(output.out_dir)
+    logs.configure(output.verbose, output.quiet, secrets=run_secrets())  # the level -v/-q ask for, before any work
     return OrgTask(
         org=org, spec=spec, mailbox=mailbox,
         keys=KeySource(home=out_dir, key_path=Path(output.key) if output.key else None,

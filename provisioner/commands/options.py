@@ -18,6 +18,7 @@ import click
 
 from ..config import (MAILBOX_SETTINGS, OAUTH2_SETTING_KEYS, MailboxSettings, OrgSettings, SettingsSources,
                       resolve_mailbox_settings, resolve_org_settings)
+from ..config import ORG_SETTINGS
 from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
@@ -71,6 +72,40 @@ def _warn_secret_flag(flag: str, variable: str) -> None:
                f"use {variable}, --env-file or {flag}-file instead", err=True)
 
 
+def _stdin_secrets(flags: "ConnectionFlags") -> tuple[str | None, str | None]:
+    """--password-stdin / --imap-password-stdin: one line each; standard input carries one secret per run."""
+    readers = [name for name, on in (("--password-stdin", flags.password_stdin),
+                                     ("--imap-password-stdin", flags.imap_password_stdin),
+                                     ("--password-file -", flags.password_file == "-"),
+                                     ("--imap-password-file -", flags.imap_password_file == "-"),
+                                     ("--totp-secret-file -", flags.totp_secret_file == "-")) if on]
+    if len(readers) > 1:
+        raise ConfigError(f"{readers[0]} and {readers[1]} both read standard input: give one of them by file")
+    password = _read_secret_file("-", "--password-stdin") if flags.password_stdin else None
+    imap_password = _read_secret_file("-", "--imap-password-stdin") if flags.imap_password_stdin else None
+    return password, imap_password
+
+
+def interactive() -> bool:
+    """Both ends are a terminal: a person can answer a hidden prompt (never in CI, a pipe or a cron job)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _prompt_for_missing_passwords(sources: SettingsSources) -> None:
+    """On a terminal, ask (hidden) for the admin password, and the IMAP password of a configured mailbox that has
+    no other way to log in. Elsewhere the missing setting is reported as before."""
+    if not interactive():
+        return
+    if sources.get("password", ORG_SETTINGS) is None and sources.get("username", ORG_SETTINGS):
+        sources.flags["password"] = click.prompt(f"Salesforce password for {sources.get('username', ORG_SETTINGS)}",
+                                                 hide_input=True, err=True)
+    mailbox = any(sources.get(name, MAILBOX_SETTINGS) is not None for name in ("imap_host", "imap_user"))
+    other_login = any(sources.get(name, MAILBOX_SETTINGS) is not None for name in OAUTH2_SETTING_KEYS)
+    if mailbox and not other_login and sources.get("imap_password", MAILBOX_SETTINGS) is None:
+        user = sources.get("imap_user", MAILBOX_SETTINGS) or "the mailbox"
+        sources.flags["imap_password"] = click.prompt(f"IMAP password for {user}", hide_input=True, err=True)
+
+
 # --- where: the org and its mailbox ---------------------------------------------------------------------------------
 
 CONNECTION_OPTIONS = (
@@ -86,6 +121,9 @@ CONNECTION_OPTIONS = (
                                      "--password-file."),
     click.option("--password-file", type=click.Path(dir_okay=False, allow_dash=True),
                  help="Read the admin password from this file ('-': one line from standard input)."),
+    click.option("--password-stdin", is_flag=True,
+                 help="Read the admin password from standard input (one line). On a terminal, a missing password "
+                      "is asked for, hidden."),
     click.option("--totp-secret", help="Base32 seed of the admin's authenticator app: prefer SALESFORCE_TOTP_SECRET "
                                        "or --totp-secret-file."),
     click.option("--totp-secret-file", type=click.Path(dir_okay=False, allow_dash=True),
@@ -99,6 +137,7 @@ CONNECTION_OPTIONS = (
                                          "--imap-password-file."),
     click.option("--imap-password-file", type=click.Path(dir_okay=False, allow_dash=True),
                  help="Read the IMAP password from this file ('-': standard input)."),
+    click.option("--imap-password-stdin", is_flag=True, help="Read the IMAP password from standard input (one line)."),
     click.option("--imap-ssl/--no-imap-ssl", default=None, help="[IMAP_SSL] (default: SSL on; off: STARTTLS)."),
     click.option("--imap-folder", help="[IMAP_FOLDER] (default INBOX)."),
     click.option("--imap-allow-plaintext", is_flag=True, default=None,
@@ -165,8 +204,13 @@ class ConnectionFlags:
     imap_token_command: str | None = None
     imap_oauth2_mechanism: str | None = None
 
+    password_stdin: bool = False
+    imap_password_stdin: bool = False
+
     def resolve(self) -> tuple[OrgSettings, MailboxSettings | None]:
-        """The org's settings and, if any mailbox is configured, the mailbox's (flags > environment > .env)."""
+        """The org's settings and, if any mailbox is configured, the mailbox's (flags > environment > .env).
+        A password still missing is asked for on a terminal (hidden), never elsewhere."""
+        stdin_password, stdin_imap_password = _stdin_secrets(self)
         for flag, value, variable in (("--password", self.password, "SALESFORCE_PASSWORD"),
                                       ("--totp-secret", self.totp_secret, "SALESFORCE_TOTP_SECRET"),
                                       ("--imap-password", self.imap_password, "IMAP_PASSWORD")):
@@ -175,10 +219,11 @@ class ConnectionFlags:
         flags = {
             "login_url": self.login_url, "username": self.username, "email": self.email,
             "trusted_hosts": self.trust_hosts,
-            "password": _read_secret_file(self.password_file, "--password-file") or self.password,
+            "password": stdin_password or _read_secret_file(self.password_file, "--password-file") or self.password,
             "totp_secret": _read_secret_file(self.totp_secret_file, "--totp-secret-file") or self.totp_secret,
             "imap_host": self.imap_host, "imap_port": self.imap_port, "imap_user": self.imap_user,
-            "imap_password": _read_secret_file(self.imap_password_file, "--imap-password-file") or self.imap_password,
+            "imap_password": stdin_imap_password or _read_secret_file(self.imap_password_file, "--imap-password-file")
+            or self.imap_password,
             "imap_ssl": self.imap_ssl, "imap_folder": self.imap_folder,
             "imap_allow_plaintext": self.imap_allow_plaintext, "imap_ca_file": self.imap_ca_file,
             "imap_oauth2_client_id": self.imap_oauth2_client_id, "imap_oauth2_tenant": self.imap_oauth2_tenant,
@@ -191,6 +236,7 @@ class ConnectionFlags:
             "imap_token_command": self.imap_token_command, "imap_oauth2_mechanism": self.imap_oauth2_mechanism,
         }
         sources = SettingsSources(flags=flags, env_file=self.env_file)
+        _prompt_for_missing_passwords(sources)
         org = resolve_org_settings(sources=sources)
         mailbox = None
         if any(sources.get(name, MAILBOX_SETTINGS) is not None
@@ -251,6 +297,12 @@ class SpecFlags:
         return load_spec(self.spec, overrides, default_contact_email=default_contact_email)
 
 
+#: log levels (provisioner/logs.py): -q errors, default warnings, -v info, -vv debug; secrets masked at every level
+VERBOSITY_OPTIONS = (
+    click.option("-v", "--verbose", count=True, help="More log detail (-v: info, -vv: debug); secrets stay masked."),
+    click.option("-q", "--quiet", is_flag=True, help="Log errors only."),
+)
+
 # --- where the results go -------------------------------------------------------------------------------------------
 
 OUTPUT_OPTIONS = (
@@ -271,6 +323,7 @@ OUTPUT_OPTIONS = (
                       "path, so the file can become CI secrets as it is."),
     click.option("--branch", "credentials_branch", metavar="NAME",
                  help="With --credentials-style sfdx-hardis: the major branch whose variables these are."),
+    *VERBOSITY_OPTIONS,
 )
 
 
@@ -285,6 +338,8 @@ class OutputFlags:
     credentials_style: str = "provisioner"
     embed_key: str | None = None
     credentials_branch: str | None = None
+    verbose: int = 0
+    quiet: bool = False
 
     def credential_format(self) -> CredentialFormat:
         return CredentialFormat(style=self.credentials_style, embed_key=self.embed_key, branch=self.credentials_branch)

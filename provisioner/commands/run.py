@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .. import github_actions
+from .. import github_actions, logs
 from ..errors import RunFailedError
 from ..flows.locators import registry
 from ..job.events import JobEvents
@@ -32,19 +32,22 @@ from .options import LOCATORS_OPTION
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML report.")
 @click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
 @click.option("--record", is_flag=True, help="Record each org's walk-through into recordings/ (secrets covered).")
+@click.option("-v", "--verbose", count=True, help="More log detail (-v: info, -vv: debug); secrets stay masked.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines; log errors only (the summary line stays).")
 @LOCATORS_OPTION
 def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
-            json_lines, record, locators) -> None:
+            json_lines, record, verbose, quiet, locators) -> None:
     """Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials."""
     with registry.apply_file(locators):  # every org of the job, process-wide
         _run(inventory, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,
-             json_lines, record)
+             json_lines, record, verbose, quiet)
 
 
 def _run(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,  # noqa: ANN001
-         json_lines, record) -> None:
+         json_lines, record, verbose=0, quiet=False) -> None:
     inv = load_inventory(inventory)
-    events = JobEvents(json_lines=json_lines)
+    events = JobEvents(json_lines=json_lines, quiet=quiet)
+    logs.configure(verbose, quiet, secrets=events.secrets)
     for warning in inv.warnings:
         click.echo(f"warning: {warning}", err=True)
     shard = parse_shard(shard_text)
