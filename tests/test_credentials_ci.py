@@ -153,3 +153,11 @@ def test_setup_refuses_sfdx_hardis_without_a_branch_before_any_browser(tmp_path)
                                 env=env)
     assert result.exit_code == 2 and "--branch" in result.output and "Traceback" not in result.output
     assert not list(tmp_path.iterdir())
+
+
+def test_the_example_inventory_loads_with_its_formats_and_pin():
+    from pathlib import Path
+
+    inv = load_inventory(Path(__file__).resolve().parents[1] / "examples" / "inventory.toml")
+    assert inv.org("uat").credential_format == CredentialFormat("sf-cli", "pem", "uat")
+    assert inv.org("qa").credential_format.style == "sfdx-hardis" and inv.org("qa").shard == 1
