@@ -73,14 +73,6 @@ class MailConnectionError(ProvisionerError):
     transient = True
 
 
-class UnknownProfileError(ProvisionerError):
-    exit_code = 30
-
-
-class AppNameTakenError(ProvisionerError):
-    exit_code = 31
-
-
 class ImapTokenRefusedError(ImapLoginError):
     """The IMAP server refused the OAuth2 access token (scope, the app not granted the mailbox, revoked)."""
 
@@ -106,6 +98,14 @@ class OAuth2TokenError(ProvisionerError):
     exit_code = 26
 
 
+class UnknownProfileError(ProvisionerError):
+    exit_code = 30
+
+
+class AppNameTakenError(ProvisionerError):
+    exit_code = 31
+
+
 class SetupPageError(ProvisionerError):
     """Salesforce rejected what we entered on a Setup page (a field error or toast)."""
 
@@ -118,14 +118,6 @@ class ConnectedAppsDisabledError(SetupPageError):
     exit_code = 33
 
 
-class LocatorNotFoundError(ProvisionerError):
-    """A page no longer shows what a locator looks for (a relabelled release), or shows several: `provisioner probe`
-    names the page and the locator and proposes an override (--locators FILE)."""
-
-    exit_code = 34
-
-
-class OrgUnavailableError(ProvisionerError):
 class OrgSettingConflictError(SetupPageError):
     """The spec asks for a choice an org setting takes away (e.g. "valid until revoked" refresh tokens under the
     idle refresh-token limit): change the spec or the org setting, not a retry."""
@@ -133,6 +125,16 @@ class OrgSettingConflictError(SetupPageError):
     exit_code = 35
 
 
+class LocatorNotFoundError(ProvisionerError):
+    """A page no longer shows what a locator looks for (a relabelled release), or shows several: `provisioner probe`
+    names the page and the locator and proposes an override (--locators FILE)."""
+
+    exit_code = 34
+    #: a wait that ran out can also be a page slower than the timeout: the nightly job tries again before naming it
+    transient = True
+
+
+class OrgUnavailableError(ProvisionerError):
     """Maintenance page, internal server error page, timeouts: worth a retry."""
 
     exit_code = 40

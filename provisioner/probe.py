@@ -113,25 +113,6 @@ def _code_waiter_factory(request: ProbeRequest):  # noqa: ANN202 - as provision 
     return lambda purpose: CodeWaiter(mailbox, recipient=recipient, username=org.username)
 
 
-def locator_failure(exc: BaseException, *, page: str = "", bundle: str = "") -> LocatorNotFoundError | None:
-    """A Playwright timeout while waiting for a registered locator, as the error that names it; None otherwise."""
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, PlaywrightError) and "Timeout" in str(exc).split("\n", 1)[0]:
-            keys = registry.keys_in_message(str(exc))
-            if keys:
-                key = keys[0]
-                where = f" on page {key.split('.')[0]}" + (f" ({page})" if page else "")
-                also = f" (or {', '.join(keys[1:])})" if len(keys) > 1 else ""
-                tail = (f"; report and proposed override in {bundle}" if bundle else
-                        "; `provisioner probe` shows what the page offers now and proposes an override for --locators")
-                return LocatorNotFoundError(f"locator {key}{also} [{registry.describe(registry.lookup(key))}] did "
-                                            f"not show up{where}: the page may have been relabelled{tail}")
-        exc = exc.__context__ or exc.__cause__
-    return None
-
-
 async def probe(browser, request: ProbeRequest, masker: Masker) -> ProbeOutcome:  # noqa: ANN001
     """Log in, walk, write the bundle. Raises LoginError & co. as setup would; locator trouble is in the report."""
     walk = walk_flow.ProbeWalk(app_type=request.spec.app_type)
@@ -297,7 +278,7 @@ def run_probe(request: ProbeRequest, *, secrets: SecretSet, headless: bool = Tru
     except ProvisionerError:
         raise
     except PlaywrightError as exc:
-        failure = locator_failure(exc, page="login")
+        failure = registry.failure_of(exc, page="login")
         if failure is not None:
             raise failure from None
         from .errors import OrgUnavailableError
@@ -305,5 +286,5 @@ def run_probe(request: ProbeRequest, *, secrets: SecretSet, headless: bool = Tru
         raise OrgUnavailableError(f"the browser step failed: {secrets.mask(waits_first_line(exc))}") from None
 
 
-__all__ = ["Masker", "ProbeOutcome", "ProbeRequest", "check_outcome", "default_bundle", "locator_failure", "probe",
+__all__ = ["Masker", "ProbeOutcome", "ProbeRequest", "check_outcome", "default_bundle", "probe",
            "run_probe", "summary_text"]

@@ -17,6 +17,7 @@ from typing import Iterator, Sequence
 from playwright.async_api import Error as PlaywrightError
 
 from provisioner.flows.app_kinds import app_kind
+from provisioner.flows.locators import registry
 from provisioner.flows.login import log_in
 from provisioner.flows.reconcile import reconcile
 from provisioner.flows.recorder import NullRecorder, Recorder
@@ -131,8 +132,10 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
         exc.artifacts += await _failure_artifacts(page, request, secrets, result, session)
         raise
     except PlaywrightError as exc:
-        # A Playwright failure we did not turn into our own error: a page that never came, a closed browser.
-        error = OrgUnavailableError(f"the browser step failed: {secrets.mask(_first_line(exc))}")
+        # A Playwright failure we did not turn into our own error: a wait for a locator that never showed up (named:
+        # page and locator, maybe relabelled), else a page that never came or a closed browser.
+        error = registry.failure_of(exc) or OrgUnavailableError(
+            f"the browser step failed: {secrets.mask(_first_line(exc))}")
         error.artifacts += await _failure_artifacts(page, request, secrets, result, session)
         raise error from None
     finally:

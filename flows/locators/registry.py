@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Iterable, Iterator, Union
 
-from provisioner.errors import ConfigError
+from provisioner.errors import ConfigError, LocatorNotFoundError
 
 from . import AnyOf, Loc, recently_used
 
@@ -305,3 +305,26 @@ def iter_keys(prefixes: Iterable[str] = ()) -> Iterator[str]:
 
 __all__ = ["Applied", "KINDS", "active", "all_locators", "apply", "apply_file", "areas", "describe", "keys_in_message",
            "load", "lookup", "override_line", "parse", "playwright_text", "toml_value"]
+
+
+def failure_of(exc: BaseException | None, *, page: str = "", bundle: str = "") -> LocatorNotFoundError | None:
+    """A Playwright timeout while waiting for a registered locator, as the error that names it; None otherwise."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if _is_playwright_error(exc) and "Timeout" in str(exc).split("\n", 1)[0]:
+            keys = keys_in_message(str(exc))
+            if keys:
+                key = keys[0]
+                where = f" on page {key.split('.')[0]}" + (f" ({page})" if page else "")
+                also = f" (or {', '.join(keys[1:])})" if len(keys) > 1 else ""
+                tail = (f"; report and proposed override in {bundle}" if bundle else
+                        "; `provisioner probe` shows what the page offers now and proposes an override for --locators")
+                return LocatorNotFoundError(f"locator {key}{also} [{describe(lookup(key))}] did "
+                                            f"not show up{where}: the page may have been relabelled{tail}")
+        exc = exc.__context__ or exc.__cause__
+    return None
+
+
+def _is_playwright_error(exc: BaseException) -> bool:
+    return any(cls.__module__.startswith("playwright.") and cls.__name__ == "Error" for cls in type(exc).__mro__)

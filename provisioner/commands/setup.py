@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from ..errors import ProvisionerError
 from . import common, options
 from .options import ConnectionFlags, OutputFlags, RunFlags, SpecFlags
 
@@ -18,18 +17,9 @@ def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, output_fla
             run_flags: RunFlags) -> None:
     """Log in to the org, make sure the app exists as the spec says, reveal its key and secret, verify them."""
     from ..flows.locators import registry
-    from ..probe import locator_failure
 
     with registry.apply_file(run_flags.locators):  # a bad overrides file fails before anything else happens
         org, mailbox = connection_flags.resolve()
         common.run_secrets().update([*org.secrets(), *(mailbox.secrets() if mailbox else [])])
         spec = spec_flags.load(default_contact_email=org.username if "@" in org.username else None)
-        try:
-            common.run_and_report(common.org_task(org, mailbox, spec, output_flags, run_flags), run_flags)
-        except ProvisionerError as exc:
-            # a wait that timed out on a locator: name it (page, locator) instead of "the browser step failed"
-            named = locator_failure(exc)
-            if named is None:
-                raise
-            named.artifacts = exc.artifacts
-            raise named from None
+        common.run_and_report(common.org_task(org, mailbox, spec, output_flags, run_flags), run_flags)
