@@ -109,7 +109,8 @@ def _explain(error: str, description: str, token_url: str, *, consumer_key: str,
                 "to propagate")
     if error == "app_not_found" and is_propagation_answer(error, description, token_url):
         return (f"the org says the app is not installed ({answer}): check the app exists in this org (not only "
-                "in production or another sandbox); a just-saved app can take up to 30 minutes to propagate")
+                "in production or another sandbox) and the token request goes to the org's My Domain URL "
+                "(--instance-url / SALESFORCE_INSTANCE_URL); a just-saved app can take up to 30 minutes to propagate")
     if error == "app_not_found":
         host = urlsplit(token_url).hostname
         return (f"{host} does not serve External Client Apps ({answer}): send the token request to the org's "
