@@ -193,7 +193,8 @@ def video_recorder_factory(*, trace: bool = False, slow_mo_ms: float = 0) -> Rec
 
 #: provision(browser, request, progress, recorder) -> ProvisionResult (provisioner.provision; tests inject fakes)
 Provision = Callable[..., Awaitable[Any]]
-#: verify(login_url, consumer_key, username, key_pem, *, budget_seconds, on_attempt) -> TokenResult (blocking)
+#: verify(login_url, consumer_key, username, key_pem, *, instance_url, budget_seconds, on_attempt) -> TokenResult
+#: (blocking; the token request goes to instance_url, the org's My Domain learned at login)
 Verify = Callable[..., Any]
 
 
@@ -240,6 +241,7 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
         with progress.step("verify", f"JWT bearer token exchange as {outcome.username}"):
             token = await asyncio.to_thread(
                 verify, outcome.login_url, outcome.consumer_key, outcome.username, key_pem,
+                instance_url=outcome.instance_url or None,
                 budget_seconds=_verify_budget(task.verify_seconds, deadline),
                 on_attempt=lambda attempt, why: progress.info(
                     f"verify attempt {attempt} refused ({why}): the org is still propagating the app"))

@@ -105,17 +105,28 @@ def sf_environment(secrets: SecretSet) -> dict[str, str]:
 
 
 def sf_login(outcome: OrgOutcome, *, alias: str | None, dev_hub: bool, secrets: SecretSet) -> str:
-    """Run `sf org login jwt` with the new credentials; explain how to install `sf` when it is missing."""
+    """Run `sf org login jwt` with the new credentials; explain how to install `sf` when it is missing.
+
+    `--instance-url` is the org's My Domain learned at login: `sf` posts the JWT there (the generic login hosts answer
+    `app_not_found` for External Client Apps) and keeps it as the org's login URL. `sf` tries several audiences,
+    the instance URL's own first; SF_AUDIENCE_URL (its documented setting, unless the user set one) adds the login
+    host's audience that `verify` uses.
+    """
+    from ..verify import default_audience
+
     sf = shutil.which("sf")
     if sf is None:
         raise ConfigError(SF_MISSING)
+    instance_url = outcome.instance_url or outcome.login_url
     cmd = [sf, "org", "login", "jwt", "--client-id", outcome.consumer_key, "--jwt-key-file",
-           str(outcome.private_key_path), "--username", outcome.username, "--instance-url", outcome.login_url]
+           str(outcome.private_key_path), "--username", outcome.username, "--instance-url", instance_url]
     if alias:
         cmd += ["--alias", alias]
     if dev_hub:
         cmd += ["--set-default-dev-hub"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=sf_environment(secrets))
+    env = sf_environment(secrets)
+    env.setdefault("SF_AUDIENCE_URL", default_audience(outcome.login_url or instance_url))
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     if proc.returncode != 0:
         last = (proc.stderr.strip() or proc.stdout.strip() or "no output").splitlines()[-1]
         raise ProvisionerError(f"`sf org login jwt` failed (exit {proc.returncode}): {secrets.mask(last)}")
