@@ -24,9 +24,10 @@ from .errors import ConfigError
 from .flows.recorder import NullRecorder, Recorder
 from .flows.session import Timeouts
 from .redact import SecretSet
+from .verify import DEFAULT_BUDGET_SECONDS
 
-#: how long verify may keep retrying while a new app propagates, when no budget says otherwise
-DEFAULT_VERIFY_SECONDS = 600.0
+#: how long verify may keep retrying while a new app propagates (real orgs: minutes, reported up to 30)
+DEFAULT_VERIFY_SECONDS = DEFAULT_BUDGET_SECONDS
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def test_provision_creates_the_connected_app_verifies_and_a_second_run_changes_n
 
     # the token endpoint accepts a JWT signed with the key whose certificate was uploaded
     token = verify_with_retry(first.login_url, first.consumer_key, first.username, key_pair[0].read_text(),
-                              budget_seconds=30, first_delay=0.5)
+                              budget_seconds=30, first_delay=0.5, instance_url=first.instance_url)
     assert token.access_token and token.instance_url == devhub.base_url
 
     assert not second.created and second.changes == [] and second.status == "unchanged"

@@ -207,7 +207,7 @@ def test_certificate_rotation_uploads_the_new_certificate_and_the_new_key_signs_
     first, = run(make_request(org_with_mail, mailbox, key_pair, tmp_path))
     old_key = key_pair[0].read_text()
     verify_with_retry(first.login_url, first.consumer_key, first.username, old_key, budget_seconds=30,
-                      first_delay=0.5)
+                      first_delay=0.5, instance_url=first.instance_url)
 
     # a new key and a new certificate for it (a later expiry: what the page shows of a certificate)
     new_pair = generate_key_and_cert(tmp_path / "rotated", common_name="ci-jwt", days=400)
@@ -219,10 +219,11 @@ def test_certificate_rotation_uploads_the_new_certificate_and_the_new_key_signs_
     assert app.certificate_pem.strip() == new_pair[1].read_text().strip()
     assert rotated.consumer_key == first.consumer_key  # the same app: its consumer key did not change
     token = verify_with_retry(rotated.login_url, rotated.consumer_key, rotated.username, new_pair[0].read_text(),
-                              budget_seconds=30, first_delay=0.5)
+                              budget_seconds=30, first_delay=0.5, instance_url=rotated.instance_url)
     assert token.access_token
     with pytest.raises(TokenRefused):  # the old key no longer signs in
-        exchange_jwt(rotated.login_url, rotated.consumer_key, rotated.username, old_key)
+        exchange_jwt(rotated.login_url, rotated.consumer_key, rotated.username, old_key,
+                     instance_url=rotated.instance_url)
 
 
 def test_the_client_credentials_spec_end_to_end(org_with_mail, mailbox, key_pair, tmp_path):
@@ -245,7 +246,7 @@ def test_the_client_credentials_spec_end_to_end(org_with_mail, mailbox, key_pair
     form = {"grant_type": "client_credentials", "client_id": first.consumer_key, "client_secret": first.consumer_secret}
     with org_with_mail.org.lock:  # past the moment a saved app takes to propagate (modelled by the sim)
         app.changed_at -= org_with_mail.org.config.propagation_seconds
-    status, body = post_form(first.login_url + "/services/oauth2/token", form)
+    status, body = post_form(first.instance_url + "/services/oauth2/token", form)  # the My Domain's endpoint
     assert status == 200, body
     assert body["access_token"] and body["instance_url"] == org_with_mail.base_url
     assert body["id"].endswith(org_with_mail.org.user("integration@acme.example").id)

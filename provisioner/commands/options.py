@@ -23,6 +23,7 @@ from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
 from ..flows.session import Timeouts
+from ..verify import DEFAULT_BUDGET_SECONDS
 
 T = TypeVar("T")
 
@@ -367,7 +368,7 @@ RUN_OPTIONS = (
     click.option("--dry-run", is_flag=True, help="Log in and print the plan; change nothing, write nothing."),
     click.option("--verify/--no-verify", default=True, show_default=True,
                  help="Prove the credentials with a JWT bearer token exchange."),
-    click.option("--verify-seconds", default=600.0, show_default=True, type=click.FloatRange(min=0),
+    click.option("--verify-seconds", default=DEFAULT_BUDGET_SECONDS, show_default=True, type=click.FloatRange(min=0),
                  help="How long to retry while the org propagates a new app."),
     click.option("--show-secret", is_flag=True, help="Print the consumer secret (masked otherwise)."),
     click.option("--mail-timeout", default=180.0, show_default=True, type=click.FloatRange(min=1),
@@ -390,7 +391,7 @@ class RunFlags:
     locators: str | None = None
     dry_run: bool = False
     verify: bool = True
-    verify_seconds: float = 600.0
+    verify_seconds: float = DEFAULT_BUDGET_SECONDS
     show_secret: bool = False
     mail_timeout: float = 180.0
     page_timeout: float = 60.0

@@ -32,8 +32,9 @@ class _Shape:
 
 
 _SHAPES = {
-    # Tiny but non-zero: responses still arrive asynchronously, spinners still show.
-    "fast": _Shape(0.002, 0.008, 0.5, 0.05, 0.006, 0.5, 0.04, 0.05, 0.2, 2.0, 2.0),
+    # Tiny but non-zero: responses still arrive asynchronously, spinners still show. Propagation outlasts the
+    # reveal of key and secret, so every verify meets the propagation answers (real orgs: 2-10 min, up to 30).
+    "fast": _Shape(0.002, 0.008, 0.5, 0.05, 0.006, 0.5, 0.04, 0.05, 0.2, 5.0, 6.0),
     # median 1.2 s, sigma 0.6: ~94 % under 3 s, ~0.5 % over 5 s, EPT counts up to 90 s; cap the tail at 20 s.
     "realistic": _Shape(0.15, 1.2, 0.6, 20.0, 0.35, 0.5, 6.0, 2.0, 8.0, 20.0, 40.0),
 }
