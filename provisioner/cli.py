@@ -68,7 +68,7 @@ class _Group(click.Group):
 
 
 @click.group(cls=_Group)
-@click.version_option(package_name="provisioner")
+@click.version_option(package_name="salesforce-eca-provisioner")
 def main() -> None:
     """Set up Salesforce External Client Apps by driving Setup in a real browser."""
 

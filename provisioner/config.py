@@ -144,6 +144,8 @@ class SettingsSources:
         self.flags = {k: v for k, v in (flags or {}).items() if v is not None and v != "" and v != ()}
         self.env = dict(os.environ if env is None else env)
         self.dotenv: dict[str, str] = {}
+        #: a named .env file that held no setting at all (said so when a setting is then missing)
+        self.empty_env_file: Path | None = None
         if env_file not in (None, False):
             path = Path(env_file)
             if not path.exists():
@@ -151,6 +153,7 @@ class SettingsSources:
             if path.is_dir():
                 raise ConfigError(f"env file {path} is a folder (--env-file)")
             self.dotenv = _read_dotenv(path)
+            self.empty_env_file = None if self.dotenv else path
 
     def get(self, key: str, table: Mapping[str, tuple[str, str]]) -> Any:
         flag, env_name = table[key]
@@ -167,7 +170,8 @@ class SettingsSources:
         value = self.get(key, table)
         if value is None:
             flag, env_name = table[key]
-            raise ConfigError(f"missing {what}: set {env_name} (environment or --env-file) or pass {flag}")
+            empty = f" (env file {self.empty_env_file} is empty)" if self.empty_env_file else ""
+            raise ConfigError(f"missing {what}: set {env_name} (environment or --env-file) or pass {flag}{empty}")
         return value
 
 

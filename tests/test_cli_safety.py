@@ -98,3 +98,11 @@ def test_a_bug_is_one_masked_line_and_ctrl_c_exits_130(with_boom, monkeypatch):
         "error: internal error (RuntimeError: cannot parse ********); set PROVISIONER_DEBUG=1 for the traceback"]
     interrupted = CliRunner().invoke(main, ["boom", "--kind", "interrupt"])
     assert interrupted.exit_code == 130 and interrupted.output.strip() == "interrupted"
+
+
+def test_an_empty_env_file_is_named_when_a_setting_is_then_missing():
+    result = setup(CliRunner(), "--env-file", "/dev/null")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines()[-1] == ("error: missing Salesforce username: set SALESFORCE_USERNAME "
+                                                      "(environment or --env-file) or pass --username (env file "
+                                                      "/dev/null is empty)")
