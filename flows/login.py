@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from contextlib import AsyncExitStack
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -66,6 +66,51 @@ async def log_in(session: FlowSession, org) -> str:  # noqa: ANN001 - provisione
         else:
             raise UnknownChallengeError(f"Salesforce kept asking for identity verification ({_where(page.url)})")
     await waits.ensure_available(page)
+    parts = urlsplit(page.url)
+    session.instance_url = f"{parts.scheme}://{parts.netloc}"
+    return session.instance_url
+
+
+async def enter_with_session(session: FlowSession, instance_url: str, frontdoor_url: str, *, target_org: str = "",
+                             trusted_hosts: tuple[str, ...] = (), totp_secret: str | None = None) -> str:
+    """Open Setup through the front door with a session the Salesforce CLI holds (`sf org open --url-only`'s
+    single-use link, or frontdoor.jsp with its access token): no password, TOTP or login page. Returns the instance
+    URL. An org that shows its login page instead refused the token: one LoginError line says what to run.
+    `totp_secret`: the admin's authenticator, for the verifications Setup still asks for (consumer details)."""
+    page, timeout = session.page, session.timeouts.page_ms
+    identity.remember_authenticator(session, totp_secret)
+    # the link is the session itself: masked everywhere (logs, failure artifacts, the recording) from now on
+    session.keep_secret(frontdoor_url)
+    for _, value in parse_qsl(urlsplit(frontdoor_url).query):
+        if len(value) >= 16:
+            session.keep_secret(value)
+    host = urlsplit(frontdoor_url).hostname or ""
+    if not is_trusted_login_host(host, (urlsplit(instance_url).hostname or "", *trusted_hosts)):
+        raise LoginError(f"the Salesforce CLI's front door link points at {host}, which is not a Salesforce domain, "
+                         "loopback or the org's instance: it was not opened")
+    await session.chapter("Log in", f"Open Setup with the Salesforce CLI's session for {target_org or host}")
+    try:
+        await page.goto(frontdoor_url, wait_until="domcontentloaded", timeout=timeout)
+    except PlaywrightError as exc:
+        first = session.secrets.mask(str(exc).splitlines()[0])
+        raise OrgUnavailableError(f"cannot open the front door of {instance_url}: {first}") from None
+    outcomes = {
+        "success": lambda: page.wait_for_url(_is_success, timeout=timeout),
+        "login page": lambda: L.USERNAME.on(page).wait_for(state="visible", timeout=timeout),
+        "maintenance": lambda: page.wait_for_url(lambda u: waits.common.MAINTENANCE_PATH in u, timeout=timeout),
+    }
+    try:
+        winner = await waits.first_of(outcomes, timeout)
+    except PlaywrightTimeout:
+        await waits.ensure_available(page)
+        raise OrgUnavailableError(f"the front door did not open Setup within {timeout / 1000:.0f}s "
+                                  f"({_where(page.url)})") from None
+    await waits.ensure_available(page)
+    if winner == "login page":
+        again = f"sf org login web -o {target_org}" if target_org else "sf org login web"
+        raise LoginError(f"the org did not open a browser session with the Salesforce CLI's token (it showed its "
+                         f"login page): the CLI's session has expired, or the org refuses token-based browser logins "
+                         f"(phishing-resistant MFA); run `{again}` and try again, or log in with a password")
     parts = urlsplit(page.url)
     session.instance_url = f"{parts.scheme}://{parts.netloc}"
     return session.instance_url

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from . import cli_json
 from .errors import ProvisionerError
 from .redact import SecretSet
 
@@ -47,23 +48,37 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         ctx.obj = SecretSet()  # commands add the secrets they read; every line printed here is masked with them
+        # --json (or SF_CONTENT_TYPE=JSON): a failure is also one JSON object on stdout, shaped like the Salesforce
+        # CLI's (provisioner/cli_json.py); read before click hands the arguments on to the subcommand
+        as_json = cli_json.requested(args=[*getattr(ctx, "_protected_args", []), *ctx.args])
         try:
             return super().invoke(ctx)
         except ProvisionerError as exc:
             where = f" (screenshot and page HTML, secrets masked: {', '.join(exc.artifacts)})" if exc.artifacts else ""
             click.echo(ctx.obj.mask(f"error: {exc}{where}"), err=True)
+            if as_json:
+                cli_json.print_failure(type(exc).__name__, f"{exc}{where}", exc.exit_code, secrets=ctx.obj,
+                                       data=getattr(exc, "data", None))
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
+            if as_json:
+                cli_json.print_failure("Interrupted", "interrupted", 130)
             sys.exit(130)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit):
+        except click.ClickException as exc:
+            if as_json:  # click still prints the usage line on stderr
+                cli_json.print_failure(type(exc).__name__, exc.format_message(), exc.exit_code, secrets=ctx.obj)
+            raise
+        except (click.exceptions.Exit, click.exceptions.Abort, SystemExit):
             raise
         except Exception as exc:  # a bug of ours: still one line, the traceback only on request
             if os.environ.get("PROVISIONER_DEBUG"):
                 raise
             first = ctx.obj.mask((str(exc).strip().splitlines() or [""])[0])
-            click.echo(f"error: internal error ({type(exc).__name__}: {first}); "
-                       "set PROVISIONER_DEBUG=1 for the traceback", err=True)
+            message = f"internal error ({type(exc).__name__}: {first}); set PROVISIONER_DEBUG=1 for the traceback"
+            click.echo(f"error: {message}", err=True)
+            if as_json:
+                cli_json.print_failure("InternalError", message, 1, secrets=ctx.obj)
             sys.exit(1)
 
 

@@ -28,6 +28,9 @@ class OrgSettings:
     #: hosts outside Salesforce's domains the user named (flag or environment, never a .env file) as safe to type
     #: the password into (provisioner/hosts.py)
     trusted_hosts: tuple[str, ...] = ()
+    #: the org as the Salesforce CLI knows it (alias or username): Setup opens with the CLI's session through the
+    #: front door, no password (provisioner/sf_cli.py); the password is then empty
+    sf_target_org: str | None = None
 
     def secrets(self) -> list[str]:
         return [s for s in (self.password, self.totp_secret) if s]
@@ -193,7 +196,8 @@ def _host_list(value: Any) -> tuple[str, ...]:
 
 def org_settings_from(*, login_url: str | None, username: str, password: str, totp_secret: str | None = None,
                       email: str | None = None, trusted_hosts: tuple[str, ...] = (),
-                      where: str = "--login-url / SALESFORCE_LOGIN_URL") -> OrgSettings:
+                      where: str = "--login-url / SALESFORCE_LOGIN_URL",
+                      sf_target_org: str | None = None) -> OrgSettings:
     """The one way OrgSettings are made (flags and files, the inventory, the simulated org): checked alike."""
     from .hosts import check_login_url, is_trusted_login_host
 
@@ -209,6 +213,7 @@ def org_settings_from(*, login_url: str | None, username: str, password: str, to
         login_url=login_url, username=username.strip(), password=password,
         totp_secret=str(totp_secret).replace(" ", "") if totp_secret else None,
         email=(email or "").strip() or None, trusted_hosts=tuple(trusted_hosts),
+        sf_target_org=(sf_target_org or "").strip() or None,
     )
 
 

@@ -8,6 +8,7 @@ result. With `dry_run` it logs in and reads, and returns the plan instead of cha
 
 from __future__ import annotations
 
+import asyncio
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from provisioner.flows.app_kinds import app_kind
 from provisioner.flows.locators import registry
-from provisioner.flows.login import log_in
+from provisioner.flows.login import enter_with_session, log_in
 from provisioner.flows.reconcile import reconcile
 from provisioner.flows.recorder import NullRecorder, Recorder
 from provisioner.flows.session import FlowSession, Timeouts
@@ -108,7 +109,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                               code_waiter=_code_waiter_factory(request), secrets=secrets)
 
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
-            result.instance_url = await log_in(session, org)
+            result.instance_url = await _enter(session, org)
 
         with _step(progress, STEP_APP, spec.name):
             app = await reconcile(kind.app(spec, certificate_pem), session, dry_run=request.dry_run)
@@ -146,6 +147,18 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                 await context.close()
             except PlaywrightError:
                 pass  # the browser is already gone
+
+
+async def _enter(session: FlowSession, org: OrgSettings) -> str:
+    """The login page with the password, or the front door with the Salesforce CLI's session (--target-org): its
+    single-use link is asked for right here, just before the browser opens it."""
+    if not org.sf_target_org:
+        return await log_in(session, org)
+    from . import sf_cli
+
+    link = await asyncio.to_thread(sf_cli.frontdoor_url, org.sf_target_org)
+    return await enter_with_session(session, org.login_url, link, target_org=org.sf_target_org,
+                                    trusted_hosts=org.trusted_hosts, totp_secret=org.totp_secret)
 
 
 def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202

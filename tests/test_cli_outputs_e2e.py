@@ -29,7 +29,7 @@ def cli(tmp_path: Path, *args: str, timeout: float = 300) -> subprocess.Complete
 def test_demo_runs_end_to_end_and_prints_no_secret(tmp_path):
     proc = cli(tmp_path, "demo", "--latency", "fast", "--json", "--out-dir", str(tmp_path / "demo"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout)["result"]
     assert result["status"] == "created" and result["verified"] is True
     saved = json.loads((tmp_path / "demo" / "credentials.json").read_text())
     assert saved["consumer_key"] == result["consumer_key"]

@@ -42,7 +42,7 @@ def test_demo_runs_from_the_fresh_install_with_a_built_in_spec_by_name(installed
     assert proc.returncode == 0, proc.stderr[-3000:]
     import json
 
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout)["result"]
     assert result["status"] == "created" and result["verified"] is True
     assert result["app_name"] == "Salesforce CLI JWT"  # the built-in spec's name, found without a path
     assert (tmp_path / "out" / "credentials.env").stat().st_mode & 0o777 == 0o600

@@ -222,11 +222,13 @@ def test_a_killed_run_started_again_finishes_without_duplicates(fleet):
         inspect_api(sim, "/refresh", {})  # every org needs creating: the kill lands mid-work
     proc = subprocess.Popen(
         [sys.executable, "-m", "provisioner.cli", "run", str(fleet.inventory), "--json", "--concurrency", "1"],
-        cwd=ROOT, env=fleet.env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=ROOT, env=fleet.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True)  # its own process group: the kill takes Chromium with it
     finished = None
     try:
-        for line in proc.stdout:
+        for line in proc.stderr:  # with --json the progress lines are on stderr, the result object on stdout
+            if not line.startswith("{"):
+                continue
             event = json.loads(line)
             if event["event"] == "org_finished":
                 finished = event

@@ -484,7 +484,7 @@ def test_setup_reads_its_codes_with_each_token_source(oauth2_org, oauth2_mailbox
         secrets.append(app.secret)
     proc = setup(tmp_path, "--json", "--no-verify", *args, extra_env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout)["result"]
     assert handle.org.app_by_api_name(result["api_name"]).consumer_key == result["consumer_key"]
     tokens = [value for value, issued in oauth2_server.tokens.items() if issued.client_id == app.client_id]
     assert tokens and all(oauth2_server.tokens[t].user == oauth2_mailbox.address for t in tokens)

@@ -93,7 +93,7 @@ def test_setup_writes_credentials_that_a_jwt_client_and_the_sf_cli_accept(org, t
     env_file = write_env(tmp_path / "org.env", info)
     proc = setup(tmp_path, "--env-file", str(env_file), "--json", "--format", "both")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result = json.loads(proc.stdout)["result"]
 
     for key in ("app_name", "api_name", "consumer_key", "consumer_secret", "username", "login_url", "instance_url",
                 "private_key_path", "certificate_path", "credentials_file", "verified"):
@@ -136,7 +136,7 @@ def test_a_rerun_changes_nothing_shows_the_secret_and_hands_off_to_sf(org, tmp_p
     again = setup(tmp_path, "--env-file", str(env_file), "--json", "--show-secret", "--sf-login", "--alias", "again",
                   extra_env=sf.env)
     assert again.returncode == 0, again.stderr[-3000:]
-    result = json.loads(again.stdout.strip().splitlines()[-1])
+    result = json.loads(again.stdout)["result"]
     app = handle.org.app_by_api_name(result["api_name"])
     assert result["status"] == "unchanged" and result["changes"] == []
     assert result["consumer_secret"] == app.consumer_secret

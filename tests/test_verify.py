@@ -257,9 +257,10 @@ def test_verify_command_reads_env_file_and_prints_ids(env, tmp_path):
     result = runner.invoke(main, ["verify", "--env-file", str(env_file), "--json"],
                            env={"SALESFORCE_USERNAME": "", "SALESFORCE_INSTANCE_URL": ""})
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    assert out == {"ok": True, "username": USERNAME, "instance_url": env.url, "user_id": env.user.id,
-                   "org_id": env.org.org_id}
+    out = json.loads(result.stdout)
+    assert out == {"status": 0, "warnings": [],
+                   "result": {"username": USERNAME, "instance_url": env.url, "user_id": env.user.id,
+                              "org_id": env.org.org_id}}
     plain = runner.invoke(main, ["verify", "--env-file", str(env_file)], env={"SALESFORCE_INSTANCE_URL": ""})
     assert plain.exit_code == 0 and env.org.org_id in plain.output
 
@@ -273,7 +274,7 @@ def test_verify_command_sends_the_token_request_to_the_instance_url(hosts, tmp_p
     runner = CliRunner()
     result = runner.invoke(main, ["verify", "--env-file", str(env_file), "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["instance_url"] == hosts.url
+    assert json.loads(result.stdout)["result"]["instance_url"] == hosts.url
     flags = ["verify", "--login-url", hosts.login_url, "--username", USERNAME, "--consumer-key",
              hosts.app.consumer_key, "--private-key", str(hosts.key_path), "--retry-seconds", "0"]
     assert runner.invoke(main, flags + ["--instance-url", hosts.url], env={"SALESFORCE_INSTANCE_URL": ""}).exit_code == 0
@@ -303,7 +304,8 @@ def test_verify_command_failure_is_one_line_with_the_verify_exit_code(env, tmp_p
     assert result.output.startswith("error: ") and result.output.count("\n") == 1
     as_json = runner.invoke(main, args + ["--json"])
     assert as_json.exit_code == VerifyError.exit_code
-    assert json.loads(as_json.output)["ok"] is False
+    failed = json.loads(as_json.stdout)
+    assert failed["status"] == failed["exitCode"] == VerifyError.exit_code and failed["name"] == "VerifyError"
 
 
 def test_verify_command_names_missing_settings(tmp_path, monkeypatch):

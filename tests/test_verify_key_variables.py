@@ -39,7 +39,7 @@ def test_verify_reads_the_key_that_setup_embedded(org, tmp_path, embed):
     result = CliRunner().invoke(main, ["verify", "--env-file", str(env_file), "--json", "--retry-seconds", "0"],
                                 env=CLEAN)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["user_id"] == org.user.id
+    assert json.loads(result.stdout)["result"]["user_id"] == org.user.id
 
 
 def test_verify_reads_the_key_from_the_environment(org):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -16,7 +15,7 @@ from ..spec import AppSpec
 from ..credentials import mask
 from ..errors import ConfigError, ProvisionerError
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, run_org_in_new_browser, video_recorder_factory
-from .. import logs
+from .. import cli_json, logs
 from ..redact import SecretSet
 from .options import OutputFlags, RunFlags
 
@@ -54,8 +53,9 @@ def run_and_report(task: OrgTask, run: RunFlags, *, sim_note: str | None = None)
 
     if run.sf_login and shutil.which("sf") is None:
         raise ConfigError(SF_MISSING)  # say so before spending minutes in the browser
+    as_json = cli_json.requested(run.as_json)
     secrets = run_secrets()
-    progress = Progress(mode="json" if run.as_json else "auto", secrets=secrets)
+    progress = Progress(mode="json" if as_json else "auto", secrets=secrets)
     recorder_factory = video_recorder_factory(trace=run.trace, slow_mo_ms=run.slow_mo) if run.record else None
     outcome = run_org_in_new_browser(task, progress, secrets=secrets, headless=not run.headed,
                                      slow_mo_ms=run.slow_mo, recorder_factory=recorder_factory)
@@ -64,8 +64,8 @@ def run_and_report(task: OrgTask, run: RunFlags, *, sim_note: str | None = None)
         shown["consumer_secret"] = mask(outcome.consumer_secret, keep=0) if outcome.consumer_secret else None
     if run.sf_login and not task.dry_run:
         shown["sf_login"] = sf_login(outcome, alias=run.alias, dev_hub=run.set_default_dev_hub, secrets=secrets)
-    if run.as_json:
-        click.echo(json.dumps(shown))
+    if as_json:
+        cli_json.print_success(shown)
     else:
         _print_text(shown, task.dry_run, sim_note)
     return outcome

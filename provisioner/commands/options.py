@@ -16,9 +16,10 @@ from typing import Any, Callable, TypeVar
 
 import click
 
+from .. import cli_json
 from ..config import (MAILBOX_SETTINGS, OAUTH2_SETTING_KEYS, MailboxSettings, OrgSettings, SettingsSources,
                       resolve_mailbox_settings, resolve_org_settings)
-from ..config import ORG_SETTINGS
+from ..config import ORG_SETTINGS, _host_list, org_settings_from
 from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
@@ -69,8 +70,8 @@ def _read_secret_file(path: str | None, flag: str) -> str | None:
 
 
 def _warn_secret_flag(flag: str, variable: str) -> None:
-    click.echo(f"warning: {flag} is visible to every user of this machine (process list, shell history); "
-               f"use {variable}, --env-file or {flag}-file instead", err=True)
+    cli_json.warn(f"{flag} is visible to every user of this machine (process list, shell history); "
+                  f"use {variable}, --env-file or {flag}-file instead")
 
 
 def _stdin_secrets(flags: "ConnectionFlags") -> tuple[str | None, str | None]:
@@ -110,6 +111,9 @@ def _prompt_for_missing_passwords(sources: SettingsSources) -> None:
 # --- where: the org and its mailbox ---------------------------------------------------------------------------------
 
 CONNECTION_OPTIONS = (
+    click.option("-o", "--target-org", metavar="ALIAS|USERNAME",
+                 help="An org the Salesforce CLI is logged in to: Setup opens with its session (`sf org open`'s "
+                      "front door), no password, authenticator seed or login page."),
     click.option("--env-file", type=click.Path(dir_okay=False),
                  help="Read settings from this .env file (never read unless named). Flags > environment > file."),
     click.option("--login-url", help="https://login.salesforce.com, https://test.salesforce.com or a My Domain "
@@ -207,10 +211,13 @@ class ConnectionFlags:
 
     password_stdin: bool = False
     imap_password_stdin: bool = False
+    target_org: str | None = None
 
     def resolve(self) -> tuple[OrgSettings, MailboxSettings | None]:
         """The org's settings and, if any mailbox is configured, the mailbox's (flags > environment > .env).
         A password still missing is asked for on a terminal (hidden), never elsewhere."""
+        if self.target_org is not None:
+            _no_password_with_target_org(self)
         stdin_password, stdin_imap_password = _stdin_secrets(self)
         for flag, value, variable in (("--password", self.password, "SALESFORCE_PASSWORD"),
                                       ("--totp-secret", self.totp_secret, "SALESFORCE_TOTP_SECRET"),
@@ -237,13 +244,41 @@ class ConnectionFlags:
             "imap_token_command": self.imap_token_command, "imap_oauth2_mechanism": self.imap_oauth2_mechanism,
         }
         sources = SettingsSources(flags=flags, env_file=self.env_file)
-        _prompt_for_missing_passwords(sources)
-        org = resolve_org_settings(sources=sources)
+        if self.target_org is not None:
+            org = _org_of_the_cli(self, sources)
+        else:
+            _prompt_for_missing_passwords(sources)
+            org = resolve_org_settings(sources=sources)
         mailbox = None
         if any(sources.get(name, MAILBOX_SETTINGS) is not None
                for name in ("imap_host", "imap_user", "imap_password", *OAUTH2_SETTING_KEYS)):
             mailbox = resolve_mailbox_settings(sources=sources)  # partly configured: an error naming what is missing
         return org, mailbox
+
+
+def _no_password_with_target_org(flags: ConnectionFlags) -> None:
+    given = [flag for flag, on in (("--password", flags.password), ("--password-file", flags.password_file),
+                                   ("--password-stdin", flags.password_stdin), ("--login-url", flags.login_url)) if on]
+    if given:
+        raise ConfigError(f"--target-org opens the org with the Salesforce CLI's session: {given[0]} is not used "
+                          "with it; give one or the other")
+
+
+def _org_of_the_cli(flags: ConnectionFlags, sources: SettingsSources) -> OrgSettings:
+    """-o/--target-org: who and where the org is comes from the Salesforce CLI; the session too, at login time. The
+    authenticator seed and the mailbox still answer Setup's own verifications (consumer details)."""
+    from .. import sf_cli
+
+    cli_org = sf_cli.describe(flags.target_org or "")
+    if flags.username and flags.username.strip().lower() != cli_org.username.lower():
+        raise ConfigError(f"--username {flags.username} is not the user of the Salesforce CLI's org "
+                          f"{cli_org.target_org} ({cli_org.username})")
+    return org_settings_from(login_url=cli_org.instance_url, username=cli_org.username, password="",
+                             totp_secret=sources.get("totp_secret", ORG_SETTINGS),
+                             email=sources.get("email", ORG_SETTINGS),
+                             trusted_hosts=_host_list(sources.get("trusted_hosts", ORG_SETTINGS)),
+                             where=f"the instance URL of the Salesforce CLI's org {cli_org.target_org}",
+                             sf_target_org=cli_org.target_org)
 
 
 # --- what: the app spec ---------------------------------------------------------------------------------------------
@@ -375,7 +410,9 @@ RUN_OPTIONS = (
                  help="Seconds to wait for each verification email."),
     click.option("--page-timeout", default=60.0, show_default=True, type=click.FloatRange(min=1),
                  help="Seconds to wait for one Setup page, save or navigation."),
-    click.option("--json", "as_json", is_flag=True, help="Progress as JSON lines; the result as one JSON object."),
+    click.option("--json", "as_json", is_flag=True,
+                 help="The result as one JSON object on stdout, shaped like the Salesforce CLI's (failures too; or "
+                      "SF_CONTENT_TYPE=JSON); progress as JSON lines on stderr."),
     click.option("--headed", is_flag=True, help="Show the browser window."),
     click.option("--slow-mo", default=0.0, type=click.FloatRange(min=0), help="Milliseconds between actions."),
     click.option("--record", is_flag=True, help="Record a publishable video of the run into recordings/."),

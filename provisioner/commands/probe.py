@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
+from .. import cli_json
+from ..errors import ProvisionerError
 from ..flows.locators import registry
 from ..flows.session import Timeouts
 from ..probe import ProbeRequest, check_outcome, default_bundle, run_probe
@@ -25,7 +26,9 @@ from .options import ConnectionFlags, SpecFlags
 @click.option("--mail-timeout", default=180.0, show_default=True, type=click.FloatRange(min=1),
               help="Seconds to wait for a login verification email.")
 @click.option("--headed", is_flag=True, help="Show the browser window.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report (as written to report.json) instead of a summary.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the report (as written to report.json) as the `result` of one JSON object shaped like the "
+                   "Salesforce CLI's (on failure: its `data`; or SF_CONTENT_TYPE=JSON) instead of a summary.")
 def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, locators: str | None, bundle: Path | None,
             page_timeout: float, mail_timeout: float, headed: bool, as_json: bool) -> None:
     """Walk an org's Setup pages read-only and report every locator the spec's run needs.
@@ -44,5 +47,13 @@ def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, locators: 
                                timeouts=Timeouts(page_ms=page_ms, mail_s=mail_timeout,
                                                  settle_ms=max(page_ms, 60_000)))
         outcome = run_probe(request, secrets=secrets, headless=not headed)
-    click.echo(json.dumps(outcome.report, indent=2) if as_json else outcome.summary)
-    check_outcome(outcome)
+    if not cli_json.requested(as_json):
+        click.echo(outcome.summary)
+        check_outcome(outcome)
+        return
+    try:
+        check_outcome(outcome)
+    except ProvisionerError as exc:
+        exc.data = outcome.report  # the CLI's error object carries the report as its `data`
+        raise
+    cli_json.print_success(outcome.report)

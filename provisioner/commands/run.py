@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import click
 
-from .. import github_actions, logs
+from .. import cli_json, github_actions, logs
 from ..errors import RunFailedError
 from ..flows.locators import registry
 from ..job.events import JobEvents
@@ -30,7 +31,9 @@ from .options import LOCATORS_OPTION
               help="JSON report (default: <output_dir>/report.json; report-K-of-N.json with --shard; "
                    "plan.json with --dry-run).")
 @click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=Path), help="JUnit XML report.")
-@click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
+@click.option("--json", "json_lines", is_flag=True,
+              help="Progress as JSON lines on stderr; the run's result as one JSON object on stdout, shaped like the "
+                   "Salesforce CLI's (or SF_CONTENT_TYPE=JSON).")
 @click.option("--record", is_flag=True, help="Record each org's walk-through into recordings/ (secrets covered).")
 @click.option("-v", "--verbose", count=True, help="More log detail (-v: info, -vv: debug); secrets stay masked.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines; log errors only (the summary line stays).")
@@ -45,11 +48,13 @@ def command(inventory: Path, concurrency, budget_seconds, retries, shard_text, d
 
 def _run(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_run, report_path, junit_path,  # noqa: ANN001
          json_lines, record, verbose=0, quiet=False) -> None:
+    json_lines = cli_json.requested(json_lines)
     inv = load_inventory(inventory)
-    events = JobEvents(json_lines=json_lines, quiet=quiet)
+    # with --json, stdout carries only the result object: the progress lines go to stderr
+    events = JobEvents(json_lines=json_lines, quiet=quiet, stream=sys.stderr if json_lines else None)
     logs.configure(verbose, quiet, secrets=events.secrets)
     for warning in inv.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        cli_json.warn(warning)
     shard = parse_shard(shard_text)
     if report_path is None:
         stem = "plan" if dry_run else "report"  # a dry run never overwrites the last real report
@@ -70,8 +75,21 @@ def _run(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_
     github_actions.append_step_summary(step_summary(report, secrets=runner.secrets))
     if not json_lines:
         click.echo(f"report: {report_path}" + (f", junit: {junit_path}" if junit_path else ""))
+    result = _result(report, report_path, junit_path, runner.secrets)
     failed = report.failed
     if failed:
         names = ", ".join(o.name for o in failed)
-        raise RunFailedError(f"{len(failed)} of {len(report.orgs)} org(s) failed: {names} (details in {report_path})")
+        error = RunFailedError(f"{len(failed)} of {len(report.orgs)} org(s) failed: {names} (details in {report_path})")
+        error.data = result if json_lines else None  # the CLI's error object carries the result as its `data`
+        raise error
+    if json_lines:
+        cli_json.print_success(result)
+
+
+def _result(report, report_path: Path, junit_path: Path | None, secrets) -> dict:  # noqa: ANN001
+    """The run in one object: where the reports are, the counts, each org's outcome (secrets masked)."""
+    orgs = [{"name": o.name, "status": o.status, "verified": o.verified, "changes": o.changes, "plan": o.plan,
+             "credentials": o.credentials, "cause": o.cause, "exit_code": o.exit_code} for o in report.orgs]
+    return secrets.mask_data({"report": str(report_path), "junit": str(junit_path) if junit_path else None,
+                              "summary": report.summary(), "orgs": orgs})
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
-import sys
 from pathlib import Path
 
 import click
+from .. import cli_json
 from ..certs import _parse_private_key, load_private_key
 from ..config import SettingsSources
 from ..hosts import check_login_url
-from ..errors import CertificateError, ConfigError, ProvisionerError
+from ..errors import CertificateError, ConfigError
 from ..verify import DEFAULT_BUDGET_SECONDS, is_generic_login_host, verify_with_retry
 
 # flag -> environment variable (docs/internals.md); flags win over the environment, which wins over the .env file
@@ -59,8 +58,8 @@ def _settings(flags: dict[str, str | None], env_file: str | None) -> dict[str, s
     settings["login_url"] = settings["login_url"] or settings["instance_url"]
     if is_generic_login_host(settings["login_url"]) and not settings["instance_url"]:
         # External Client Apps answer app_not_found there: the token request needs the org's own host
-        click.echo(f"note: no instance URL given: the token request goes to {settings['login_url']}, which does not "
-                   f"serve External Client Apps; give {_flag('instance_url')} (the org's My Domain URL)", err=True)
+        cli_json.warn(f"no instance URL given: the token request goes to {settings['login_url']}, which does not "
+                      f"serve External Client Apps; give {_flag('instance_url')} (the org's My Domain URL)")
     return settings
 
 
@@ -97,6 +96,8 @@ def _key_pem(settings: dict) -> str:
 
 
 @click.command("verify")
+@click.option("-o", "--target-org", metavar="ALIAS|USERNAME",
+              help="Take the username and instance URL from an org the Salesforce CLI is logged in to.")
 @click.option("--login-url", help="The org's login host, which names the JWT audience, e.g. https://login.salesforce.com "
                                   "[SALESFORCE_LOGIN_URL].")
 @click.option("--instance-url", help="The org's My Domain URL, where the token request goes (default: the login URL) "
@@ -110,31 +111,32 @@ def _key_pem(settings: dict) -> str:
 @click.option("--retry-seconds", default=DEFAULT_BUDGET_SECONDS, show_default=True, type=click.FloatRange(min=0),
               help="Keep retrying this long while the org answers as it does for a just-saved app "
                    "(2-10 minutes, reported up to 30).")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object (also on failure).")
-def command(login_url, instance_url, username, consumer_key, private_key, audience, env_file, retry_seconds,
-            as_json) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object shaped like the Salesforce CLI's (also on failure; or SF_CONTENT_TYPE=JSON).")
+def command(target_org, login_url, instance_url, username, consumer_key, private_key, audience, env_file,
+            retry_seconds, as_json) -> None:
     """Exchange a signed JWT for an access token; print the instance URL, user id and org id."""
-    try:
-        settings = _settings({"login_url": login_url, "instance_url": instance_url, "username": username,
-                              "consumer_key": consumer_key, "private_key": private_key}, env_file)
-        key_pem = _key_pem(settings)  # a clear message for a missing or unusable key (file or variable)
+    as_json = cli_json.requested(as_json)
+    if target_org is not None:  # the CLI names the user and the My Domain; flags still win
+        from ..sf_cli import describe
 
-        def progress(attempt: int, answer: str | None) -> None:
-            if not as_json:
-                click.echo(f"attempt {attempt} refused ({answer}): a just-saved app answers so while it propagates; "
-                           "retrying (Ctrl-C to stop)", err=True)
+        cli_org = describe(target_org)
+        username, instance_url = username or cli_org.username, instance_url or cli_org.instance_url
+    settings = _settings({"login_url": login_url, "instance_url": instance_url, "username": username,
+                          "consumer_key": consumer_key, "private_key": private_key}, env_file)
+    key_pem = _key_pem(settings)  # a clear message for a missing or unusable key (file or variable)
 
-        result = verify_with_retry(settings["login_url"], settings["consumer_key"], settings["username"], key_pem,
-                                   instance_url=settings["instance_url"] or None, audience=audience,
-                                   budget_seconds=retry_seconds, on_attempt=progress)
-    except ProvisionerError as exc:
+    def progress(attempt: int, answer: str | None) -> None:
         if not as_json:
-            raise
-        click.echo(json.dumps({"ok": False, "error": str(exc), "exit_code": exc.exit_code}))
-        sys.exit(exc.exit_code)
+            click.echo(f"attempt {attempt} refused ({answer}): a just-saved app answers so while it propagates; "
+                       "retrying (Ctrl-C to stop)", err=True)
+
+    result = verify_with_retry(settings["login_url"], settings["consumer_key"], settings["username"], key_pem,
+                               instance_url=settings["instance_url"] or None, audience=audience,
+                               budget_seconds=retry_seconds, on_attempt=progress)
     if as_json:
-        click.echo(json.dumps({"ok": True, "username": settings["username"], "instance_url": result.instance_url,
-                               "user_id": result.user_id, "org_id": result.org_id}))
+        cli_json.print_success({"username": settings["username"], "instance_url": result.instance_url,
+                                "user_id": result.user_id, "org_id": result.org_id})
         return
     click.echo(f"ok: {settings['username']} can log in with the JWT bearer flow")
     click.echo(f"instance_url  {result.instance_url}")

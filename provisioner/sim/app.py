@@ -57,6 +57,8 @@ class SimOptions:
     release: str | None = None  # "current" | "previous"
     relabel: dict[str, str] | None = None  # label text -> another text on every page (a relabelled release)
     variant: str | None = None  # a named combination from sim/variants.py, applied before the fields above
+    token_browser_login: bool | None = None  # False: frontdoor.jsp refuses token sessions (phishing-resistant MFA)
+    dev_hub: bool | None = None  # True: the org is a Dev Hub that creates scratch orgs (sim/scratch.py)
 
 
 class SimHandle:
@@ -102,10 +104,17 @@ class SimHandle:
             "sandbox": self.org.config.sandbox,
         }
 
+    def cli_token(self, username: str | None = None, *, lifetime: float | None = None) -> str:
+        """An access token for the admin (or `username`) as the Salesforce CLI holds one after `sf org login web`."""
+        return oauth.issue_cli_token(self.org, username or self.org.config.admin_username, lifetime=lifetime)
+
     def stop(self) -> None:
         if self._stopped:
             return
         self._stopped = True
+        for scratch in list(getattr(self.org, "scratch_servers", [])):
+            scratch.shutdown()
+            scratch.server_close()
         for server in self._servers:
             server.shutdown()
             server.server_close()
@@ -139,9 +148,12 @@ def build_org(options: SimOptions) -> SimOrg:
         value = getattr(options, name)
         if value is not None and value not in allowed:
             raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {value!r}")
-    for name in ("login_host", "idle_refresh_token_limit", "collapsed_sections", "release", "relabel"):
+    for name in ("login_host", "idle_refresh_token_limit", "collapsed_sections", "release", "relabel",
+                 "token_browser_login"):
         if getattr(options, name) is not None:
             setattr(config, name, getattr(options, name))
+    if options.dev_hub is not None:
+        config.is_dev_hub = options.dev_hub
     if options.admin_mfa not in (None, "totp", "sms", "none"):
         raise ConfigError(f"admin_mfa must be totp, sms or none, not {options.admin_mfa!r}")
     org = SimOrg(config, seed=options.seed)

@@ -17,7 +17,7 @@ import string
 import time
 import weakref
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import jwt
 from cryptography import x509
@@ -25,7 +25,7 @@ from cryptography import x509
 from . import messages
 from .http import Request, Response, Router
 from .model import ExternalClientApp, User
-from .org import AccessToken, SimOrg
+from .org import AccessToken, FrontdoorCode, SimOrg
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 CLIENT_CREDENTIALS = "client_credentials"
@@ -77,7 +77,9 @@ def accepted_audiences(org: SimOrg) -> set[str]:
     login_url = getattr(org, "login_url", "")  # app.py may serve the login pages on their own origin
     if login_url:
         own.add(_origin(login_url))
-    return own | {SANDBOX_LOGIN if org.config.sandbox else PRODUCTION_LOGIN}
+    # scratch orgs log in at test.salesforce.com, as sandboxes do [doc: "Authorize a Scratch Org" with JWT]
+    sandbox_like = org.config.sandbox or getattr(org.config, "scratch", False)
+    return own | {SANDBOX_LOGIN if sandbox_like else PRODUCTION_LOGIN}
 
 
 def _public_key(app: ExternalClientApp):
@@ -344,6 +346,81 @@ def identity(org: SimOrg, request: Request) -> Response:
     })
 
 
+# --- a session from a token (FIDELITY.md "Session from a token") ------------------------------------------------
+#: the Salesforce CLI's own connected app: `sf org login web` gets its tokens from it [code: @salesforce/core]
+CLI_CLIENT_ID = "PlatformCLI"
+#: what `sf org login web` asks for [code: @salesforce/core's default OAuth scopes]
+CLI_SCOPES = ("refresh_token", "api", "web")
+#: scopes that let a token open a browser session (frontdoor.jsp) [doc]
+BROWSER_SCOPES = {"web", "full"}
+#: how long a single-access front door link works, once [none: not public; modelled short]
+FRONTDOOR_CODE_SECONDS = 60
+
+
+def issue_cli_token(org: SimOrg, username: str, *, lifetime: float | None = None,
+                    scopes: tuple[str, ...] = CLI_SCOPES) -> str:
+    """An access token as the Salesforce CLI holds one after `sf org login web` (tests hand it to
+    `sf org login access-token`). Not from the seeded id factory: tokens must not be guessable."""
+    user = org.user(username)
+    if user is None:
+        raise KeyError(username)
+    token = f"{org.org_id[:15]}!" + "".join(secrets.choice(_TOKEN_CHARS) for _ in range(96))
+    seconds = org.config.session_timeout_seconds if lifetime is None else lifetime
+    with org.lock:
+        org.access_tokens[token] = AccessToken(user.username.lower(), time.time() + seconds, CLI_CLIENT_ID,
+                                               list(scopes))
+    org.log("oauth_token_issued", username=user.username, app=CLI_CLIENT_ID)
+    return token
+
+
+def expire_tokens(org: SimOrg, username: str) -> None:
+    """Every access token of `username` times out now (a session the CLI holds goes stale)."""
+    with org.lock:
+        for grant in org.access_tokens.values():
+            if grant.username == username.lower():
+                grant.expires_at = time.time() - 1
+
+
+def browser_user(org: SimOrg, token: str) -> User | None:
+    """The user a token may open a browser session for: a live token of this org with the web (or full) scope."""
+    with org.lock:
+        grant = org.access_tokens.get(token)
+        if grant is None or not token.startswith(org.org_id[:15] + "!") or grant.expires_at < time.time():
+            return None
+        scopes = set(grant.scopes)
+    user = org.user(grant.username)
+    if user is None or not user.active or not BROWSER_SCOPES & scopes:
+        return None
+    return user
+
+
+def single_access(org: SimOrg, request: Request) -> Response:
+    """GET /services/oauth2/singleaccess: a single-use front door link for the caller's token, as `sf org open`
+    asks for one. An expired or unknown token gets 403, not 401 (the CLI refreshes first for that reason)."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    user = browser_user(org, token) if token else None
+    if user is None:
+        org.log("single_access_refused", reason="invalid token")
+        return Response.json([{"message": messages.SESSION_INVALID, "errorCode": "INVALID_SESSION_ID"}], 403)
+    start_url = request.arg("redirect_uri") or ""
+    code = secrets.token_urlsafe(32)
+    with org.lock:
+        org.frontdoor_codes[code] = FrontdoorCode(user.username.lower(), start_url,
+                                                  time.time() + FRONTDOOR_CODE_SECONDS)
+    org.log("single_access_issued", username=user.username)
+    query = urlencode({"otp": code, **({"startURL": start_url} if start_url else {})})
+    return Response.json({"frontdoor_uri": f"{org.base_url.rstrip('/')}/secur/frontdoor.jsp?{query}"})
+
+
+def take_frontdoor_code(org: SimOrg, code: str) -> FrontdoorCode | None:
+    """The link's grant, once: a reused, expired or unknown (another org's) code gives None."""
+    with org.lock:
+        grant = org.frontdoor_codes.pop(code, None)
+    if grant is None or grant.expires_at < time.time():
+        return None
+    return grant
+
+
 def register_login_host(router: Router, org: SimOrg) -> None:
     """The generic login host's token endpoint (login.salesforce.com / test.salesforce.com in a real org's case)."""
     router.add("POST", "/services/oauth2/token", lambda r: token_endpoint(org, r, login_host=True))
@@ -355,3 +432,4 @@ def register(router: Router, org: SimOrg) -> None:
     router.add("GET", "/services/oauth2/userinfo", lambda r: userinfo(org, r))
     router.add("POST", "/services/oauth2/userinfo", lambda r: userinfo(org, r))
     router.add("GET", r"/id/{org_id:00D\w+}/{user_id:005\w+}", lambda r: identity(org, r))
+    router.add("GET", "/services/oauth2/singleaccess", lambda r: single_access(org, r))

@@ -53,6 +53,15 @@ class AccessToken:
 
 
 @dataclass
+class FrontdoorCode:
+    """A single-use front door link that /services/oauth2/singleaccess handed out (pages/frontdoor.py takes it)."""
+
+    username: str  # lower-case
+    start_url: str
+    expires_at: float
+
+
+@dataclass
 class OrgConfig:
     """What the org data TOML describes (see orgdata.py for the file format and the defaults)."""
 
@@ -85,6 +94,13 @@ class OrgConfig:
     release: str = "current"
     #: label text -> the text a future release shows instead (a relabelled page, for the probe's tests)
     relabel: dict[str, str] = field(default_factory=dict)
+    #: a browser session may be made from an OAuth token (frontdoor.jsp); False: refused, as for admins under
+    #: phishing-resistant MFA (FIDELITY "Session from a token")
+    token_browser_login: bool = True
+    #: the org is a Dev Hub: it knows ScratchOrgInfo / ActiveScratchOrg and creates scratch orgs (sim/scratch.py)
+    is_dev_hub: bool = False
+    #: the org is a scratch org of a Dev Hub: JWT audience test.salesforce.com, the Dev Hub's apps log its users in
+    scratch: bool = False
 
 
 class SimOrg:
@@ -120,6 +136,14 @@ class SimOrg:
         self.login_steps: dict[str, tuple[str, float]] = {}
         #: (session id, app id) -> when that session passed the verification that shows the app's consumer details
         self.consumer_grants: dict[tuple[str, str], float] = {}
+        #: single-use front door links (pages/frontdoor.py): code -> what it opens
+        self.frontdoor_codes: dict[str, FrontdoorCode] = {}
+        #: a scratch org's Dev Hub, whose Connected Apps also log this org's users in (sim/scratch.py)
+        self.dev_hub: "SimOrg | None" = None
+        #: a Dev Hub's ScratchOrgInfo and ActiveScratchOrg rows, and the scratch orgs themselves (sim/scratch.py)
+        self.scratch_org_infos: list[dict] = []
+        self.active_scratch_orgs: list[dict] = []
+        self.scratch_orgs: list["SimOrg"] = []
         #: signs the form tokens pages hand out (Aura token, classic view state); never leaves the process
         self.secret_key = secrets.token_bytes(32)
 
@@ -162,7 +186,10 @@ class SimOrg:
 
     def app_by_consumer_key(self, key: str) -> ExternalClientApp | None:
         with self.lock:
-            return next((a for a in self.apps.values() if a.consumer_key and a.consumer_key == key), None)
+            found = next((a for a in self.apps.values() if a.consumer_key and a.consumer_key == key), None)
+        if found is None and self.dev_hub is not None:  # a scratch org's users log in with the Dev Hub's apps
+            return self.dev_hub.app_by_consumer_key(key)
+        return found
 
     def grant_consumer_details(self, session: Session, app_id: str) -> None:
         with self.lock:
@@ -222,6 +249,7 @@ class SimOrg:
             self.login_steps.clear()
             self.consumer_grants.clear()
             self.access_tokens.clear()
+            self.frontdoor_codes.clear()
             self.org_id = self.ids.sf_id("00D")
         self.log("sandbox_refreshed", org_id=self.org_id)
 

@@ -15,6 +15,7 @@ SMS = "/_ui/identity/verification/method/SmsVerificationFinishUi/e"  # [none]: n
 PHONE = "/_ui/identity/phone/AddPhoneNumber"  # [code]: outside /_ui/identity/verification/
 LOGOUT = "/secur/logout.jsp"
 MAINTENANCE = "/msg/maintenanceandavailable.jsp"
+FRONTDOOR = "/secur/frontdoor.jsp"  # a session from a token (FIDELITY.md "Session from a token") [doc]
 
 #: paths that need a logged-in session even where no route answers; login, challenges, OAuth, static files do not
 PROTECTED_PREFIXES = ("/lightning/", "/setup/", "/app/mgmt/", "/one/", "/home/", "/_ui/common/", "/_ui/setup/")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from ..http import Router
 from ..org import SimOrg
 from . import (app_manager, common, connected_app_form, connected_app_pages, connected_app_policies,
-               consumer_details, eca_detail, eca_form, eca_policies, lightning, login, verification)
+               consumer_details, eca_detail, eca_form, eca_policies, frontdoor, lightning, login, verification)
 
 MODULES = (login, verification, common, lightning, app_manager, eca_form, eca_detail, eca_policies,
-           consumer_details, connected_app_form, connected_app_pages, connected_app_policies)
+           consumer_details, connected_app_form, connected_app_pages, connected_app_policies, frontdoor)
 
 
 def register_all(router: Router, org: SimOrg) -> None:
