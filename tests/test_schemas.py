@@ -37,3 +37,22 @@ def test_the_schema_refuses_an_unknown_key_and_a_bad_choice():
     assert not validator.is_valid({"colour": "red"})
     assert not validator.is_valid({"policies": {"ip_relaxation": "sometimes"}})
     assert validator.is_valid({"name": "CI", "policies": {"refresh_token": {"period": 7}}})
+
+
+def test_the_inventory_schema_has_exactly_the_keys_the_parser_accepts():
+    from provisioner.job import inventory, inventory_schema as schema
+
+    assert set(schema.DEFAULTS) == inventory._DEFAULT_KEYS
+    assert set(schema.ORG) == inventory._ORG_KEYS
+    assert set(schema.MAILBOX) == inventory._MAILBOX_KEYS
+    assert set(schema.MAILBOX_OAUTH2) == inventory._MAILBOX_OAUTH2_KEYS
+    assert set(schema.CREDENTIALS) == inventory._CREDENTIALS_KEYS
+    assert set(schema.DEFAULT_CREDENTIALS) == inventory._DEFAULT_CREDENTIALS_KEYS
+
+
+def test_the_example_inventory_is_valid_by_the_schema_and_a_typo_is_not():
+    validator = _validator("inventory.schema.json")
+    example = tomllib.loads((ROOT / "examples" / "inventory.toml").read_text())
+    assert list(validator.iter_errors(example)) == []
+    example["org"][0]["user_name"] = example["org"][0].pop("username")
+    assert not validator.is_valid(example)
