@@ -3,14 +3,15 @@
 Flows never know whether they are being recorded: they announce each step with `await recorder.chapter(...)`, and
 wrap every moment where a secret is typed or shown in `async with recorder.secret_input(...)` /
 `async with recorder.secret_on_screen(...)`. `NullRecorder` does nothing; the video recorder
-(provisioner/recording/recorder.py) implements the same Protocol: it hides actions, stops tracing and covers secrets
-on screen in those moments.
+(provisioner/recording/recorder.py) implements the same Protocol: it stops tracing and covers secrets on screen in
+those moments, and captions a typed secret as dots. Controls (flows/controls.py) caption what they do through
+`recorder_of(page)`.
 
-Lifecycle: attach -> (chapter | screenshot | follow | secret_input | secret_on_screen)* -> await stop() before the
-context closes -> finish(result) (sync) once the run's result is known. Every attribute a caller reads is declared
-here, so no caller needs getattr: `active` (does it record at all), `viewport` (the browser context's viewport while
-it records, the video's size; None keeps the default), `out_dir` (where the recording goes; None when nothing is
-recorded).
+Lifecycle: attach -> (chapter | caption | screenshot | follow | secret_input | secret_on_screen)* -> await stop()
+before the context closes -> finish(result) (sync) once the run's result is known, on success and on failure.
+Every attribute a caller reads is declared here, so no caller needs getattr: `active` (does it record at all),
+`viewport` (the browser context's viewport while it records, the video's size; None keeps the default), `out_dir`
+(where the recording goes; None when nothing is recorded).
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ from __future__ import annotations
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator, Protocol, Sequence, runtime_checkable
+from weakref import WeakKeyDictionary
+
+#: chapter titles: the steps of the manual procedure, in order ("Find the app", "Compare with the spec" and "Update
+#: the app" when the app already exists). A chapter named like the one before it is a sub-step: its description
+#: becomes a caption, not a new chapter. "Verify" is added by the recording itself once the token exchange is done.
+STEPS = ("Log in", "Find the app", "Create the app", "Compare with the spec", "Update the app", "OAuth settings",
+         "Certificate", "Policies", "Consumer key and secret", "Verify")
 
 
 @runtime_checkable
@@ -47,7 +55,12 @@ class Recorder(Protocol):
         """Called once a page exists in the org's browser context."""
 
     async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
-        """A new step begins: a chapter card in the video, a chapter entry in index.html."""
+        """A new step begins: a chapter card in the video, a chapter entry in index.html (titles: STEPS)."""
+
+    async def caption(self, page, text: str, target=None) -> None:  # noqa: ANN001
+        """Say what was just done, in the admin's words ("Contact Email: admin@acme.example"), with `target` (the
+        field acted on, a Locator) highlighted; returns once viewers had time to read it. Never pass a secret's
+        value: secret fills go through secret_input, which captions them as dots."""
 
     async def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
         """A masked screenshot for the recording's index."""
@@ -56,7 +69,8 @@ class Recorder(Protocol):
         """Around typing a secret (password, TOTP, verification code): actions hidden, tracing stopped.
 
         `locators`: inputs whose typed value is readable on screen (a TOTP or emailed code field); they are covered
-        in the video too. Password fields show dots and need not be passed.
+        in the video too. Password fields show dots and need not be passed. The recording captions the field by
+        its label with dots for the value ("Password: ••••"), never the value.
         """
 
     async def follow(self, page) -> None:  # noqa: ANN001
@@ -107,6 +121,9 @@ class NullRecorder(Recorder):
     async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
         return None
 
+    async def caption(self, page, text: str, target=None) -> None:  # noqa: ANN001
+        return None
+
     async def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
         return None
 
@@ -131,4 +148,26 @@ class NullRecorder(Recorder):
         return []
 
 
-__all__ = ["NullRecorder", "NullScreenCover", "Recorder", "ScreenCover"]
+#: the recorder of each browser context being recorded: flows/controls.py captions what it does through the page's
+#: recorder without every caller passing one (a context per org, so concurrent orgs never mix)
+_RECORDERS: "WeakKeyDictionary[object, Recorder]" = WeakKeyDictionary()
+_NULL = NullRecorder()
+
+
+def register(context, recorder: Recorder | None) -> None:  # noqa: ANN001 - a Playwright BrowserContext
+    """`recorder` records `context` from now on (None: no longer)."""
+    if recorder is None:
+        _RECORDERS.pop(context, None)
+    else:
+        _RECORDERS[context] = recorder
+
+
+def recorder_of(page) -> Recorder:  # noqa: ANN001 - a Playwright Page
+    """The recorder recording `page`'s browser context, NullRecorder when none."""
+    try:
+        return _RECORDERS.get(page.context, _NULL)
+    except TypeError:  # not a Playwright page (test doubles): nothing records it
+        return _NULL
+
+
+__all__ = ["STEPS", "NullRecorder", "NullScreenCover", "Recorder", "ScreenCover", "recorder_of", "register"]

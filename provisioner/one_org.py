@@ -20,7 +20,7 @@ from . import certs, credentials
 from .credential_styles import CredentialFacts, CredentialFormat, env_values, key_value
 from .config import MailboxSettings, OrgSettings
 from .spec import AppSpec
-from .errors import ConfigError
+from .errors import ConfigError, ProvisionerError
 from .flows.recorder import NullRecorder, Recorder
 from .flows.session import Timeouts
 from .redact import SecretSet
@@ -185,7 +185,7 @@ def video_recorder_factory(*, trace: bool = False, slow_mo_ms: float = 0) -> Rec
     def make(task: OrgTask, secrets: SecretSet) -> Recorder:
         from .recording import make_recorder
 
-        title = {"title": f"{task.spec.name} in {task.name}"} if task.name else {}
+        title = {"title": f"{task.spec.name} in {task.name}", "org_name": task.name} if task.name else {}
         return make_recorder(org=task.org, spec=task.spec, secrets=secrets, trace=trace, slow_mo_ms=slow_mo_ms,
                              **title)
 
@@ -206,16 +206,31 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
 
     `secrets`: the run's SecretSet, kept by reference (the consumer secret joins it as soon as it is known);
     `deadline`: time.monotonic() by which everything must be done (the job's per-org budget).
+    A recorded run writes its recording's index whether it succeeds or fails (not when cancelled: a job out of
+    time does not wait for the video's conversion).
     """
+    secrets = secrets if secrets is not None else SecretSet()
+    recorder = recorder or NullRecorder()
+    try:
+        outcome = await _provision_and_verify(browser, task, progress, recorder=recorder, secrets=secrets,
+                                              deadline=deadline, provision=provision, verify=verify)
+    except Exception as exc:
+        await _finish_failed_recording(recorder, task, exc, secrets, progress)
+        raise
+    await _finish_recording(recorder, outcome)
+    return outcome
+
+
+async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: Recorder,  # noqa: ANN001
+                                secrets: SecretSet, deadline: float | None, provision: Provision | None,
+                                verify: Verify | None) -> OrgOutcome:
     from .provision import ProvisionRequest
 
     if provision is None:
         from .provision import provision
     if verify is None:
         from .verify import verify_with_retry as verify
-    secrets = secrets if secrets is not None else SecretSet()
     secrets.update([*task.org.secrets(), *(task.mailbox.secrets() if task.mailbox else [])])
-    recorder = recorder or NullRecorder()
     with ExitStack() as stack:
         pair = key_pair(task.keys, stack, dry_run=task.dry_run)
         secrets.update(pair.secrets())
@@ -235,7 +250,6 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
             certificate_path=None if task.dry_run else str(Path(pair.cert_path).resolve()))
         key_pem = Path(pair.key_path).read_text()
     if task.dry_run:
-        await _finish_recording(recorder, outcome)
         return outcome
     outcome.credentials = write_credentials(task.targets, outcome, key_pem)
     if task.verify:
@@ -249,7 +263,6 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
         outcome.verified = True
         outcome.instance_url = getattr(token, "instance_url", "") or outcome.instance_url
         outcome.user_id, outcome.org_id = getattr(token, "user_id", None), getattr(token, "org_id", None)
-    await _finish_recording(recorder, outcome)
     return outcome
 
 
@@ -261,6 +274,25 @@ async def _finish_recording(recorder: Recorder, outcome: OrgOutcome) -> None:
     files = await asyncio.to_thread(recorder.finish, public)
     outcome.recording = str(recorder.out_dir) if recorder.out_dir else None
     outcome.artifacts += [str(f) for f in files or []]
+
+
+async def _finish_failed_recording(recorder: Recorder, task: OrgTask, error: Exception, secrets: SecretSet,
+                                   progress) -> None:  # noqa: ANN001
+    """A failed run's recording still gets its index (what happened up to the failure, the error's line, masked).
+    The run's own error is what the caller reports: a leak found now is said on the progress (its files are
+    deleted) and the recording's folder joins the error's artifacts."""
+    if not recorder.active:
+        return
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    public = {"status": "failed", "error": secrets.mask(line), "app_name": task.spec.name,
+              "api_name": task.spec.api_name, "username": task.org.username, "login_url": task.org.login_url}
+    try:
+        await asyncio.to_thread(recorder.finish, public)
+    except ProvisionerError as leak:
+        progress.info(secrets.mask(str(leak)))
+    if recorder.out_dir is not None and Path(recorder.out_dir, "index.html").exists() \
+            and isinstance(getattr(error, "artifacts", None), list):
+        error.artifacts.append(str(recorder.out_dir))
 
 
 #: leave this much of an org's budget for writing and verifying after the browser part

@@ -76,6 +76,104 @@ def test_index_links_chapters_to_video_times():
     assert "Demo &lt;org&gt;" in page and 'src="video.mp4"' in page
 
 
+def test_index_summary_says_org_app_outcome_and_duration_and_a_failure_in_its_own_words():
+    from provisioner.recording.index_html import Summary
+
+    secrets = SecretSet(RUN_SECRETS)
+    ok = Summary.of(org="acme--dev", app="CI JWT", result={"status": "created", "verified": True},
+                    duration_s=95.4, secrets=secrets)
+    page = render_index(title="t", video="video.mp4", gif=None, chapters=[], screenshots=[], result={}, traces=[],
+                        notes=[], secrets=secrets, summary=ok, captions="video.vtt", poster="poster.jpg")
+    assert '<dd id=org>acme--dev</dd>' in page and '<dd id=app>CI JWT</dd>' in page and "01:35" in page
+    assert "Created, credentials verified" in page
+    assert 'poster="poster.jpg"' in page and '<track kind=captions' in page and 'src="video.vtt"' in page
+
+    failed = Summary.of(org="acme", app="CI JWT", duration_s=3,
+                        result={"status": "failed", "error": f"login failed: password {PASSWORD} refused"},
+                        secrets=secrets)
+    assert failed.failed and failed.outcome.startswith("Failed: login failed") and PASSWORD not in failed.outcome
+
+
+def test_chapters_round_trip_through_ffmetadata_and_captions_through_webvtt():
+    from provisioner.recording.captions import read_webvtt, webvtt
+    from provisioner.recording.chapters import ffmetadata, read_ffmetadata, spans
+
+    chapters = [{"title": "Log in", "t": 0.4}, {"title": "Policies; A=B #1", "t": 12.5}, {"title": "Verify", "t": 30}]
+    text = ffmetadata("CI JWT in acme", spans(chapters, 33.0))
+    assert [(c["title"], c["start"], c["end"]) for c in read_ffmetadata(text)] == [
+        ("Log in", 0.4, 12.5), ("Policies; A=B #1", 12.5, 30.0), ("Verify", 30.0, 33.0)]
+    cues = read_webvtt(webvtt([(2, 4, "Contact Email: admin@acme.example"), (1, 1.2, "a --> b")]))
+    assert [c[2] for c in cues] == ["a → b", "Contact Email: admin@acme.example"]
+    assert cues[0][1] - cues[0][0] >= 0.5  # a cue is never too short to see
+
+
+CONTROLS_PAGE = """
+<label for=email>Contact Email</label><input id=email>
+<label for=urls>Callback URL</label><textarea id=urls></textarea>
+<label for=state>Distribution State</label><select id=state><option>Local</option><option>Packaged</option></select>
+<fieldset role=radiogroup aria-label="Permitted Users">
+  <label><input type=radio name=pu value=all>All users can self-authorize</label>
+  <label><input type=radio name=pu value=admin>Admin approved users are pre-authorized</label></fieldset>
+<label><input type=checkbox id=jwt> Enable JWT Bearer Flow</label>
+<label for=cert>Upload Files</label><input type=file id=cert>
+"""
+
+
+class CaptionsHeard:
+    """A recorder that only listens to captions (and says it records, so controls caption)."""
+
+    active = True
+
+    def __init__(self):
+        self.heard: list[tuple[str, object]] = []
+
+    async def caption(self, page, text, target=None):  # noqa: ANN001
+        self.heard.append((text, target))
+
+
+def test_controls_caption_what_they_did_with_the_fields_label_and_nothing_when_not_recorded():
+    from playwright.async_api import async_playwright
+
+    from provisioner.browser import find_chromium, launch_args
+    from provisioner.flows import controls
+    from provisioner.flows.recorder import register
+
+    async def run() -> tuple[list, list]:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=find_chromium(p), args=launch_args())
+            try:
+                context = await browser.new_context()
+                page = await context.new_page()
+                await page.set_content(CONTROLS_PAGE)
+                await controls.fill_text(page.get_by_label("Contact Email"), "first@acme.example")  # not recorded
+                heard = CaptionsHeard()
+                register(context, heard)
+                await controls.fill_text(page.get_by_label("Contact Email"), "admin@acme.example")
+                await controls.fill_text(page.get_by_label("Callback URL"), "http://localhost:1717/OauthRedirect\nhttps://x")
+                await controls.choose(page.get_by_label("Distribution State"), "Packaged", page=page)
+                await controls.choose(page.get_by_role("radiogroup", name="Permitted Users"),
+                                      "Admin approved users are pre-authorized", page=page)
+                await controls.set_checked(page.get_by_label("Enable JWT Bearer Flow"), True)
+                await controls.set_checked(page.get_by_label("Enable JWT Bearer Flow"), True)  # no change: silent
+                await controls.upload_certificate(page.get_by_label("Upload Files"), "-----BEGIN CERTIFICATE-----")
+                await controls.fill_text(page.get_by_label("Contact Email"), "ops@acme.example", caption="Own words")
+                register(context, None)
+                targets = [await t.evaluate("e => e.id || e.getAttribute('aria-label')") for _, t in heard.heard]
+                return [text for text, _ in heard.heard], targets
+            finally:
+                await browser.close()
+
+    texts, targets = asyncio.run(run())
+    assert texts == ["Contact Email: admin@acme.example",
+                     "Callback URL: http://localhost:1717/OauthRedirect, https://x",
+                     "Distribution State → Packaged",
+                     "Permitted Users → Admin approved users are pre-authorized",
+                     "Enable JWT Bearer Flow: on",
+                     "Upload certificate server.crt",
+                     "Own words"]
+    assert targets == ["email", "urls", "state", "Permitted Users", "jwt", "cert", "email"]  # the field acted on
+
+
 def test_recording_dir_is_dated_and_never_reuses_a_full_one(tmp_path):
     first = recording_dir(tmp_path, "Acme Sandbox", "CI Deploy", date(2025, 3, 1))
     assert first == tmp_path / "2025-03-01-acme-sandbox-ci-deploy"
@@ -182,7 +280,7 @@ async def record_run(base: str, out_dir: Path) -> VideoRecorder:
     from provisioner.browser import find_chromium, launch_args
 
     recorder = VideoRecorder(out_dir, secrets=RUN_SECRETS, chapter_ms=600, title="Test org / Test app",
-                             secrets_hold_ms=700)
+                             secrets_hold_ms=700, caption_ms=500)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=find_chromium(p), args=launch_args(),
                                           **recorder.launch_options())
@@ -396,7 +494,7 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
     key, cert = generate_key_and_cert(tmp_path / "keys", common_name="recorded-demo")
     run_secrets = SecretSet([*org.secrets(), *mailbox.secrets()])
     recorder = make_recorder(org=org, spec=spec, secrets=run_secrets, trace=True, base_dir=tmp_path / "recordings",
-                             chapter_ms=300, secrets_hold_ms=800, actions_ms=250,  # Playwright paces actions by it
+                             chapter_ms=300, secrets_hold_ms=800, caption_ms=250,  # each caption paces the flow
                              mp4=False, gif=False)  # conversions: tested above
     assert recorder.viewport == {"width": 1280, "height": 720}  # provision.py lays the pages out at this size
 
@@ -418,7 +516,7 @@ def test_recorded_provision_against_the_simulated_org_is_safe_to_publish(sim, tm
     assert out_dir.parent == tmp_path / "recordings" and out_dir.name.endswith("-recorded-demo")
     assert video_duration_s(out_dir / "video.webm") > 5
     titles = [c["title"] for c in recorder.chapters]
-    assert titles[0] == "Log in" and "Consumer Key and Secret" in titles
+    assert titles[0] == "Log in" and "Consumer key and secret" in titles
     assert recorder.traces and all((out_dir / t).exists() for t in recorder.traces)
 
     everything = [org.password, org.totp_secret, mailbox.password, result.consumer_secret, result.consumer_key]

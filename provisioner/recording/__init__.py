@@ -35,5 +35,6 @@ def make_recorder(*, org, spec, secrets=None, trace: bool | None = False, slow_m
     """
     label = org_label(org.login_url, org.username)
     options.setdefault("title", f"{spec.name} in {label}")
+    options.setdefault("app_name", spec.name)
     return VideoRecorder.for_run(label, spec.api_name or spec.name, secrets=secrets, base_dir=base_dir,
                                  trace=bool(trace), slow_mo_ms=slow_mo_ms, size=size, **options)

@@ -6,6 +6,7 @@ The ffmpeg binary is the one the imageio-ffmpeg wheel ships (a dependency), so n
 from __future__ import annotations
 
 import subprocess
+import tempfile
 from pathlib import Path
 
 from provisioner.errors import BrowserUnavailableError
@@ -34,12 +35,72 @@ def _run(args: list[str], what: str, timeout_s: float = 600) -> None:
         raise BrowserUnavailableError(f"ffmpeg could not {what}: {last}")
 
 
-def to_mp4(webm: Path, mp4: Path) -> Path:
-    """H.264 mp4, yuv420p (what browsers and players accept), index at the front so it streams."""
-    _run(["-i", str(webm), "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p",
-          "-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2", "-movflags", "+faststart", "-an", str(mp4)],
-         "convert the video to mp4")
+def to_mp4(webm: Path, mp4: Path, *, size: tuple[int, int] = (1280, 720), metadata: Path | None = None,
+           card: tuple[str, str, float] | None = None) -> Path:
+    """H.264 mp4, yuv420p (what browsers and players accept), index at the front so it streams.
+
+    `metadata`: an FFMETADATA file (title, chapters) written into the mp4, so players list the chapters;
+    `card`: (title, description, seconds) of a still card appended at the end (the Verify step, done after the
+    browser closed)."""
+    width, height = (int(size[0]) // 2 * 2, int(size[1]) // 2 * 2)
+    args = ["-i", str(webm)]
+    with tempfile.TemporaryDirectory(prefix="provisioner-mp4-") as tmp:
+        if card:
+            title, description, seconds = card
+            args += ["-f", "lavfi", "-i", f"color=c=0x181c30:s={width}x{height}:d={seconds:.2f}:r=25"]
+            graph = (f"[0:v]scale={width}:{height},setsar=1,fps=25[main];"
+                     f"[1:v]{_card_text(Path(tmp), title, description)}setsar=1[card];"
+                     "[main][card]concat=n=2:v=1:a=0[v]")
+            video = ["-filter_complex", graph, "-map", "[v]"]
+        else:
+            video = ["-vf", "scale=trunc(iw/2)*2:trunc(ih/2)*2"]
+        if metadata is not None:
+            n = 2 if card else 1
+            args += ["-f", "ffmetadata", "-i", str(metadata)]
+            video += ["-map_metadata", str(n), "-map_chapters", str(n)]
+        _run([*args, *video, "-c:v", "libx264", "-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p",
+              "-movflags", "+faststart", "-an", str(mp4)], "convert the video to mp4")
     return mp4
+
+
+def font_file(bold: bool = False) -> str | None:
+    """A TrueType font for the cards drawn by ffmpeg (fontconfig's sans, else DejaVu), None when there is none."""
+    try:
+        done = subprocess.run(["fc-match", "-f", "%{file}", "sans:bold" if bold else "sans"], capture_output=True,
+                              text=True, timeout=10)
+        if done.returncode == 0 and Path(done.stdout.strip()).is_file():
+            return done.stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        pass
+    fallback = Path("/usr/share/fonts/truetype/dejavu") / ("DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf")
+    return str(fallback) if fallback.is_file() else None
+
+
+def _plain_path(path: str | Path) -> bool:
+    """Can the path go into a filtergraph option as is (no character ffmpeg would read as syntax)?"""
+    return not any(c in str(path) for c in "\\:',;[]= ")
+
+
+def _card_text(tmp: Path, title: str, description: str) -> str:
+    """drawtext filters for a card's title and description (read from files: no escaping of the text itself);
+    nothing when no font is installed (the card is then plain, its chapter and caption still say what it is)."""
+    regular, bold = font_file(), font_file(bold=True) or font_file()
+    if not regular or not bold or not all(_plain_path(p) for p in (regular, bold, tmp)):
+        return ""
+    (tmp / "title.txt").write_text(title, encoding="utf-8")
+    (tmp / "description.txt").write_text(description, encoding="utf-8")
+    common = "x=(w-tw)/2:fix_bounds=1"
+    return (f"drawtext=fontfile={bold}:textfile={tmp / 'title.txt'}:"
+            f"fontcolor=white:fontsize=44:y=h/2-70:{common},"
+            f"drawtext=fontfile={regular}:textfile={tmp / 'description.txt'}:"
+            f"fontcolor=0xc8cde0:fontsize=24:y=h/2+4:{common},")
+
+
+def poster(video: Path, at_s: float, target: Path) -> Path:
+    """One frame of the video as a JPEG (the page's poster: what the video shows before it plays)."""
+    _run(["-ss", f"{max(0.0, at_s):.3f}", "-i", str(video), "-frames:v", "1", "-q:v", "3", str(target)],
+         "take the poster frame")
+    return target
 
 
 #: GIF settings tried in turn until one fits the budget: (width px, frames per second, colours)

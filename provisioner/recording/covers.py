@@ -55,7 +55,7 @@ class Cover:
                 "boxes": [b.as_dict() for b in self.boxes]}
 
 
-async def secret_boxes(page, locators: Sequence) -> list[Box] | None:  # noqa: ANN001 - Playwright objects
+async def secret_boxes(page, locators: Sequence, padding: float = PADDING_PX) -> list[Box] | None:  # noqa: ANN001
     """Padded boxes of every element the locators match; None when one of them has nothing visible yet."""
     boxes: list[Box] = []
     for locator in locators:
@@ -64,8 +64,8 @@ async def secret_boxes(page, locators: Sequence) -> list[Box] | None:  # noqa: A
             box = await element.bounding_box() if await element.is_visible() else None
             if box and box["width"] > 0 and box["height"] > 0:
                 found = True
-                boxes.append(Box(box["x"] - PADDING_PX, box["y"] - PADDING_PX,
-                                 box["width"] + 2 * PADDING_PX, box["height"] + 2 * PADDING_PX))
+                boxes.append(Box(box["x"] - padding, box["y"] - padding,
+                                 box["width"] + 2 * padding, box["height"] + 2 * padding))
         if not found:
             return None
     return boxes
@@ -140,7 +140,7 @@ class VideoScreenCover(ScreenCover):
     - `await cover.cover(*locators)` before a click that may reveal the secrets (they are not on screen yet: the
       whole viewport is covered) and again once they show (exact boxes; the new cover is up before the old goes);
     - `await cover.uncover()` when the flow knows no secret is on screen (a verification prompt), so a viewer sees
-      that step. Tracing and action titles stay off until the moment ends.
+      that step. Tracing stays off until the moment ends.
 
     Once the exact boxes are covered the video holds still for `hold_s` (recorder pacing for viewers, like a
     chapter card): a flow reads the values in milliseconds, and a viewer should see where they were.

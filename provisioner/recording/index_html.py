@@ -1,9 +1,11 @@
-"""index.html of a recording: the video, chapters that seek it, masked screenshots, and the run's public result."""
+"""index.html of a recording: a summary (org, app, outcome, duration), the video with its poster and captions,
+chapters that seek it, masked screenshots, and the run's public result."""
 
 from __future__ import annotations
 
 import html
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -36,6 +38,34 @@ def public_result(result: Any, secrets: SecretSet, key: str = "") -> Any:
     return secrets.mask(text)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """The lines at the top of index.html: which org, which app, how it ended, how long the video is."""
+
+    org: str
+    app: str
+    outcome: str
+    failed: bool
+    duration: str
+
+    @classmethod
+    def of(cls, *, org: str, app: str, result: Any, duration_s: float, secrets: SecretSet) -> "Summary":
+        result = result if isinstance(result, dict) else {}
+        status = str(result.get("status") or "unknown")
+        failed = status == "failed"
+        if failed:
+            outcome = "Failed: " + secrets.mask(str(result.get("error") or "the run stopped"))
+        else:
+            outcome = status.capitalize()
+            if result.get("verified"):
+                outcome += ", credentials verified (JWT bearer token exchange)"
+        return cls(org=secrets.mask(org or "?"), app=secrets.mask(str(result.get("app_name") or app or "?")),
+                   outcome=outcome, failed=failed, duration=clock(duration_s))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
 def clock(seconds: float) -> str:
     seconds = max(0, int(seconds))
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
@@ -49,6 +79,8 @@ ol.chapters{padding-left:1.2rem} ol.chapters a{font-variant-numeric:tabular-nums
 .shots figure{margin:0} .shots img{width:100%;border:1px solid #ccc;border-radius:4px}
 pre{background:#f4f4f6;padding:1rem;border-radius:6px;overflow:auto}
 .note{color:#555;font-size:.9em}
+dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0 0 1.2rem}
+dl.summary dt{color:#555} dl.summary dd{margin:0;font-weight:600} .failed{color:#b00020}
 """
 
 SEEK_SCRIPT = """
@@ -65,20 +97,32 @@ document.querySelectorAll('a[data-t]').forEach(function (a) {
 
 def render_index(*, title: str, video: str | None, gif: str | None, chapters: Iterable[dict],
                  screenshots: Iterable[dict], result: Any, traces: Iterable[str], notes: Iterable[str],
-                 secrets: SecretSet) -> str:
+                 secrets: SecretSet, summary: Summary | None = None, captions: str | None = None,
+                 poster: str | None = None) -> str:
     e = html.escape
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(title)}</title>",
              f"<style>{STYLE}</style></head><body><h1>{e(title)}</h1>"]
+    if summary:
+        outcome = f'<dd id=outcome{" class=failed" if summary.failed else ""}>{e(summary.outcome)}</dd>'
+        parts.append(f"<dl class=summary><dt>Org</dt><dd id=org>{e(summary.org)}</dd><dt>App</dt>"
+                     f"<dd id=app>{e(summary.app)}</dd><dt>Outcome</dt>{outcome}<dt>Duration</dt>"
+                     f"<dd id=duration>{e(summary.duration)}</dd></dl>")
     if video:
-        parts.append(f'<video id=video controls preload=metadata src="{e(video)}"></video>')
+        poster_attr = f' poster="{e(poster)}"' if poster else ""
+        track = (f'<track kind=captions srclang=en label="Captions" src="{e(captions)}">' if captions else "")
+        parts.append(f'<video id=video controls preload=metadata{poster_attr} src="{e(video)}">{track}</video>')
+        if captions:
+            parts.append(f'<p class=note>Captions: <a href="{e(captions)}">{e(captions)}</a> (WebVTT); the video\'s '
+                         "chapters are in its own metadata too.</p>")
     if gif:
         parts.append(f'<p class=note>Animated preview: <a href="{e(gif)}">{e(gif)}</a></p>')
     parts.append("<h2>Chapters</h2><ol class=chapters>")
     for chapter in chapters:
         t = float(chapter["t"])
-        parts.append(f'<li><a href="#t={t:.1f}" data-t="{t:.3f}">{clock(t)}</a> <strong>{e(chapter["title"])}</strong>'
-                     + (f" <span class=note>{e(chapter['description'])}</span>" if chapter.get("description") else "")
-                     + "</li>")
+        description = secrets.mask(chapter.get("description") or "")
+        parts.append(f'<li><a href="#t={t:.1f}" data-t="{t:.3f}">{clock(t)}</a> '
+                     f'<strong>{e(secrets.mask(chapter["title"]))}</strong>'
+                     + (f" <span class=note>{e(description)}</span>" if description else "") + "</li>")
     parts.append("</ol>")
     shots = list(screenshots)
     if shots:

@@ -1,8 +1,13 @@
 """VideoRecorder: the recorder flows talk to when a demo is recorded (video, chapters, screenshots, traces).
 
+What viewers get: a chapter card per step of the manual procedure (chapters.py), captions in the admin's words with
+the field acted on highlighted (captions.py; Playwright's own action titles are never shown: they read like code and
+include typed values), and after the run an mp4 whose chapters players list, a WebVTT file of the captions, a
+poster and index.html.
+
 Safety rules it enforces, whatever the flow does between the hooks:
-- while a secret is typed or shown, action titles are hidden (they contain filled values) and tracing is stopped
-  (traces copy input values, page text and response bodies even without snapshots);
+- while a secret is typed or shown, tracing is stopped (traces copy input values, page text and response bodies even
+  without snapshots); a typed secret is captioned as dots, by its field's label;
 - after a secret moment, tracing restarts only once the page has left the URL where it ended (the password is
   still in the login form until the page navigates, and the form's POST carries it), as a new trace-N.zip;
 - secrets on screen are covered in the video by opaque overlays (covers.py); screenshots mask password fields and
@@ -36,9 +41,13 @@ from provisioner.errors import BrowserUnavailableError, ProvisionerError, Record
 from provisioner.flows.recorder import Recorder
 from provisioner.redact import SecretSet
 
+from provisioner.flows.recorder import register
+
 from . import convert
-from .covers import COVER_COLOUR, Covers, VideoScreenCover
-from .index_html import public_result, write_index
+from .captions import DOTS, Caption, caption_html, shorten, webvtt
+from .chapters import VERIFY, VERIFY_CARD_S, ffmetadata, spans, verify_chapter
+from .covers import COVER_COLOUR, Covers, VideoScreenCover, secret_boxes
+from .index_html import Summary, public_result, write_index
 from .scan import cookie_values, leaking_files, scrub_zip
 from .segments import Segment, join, to_video_clock
 
@@ -48,6 +57,8 @@ DEFAULT_SIZE = (1280, 720)
 VIDEO = "video.webm"
 MP4 = "video.mp4"
 GIF = "preview.gif"
+VTT = "video.vtt"
+POSTER = "poster.jpg"
 INDEX = "index.html"
 MANIFEST = "recording.json"
 SHOTS = "screenshots"
@@ -81,7 +92,8 @@ class VideoRecorder(Recorder):
     def __init__(self, out_dir: str | Path, size: tuple[int, int] | None = None, slow_mo_ms: float = 0,
                  trace: bool = True, secrets: SecretSet | Iterable[str] | None = None, chapter_ms: float = 2000,
                  title: str = "Provisioner recording", mp4: bool = True, gif: bool = True,
-                 secrets_hold_ms: float = 2500, actions_ms: float = 1200):
+                 secrets_hold_ms: float = 2500, caption_ms: float = 2200, org_name: str = "",
+                 app_name: str = ""):
         from provisioner.browser import ensure_ffmpeg_for_playwright
 
         ensure_ffmpeg_for_playwright()  # Playwright fails at new_page()/screencast without its ffmpeg
@@ -94,11 +106,13 @@ class VideoRecorder(Recorder):
         self.secrets = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets or ())
         self.chapter_ms = chapter_ms
         self.secrets_hold_ms = secrets_hold_ms  # how long the video shows covered secrets before the flow moves on
-        self.actions_ms = actions_ms  # each action's title stays this long; Playwright paces actions by it too
+        self.caption_ms = caption_ms  # each caption stays this long (the flow waits: it paces the video for readers)
         self.title = title
+        self.org_name, self.app_name = org_name, app_name  # for the summary at the top of index.html
         self.mp4 = mp4
         self.gif = gif
         self.chapters: list[dict] = []
+        self.captions: list[Caption] = []
         self.screenshots: list[dict] = []
         self.traces: list[str] = []
         self.notes: list[str] = []
@@ -129,6 +143,8 @@ class VideoRecorder(Recorder):
                 base_dir: str | Path = "recordings", **options) -> "VideoRecorder":
         """A recorder writing to <base_dir>/<YYYY-MM-DD>-<org>-<app>/."""
         options.setdefault("title", f"{app} in {org}")
+        options.setdefault("org_name", org)
+        options.setdefault("app_name", app)
         return cls(recording_dir(base_dir, org, app), secrets=secrets, **options)
 
     # --- what the launcher needs -----------------------------------------------------------------------------
@@ -152,8 +168,8 @@ class VideoRecorder(Recorder):
         except PlaywrightError as exc:
             raise BrowserUnavailableError(f"cannot record video: {_first_line(exc)}") from None
         self._recording = True
+        register(context, self)  # controls caption what they do through the page's recorder
         self._watch(page)
-        await self._set_actions(page, visible=True)
         await self._start_trace()
 
     async def follow(self, page) -> None:  # noqa: ANN001
@@ -170,14 +186,17 @@ class VideoRecorder(Recorder):
         for moment in self._moments:
             await moment.moved(old, page)
         self._watch(page)
-        if self._secret_depth == 0:
-            await self._set_actions(page, visible=True)
         try:
             await self._start_segment(page)
         except PlaywrightError as exc:
             self.notes.append(f"the video could not follow a new page: {_first_line(exc)}")
 
     async def chapter(self, page, title: str, description: str = "") -> None:  # noqa: ANN001
+        if self.chapters and self.chapters[-1]["title"] == title:
+            # a sub-step of the same step (the login's verification code): said as a caption, not a new chapter
+            if description:
+                await self.caption(page, description)
+            return
         await self._maybe_resume_trace(page)
         shown = self._shown(page)  # the card goes where the video is, whichever page the flow names
         await self._screenshot_chapter_end(shown)
@@ -187,6 +206,27 @@ class VideoRecorder(Recorder):
                 await shown.screencast.show_chapter(title, description=description or None, duration=self.chapter_ms)
             except PlaywrightError as exc:
                 self.notes.append(f"chapter card '{title}' not shown: {_first_line(exc)}")
+
+    async def caption(self, page, text: str, target=None) -> None:  # noqa: ANN001
+        """Draw `text` over the video with `target` outlined; returns once it was shown for `caption_ms`.
+
+        Playwright removes the overlay when the duration is over and only then answers, so the flow goes on after
+        viewers had the caption's time to read it (no sleep here)."""
+        text = shorten(self.secrets.mask(text))
+        if not text or not self._recording or self._stopped:
+            return
+        shown = self._shown(page)
+        box = None
+        if target is not None and getattr(target, "page", shown) is shown:
+            boxes = await secret_boxes(shown, [target], padding=0)
+            box = boxes[0].as_dict() if boxes else None
+        start = self._now()
+        try:
+            await shown.screencast.show_overlay(caption_html(text, box, self.viewport), duration=self.caption_ms)
+        except PlaywrightError as exc:
+            self.notes.append(f"caption not shown: {_first_line(exc)}")
+            return
+        self.captions.append(Caption(text, start, self._now()))
 
     async def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
         await self._maybe_resume_trace(page)
@@ -212,6 +252,8 @@ class VideoRecorder(Recorder):
         if self._stopped:
             return
         self._stopped = True
+        if self._context is not None:
+            register(self._context, None)
         for page in self._watched:
             page.remove_listener("framenavigated", self._on_navigated)
         if self._pending:
@@ -227,34 +269,65 @@ class VideoRecorder(Recorder):
         self._scan_and_remove()
 
     def finish(self, result: dict | None = None) -> list[str]:
-        """Convert the video, write index.html, scan everything. RecordingLeakError names any file that held a secret
-        (it is deleted). Synchronous: call it after stop(), once the run's result is known."""
+        """Convert the video (chapters in the mp4, the Verify card at its end), write the captions (WebVTT), the
+        poster and index.html, scan everything. RecordingLeakError names any file that held a secret (it is
+        deleted). Synchronous: call it after stop(), once the run's result is known; a failed run passes
+        {"status": "failed", "error": ...} and still gets its index."""
         if self._finished:
             return self.files
         self._finished = True
         self._drop_staging()
-        if not self._stopped and self._page is not None:
+        if self._page is None:  # never attached (the run failed before its browser part): nothing was recorded
+            return []
+        if not self._stopped:
             self.notes.append("the recording was not stopped before the browser closed: the video and the last "
                               "trace are missing")
         self._scan_and_remove()
         video = self.out_dir / VIDEO
-        mp4 = gif = None
-        if video.exists() and video.stat().st_size > 0:
+        has_video = video.exists() and video.stat().st_size > 0
+        duration = self._duration(video) if has_video else 0.0
+        verify = verify_chapter(result)
+        chapters = [dict(c) for c in self.chapters]
+        captions = [c.as_dict() for c in self.captions]
+        mp4 = gif = poster = None
+        if verify and has_video and self.mp4:  # the Verify card is appended to the mp4 only
+            chapters.append({**verify, "t": round(duration, 3)})
+            captions.append({"text": f"{verify['title']}: {verify['description']}", "t": round(duration, 3),
+                             "end": round(duration + VERIFY_CARD_S, 3)})
+            duration += VERIFY_CARD_S
+        elif verify:
+            chapters.append({**verify, "t": round(duration, 3)})
+        if has_video:
             try:
                 if self.mp4:
-                    mp4 = convert.to_mp4(video, self.out_dir / MP4)
+                    mp4 = self._to_mp4(video, chapters, duration, verify)
                 if self.gif:
                     gif = convert.to_gif(mp4 or video, self.out_dir / GIF)
+                poster = convert.poster(mp4 or video, self._poster_time(chapters, duration), self.out_dir / POSTER)
             except ProvisionerError as exc:
                 self.notes.append(str(exc))
         shown = mp4 or (video if video.exists() else None)
         self.out_dir.mkdir(parents=True, exist_ok=True)
+        vtt = None
+        if shown:
+            cues = [(c["t"], c["end"], c["text"]) for c in captions]
+            cues += [(c["t"], c["t"] + self.chapter_ms / 1000,
+                      c["title"] + (f" — {c['description']}" if c.get("description") else "")) for c in chapters
+                     if c["title"] != VERIFY]
+            vtt = self.out_dir / VTT
+            vtt.write_text(webvtt((t, end, self.secrets.mask(text)) for t, end, text in cues), encoding="utf-8")
+        summary = Summary.of(org=self.org_name, app=self.app_name, result=result, duration_s=duration, secrets=self.secrets)
         manifest = {
             "title": self.title,
+            "summary": summary.as_dict(),
             "video": shown.name if shown else None,
+            "captions": vtt.name if vtt else None,
+            "poster": poster.name if poster else None,
             "size": self.viewport,
+            "duration": round(duration, 3),
             "parts": [{"t": to_video_clock(self.segments, s.start), "length": s.length()} for s in self.segments],
-            "chapters": self.chapters,
+            "chapters": chapters,
+            "caption_cues": captions,
             "covers": [c.as_dict() for c in self.covers.timeline],
             "screenshots": self.screenshots,
             "traces": self.traces,
@@ -262,8 +335,9 @@ class VideoRecorder(Recorder):
             "notes": [self.secrets.mask(n) for n in self.notes],
         }
         (self.out_dir / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
-        write_index(self.out_dir / INDEX, title=self.title, video=manifest["video"], gif=gif.name if gif else None,
-                    chapters=self.chapters, screenshots=self.screenshots, result=result, traces=self.traces,
+        write_index(self.out_dir / INDEX, title=self.title, summary=summary, video=manifest["video"],
+                    captions=manifest["captions"], poster=manifest["poster"], gif=gif.name if gif else None,
+                    chapters=chapters, screenshots=self.screenshots, result=result, traces=self.traces,
                     notes=self.notes, secrets=self.secrets)
         self._scan_and_remove()
         self.files = sorted(str(p) for p in self.out_dir.rglob("*") if p.is_file())
@@ -272,6 +346,31 @@ class VideoRecorder(Recorder):
                 f"the recording in {self.out_dir} contained a secret of this run in: {', '.join(self._leaks)} "
                 "(deleted; the rest of the recording is clean)", artifacts=[str(self.out_dir)])
         return self.files
+
+    def _duration(self, video: Path) -> float:
+        try:
+            return convert.video_duration_s(video)
+        except ProvisionerError as exc:
+            self.notes.append(str(exc))
+            return max((s.length() or 0.0 for s in self.segments), default=0.0)
+
+    def _to_mp4(self, video: Path, chapters: list[dict], duration: float, verify: dict | None) -> Path:
+        """The mp4 with its chapters in its own metadata (players list them) and the Verify card at its end."""
+        meta = self.out_dir / ".chapters.ffmetadata"
+        meta.write_text(ffmetadata(self.title, spans(chapters, duration)), encoding="utf-8")
+        try:
+            card = (verify["title"], shorten(verify["description"], 90), VERIFY_CARD_S) if verify else None
+            return convert.to_mp4(video, self.out_dir / MP4, size=self.size, metadata=meta, card=card)
+        finally:
+            meta.unlink(missing_ok=True)
+
+    @staticmethod
+    def _poster_time(chapters: list[dict], duration: float) -> float:
+        """Just before the consumer key and secret step (the app made, its policies set), else a third in."""
+        for chapter in chapters:
+            if chapter["title"] == "Consumer key and secret" and chapter["t"] > 1:
+                return chapter["t"] - 0.5
+        return duration / 3
 
     def _drop_staging(self) -> None:
         if self._staging is not None:
@@ -327,6 +426,8 @@ class VideoRecorder(Recorder):
         to_video = lambda t: to_video_clock(parts, t)  # noqa: E731
         for entry in [*self.chapters, *self.screenshots]:
             entry["t"] = to_video(entry["t"])
+        for caption in self.captions:
+            caption.t, caption.end = to_video(caption.t), to_video(caption.end)
         self.covers.retime(to_video)
 
     def _shown(self, page):  # noqa: ANN001, ANN202
@@ -347,7 +448,6 @@ class VideoRecorder(Recorder):
         try:
             if self._secret_depth == 1:
                 await self._stop_trace()
-                await self._set_actions(page, visible=False)
             if kind == "on_screen":
                 screen = VideoScreenCover(self.covers, lambda: self._page, lambda: self._recording,
                                      self._sensitive.extend, hold_s=self.secrets_hold_ms / 1000)
@@ -355,6 +455,10 @@ class VideoRecorder(Recorder):
                 await screen.put(page, list(locators))
             elif cover and self._recording:
                 shown = await self.covers.show(page, locators, kind)
+            if kind == "input":
+                # before the flow types (a code typed then submitted inside the block leaves no field to name
+                # after it), with the field already covered: "Verification Code: ••••"
+                await self._caption_secret(page, locators)
             yield screen
         finally:
             self._secret_depth -= 1
@@ -366,23 +470,21 @@ class VideoRecorder(Recorder):
             if self._secret_depth == 0:
                 # tracing restarts once the recorded page leaves the URL it shows now
                 self._resume_when_left = self._page.url if self._page is not None else page.url
-                await self._set_actions(page, visible=True)
 
-    async def _set_actions(self, page, visible: bool) -> None:  # noqa: ANN001
-        """Action titles (they include filled values) on or off, on the recorded page and on `page` (a tab)."""
-        if not self._recording:
+    async def _caption_secret(self, page, locators: Sequence) -> None:  # noqa: ANN001
+        """Caption a typed secret by its field's label and dots: the locators given (a code input), else the
+        page's visible password field. Never the value."""
+        if not self._recording or page.is_closed():
             return
-        for target in {id(p): p for p in (self._page, page) if p is not None}.values():
-            if target.is_closed():
-                continue
-            try:
-                if visible:
-                    await target.screencast.show_actions(position="top-right", duration=self.actions_ms)
-                else:
-                    await target.screencast.hide_actions()
-            except PlaywrightError:
-                if not visible:
-                    raise  # never type a secret with action titles possibly on
+        from provisioner.flows.controls import field_name
+
+        field = locators[0] if locators else page.locator("input[type=password]").filter(visible=True)
+        try:
+            name = await field_name(field) if await field.count() else ""
+        except PlaywrightError:
+            name = ""
+        await self.caption(page, f"{name or 'Secret'}: {DOTS}", field.first)
+
     # --- tracing -------------------------------------------------------------------------------------------------
     async def _start_trace(self) -> None:
         async with self._trace_lock:
