@@ -28,7 +28,7 @@ def _prompt() -> identity.Prompt:
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     page = session.page
-    await session.chapter("Consumer Key and Secret",
+    await session.chapter("Consumer key and secret",
                           "Manage Consumer Details, verify your identity, read the key and secret")
     scope = await open_detail(session, ref)
     button = D.MANAGE_CONSUMER_DETAILS.on(scope).first

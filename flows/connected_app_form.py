@@ -198,7 +198,7 @@ class ConnectedAppArea:
         self._scope = None  # where the open Edit form is (retrieve -> leave/apply)
 
     async def find(self, session: FlowSession) -> AppRef | None:
-        await session.chapter("Find the Connected App", f"Look for {self.spec.api_name} in Manage Connected Apps")
+        await session.chapter("Find the app", f"Look for {self.spec.api_name} in Manage Connected Apps")
         return await find(session, self.spec)
 
     def describe_new(self) -> str:
@@ -209,7 +209,7 @@ class ConnectedAppArea:
 
     async def retrieve(self, session: FlowSession, ref: AppRef) -> AppSettings:
         """The app's settings, read from its Edit form (left open)."""
-        await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from its Edit page")
+        await session.chapter("Compare with the spec", f"Read the settings of {ref.name} from its Edit page")
         scope = await open_detail(session, ref)
         await P.EDIT.on(scope).first.click()
         await classic.outcome(session, scope, F.NAME.on(scope), where=f"opening the Connected App {ref.name}")
@@ -232,7 +232,7 @@ class ConnectedAppArea:
 
     async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
         scope = self._scope
-        await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(self.report(changes)))
+        await session.chapter("Update the app", "Change only what differs: " + "; ".join(self.report(changes)))
         await fill_form(scope, self.desired, self.certificate_pem, only={c.field for c in changes})
         await F.SAVE.on(scope).first.click()
         await classic.outcome(session, scope, P.MANAGE_CONSUMER_DETAILS.on(scope),
@@ -243,7 +243,7 @@ class ConnectedAppArea:
 async def create(session: FlowSession, spec, desired: AppSettings, certificate_pem: str | None,  # noqa: ANN001
                  description: str) -> AppRef:
     page = session.page
-    await session.chapter("Create the Connected App", description)
+    await session.chapter("Create the app", description)
     await page.goto(session.url(P.APP_MANAGER_PATH), wait_until="domcontentloaded")
     await waits.ensure_available(page)
     await P.APP_MANAGER_LIST.on(page).first.wait_for(state="visible", timeout=session.timeouts.page_ms)

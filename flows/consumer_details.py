@@ -31,7 +31,7 @@ def _prompt() -> identity.Prompt:
 
 async def reveal(session: FlowSession, ref: AppRef) -> ConsumerCredentials:
     page = session.page
-    await session.chapter("Consumer Key and Secret",
+    await session.chapter("Consumer key and secret",
                           "Open Consumer Key and Secret, verify your identity, read the key and secret")
     if not page.url.startswith(ref.url) or D.VIEW_URL.search(page.url) is None:
         await page.goto(ref.url, wait_until="domcontentloaded")

@@ -161,6 +161,8 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
         await controls.set_checked(F.ENABLE_OAUTH.on(page), desired.oauth_enabled)
     if not desired.oauth_enabled:
         return
+    if only is None:
+        await session.chapter("OAuth settings", "Callback URL, OAuth scopes and the flows the app may use")
     await F.CALLBACK_URL.on(page).first.wait_for(state="visible")
     if wanted("callback_urls"):
         await controls.fill_text(F.CALLBACK_URL.on(page), "\n".join(desired.callback_urls))
@@ -175,6 +177,7 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
     if wanted("jwt_bearer"):
         await controls.set_checked(F.JWT_BEARER.on(page), desired.jwt_bearer)
     if desired.jwt_bearer and certificate_pem and (wanted("certificate") or wanted("jwt_bearer")):
+        await session.chapter("Certificate", "Upload server.crt: the JWT bearer flow checks tokens signed with its key")
         await controls.upload_certificate(F.CERTIFICATE_UPLOAD.on(page), certificate_pem)
     if wanted("require_secret_web_server"):
         await controls.set_checked(F.REQUIRE_SECRET_WEB_SERVER.on(page), desired.require_secret_web_server)
@@ -224,7 +227,7 @@ class ExternalClientAppArea:
         self.run_as = (spec.run_as or "") if spec.client_credentials else ""
 
     async def find(self, session: FlowSession) -> AppRef | None:
-        await session.chapter("Find the External Client App",
+        await session.chapter("Find the app",
                               f"Look for {self.spec.api_name} in the External Client App Manager")
         return await find(session, self.spec)
 
@@ -233,7 +236,7 @@ class ExternalClientAppArea:
 
     async def create(self, session: FlowSession) -> AppRef:
         spec, desired, page = self.spec, self.desired, session.page
-        await session.chapter("Create the External Client App", self.describe_new())
+        await session.chapter("Create the app", self.describe_new())
         await M.NEW_APP.on(page).first.click()
         await F.NAME.on(page).first.wait_for(state="visible")
         await waits.settled(page, session.timeouts.settle_ms)
@@ -251,7 +254,7 @@ class ExternalClientAppArea:
 
     async def retrieve(self, session: FlowSession, ref: AppRef) -> AppSettings:
         """The app's settings, read from its Edit Settings form (left open)."""
-        await session.chapter("Compare the app with the spec", f"Read the settings of {ref.name} from Edit Settings")
+        await session.chapter("Compare with the spec", f"Read the settings of {ref.name} from Edit Settings")
         await open_edit_settings(session, ref)
         return await read_form(session)
 
@@ -268,7 +271,7 @@ class ExternalClientAppArea:
         await F.CANCEL.on(session.page).first.click()
 
     async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
-        await session.chapter("Update the app's settings", "Change only what differs: " + "; ".join(self.report(changes)))
+        await session.chapter("Update the app", "Change only what differs: " + "; ".join(self.report(changes)))
         await fill_form(session, self.desired, self.certificate_pem, only={c.field for c in changes},
                         run_as=self.run_as)
         await F.SAVE.on(session.page).first.click()

@@ -137,7 +137,7 @@ async def answer(session: FlowSession, method: Method, enter: Enter, mail: CodeW
         if mail is None:
             raise ConfigError(f"{where}: Salesforce emailed a verification code, but no mailbox is configured "
                               f"(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
-        await session.chapter("Verify identity", "Enter the code Salesforce emailed (read over IMAP)")
+        await session.chapter("Consumer key and secret", "Enter the code Salesforce emailed (read over IMAP)")
         refused = await enter(await mail.code())
         if refused is not None:
             raise _refused(refused, where, SetupPageError(
@@ -147,13 +147,13 @@ async def answer(session: FlowSession, method: Method, enter: Enter, mail: CodeW
     authenticator = authenticator_of(session)
     if authenticator is None:
         raise no_authenticator_error(where)
-    await session.chapter("Verify identity", "Enter the authenticator app's code (from the TOTP secret)")
+    await session.chapter("Consumer key and secret", "Enter the authenticator app's code (from the TOTP secret)")
     refused = await enter(await authenticator.code())
     if refused is None:
         return
     _raise_if_locked(refused, where)
     # used already, or its step ended while it travelled: the next step's code, once
-    await session.chapter("Verify identity", "The code was refused: wait for the authenticator's next code")
+    await session.chapter("Consumer key and secret", "The code was refused: wait for the authenticator's next code")
     refused = await enter(await authenticator.next_code())
     if refused is not None:
         raise _refused(refused, where, TotpRejectedError(

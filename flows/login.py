@@ -217,7 +217,7 @@ async def _answer_challenge(session: FlowSession, org, mail: CodeWait | None) ->
     if await V.EMAIL_CODE_INPUT.on(page).is_visible():
         return await _answer_emailed_code(session, mail)
     if await V.SKIP_PHONE_REGISTRATION.on(page).is_visible():
-        await session.chapter("Skip phone registration", "Salesforce offers to register a mobile phone: not now")
+        await session.chapter("Log in", "Salesforce offers to register a mobile phone: not now")
         async with page.expect_navigation(timeout=timeout):
             await V.SKIP_PHONE_REGISTRATION.on(page).click(timeout=timeout)
         return await _after_submit(session, failure_is=LoginError)
@@ -236,12 +236,12 @@ async def _answer_totp(session: FlowSession, org) -> str:  # noqa: ANN001
     authenticator = identity.authenticator_of(session)
     if authenticator is None:
         raise identity.no_authenticator_error("login")
-    await session.chapter("Verify identity", "Answer the authenticator app challenge with a code from the TOTP secret")
+    await session.chapter("Log in", "Answer the authenticator app challenge with a code from the TOTP secret")
     try:
         return await _submit_totp(session, await authenticator.code())
     except TotpRejectedError:
         # used already (a code is good once: a second login within its 30 s) or its step ended on the way
-        await session.chapter("Verify identity", "The code was refused: wait for the authenticator's next code")
+        await session.chapter("Log in", "The code was refused: wait for the authenticator's next code")
         return await _submit_totp(session, await authenticator.next_code())
 
 
@@ -256,7 +256,7 @@ async def _submit_totp(session: FlowSession, code: str) -> str:
 
 async def _answer_emailed_code(session: FlowSession, mail: CodeWait | None) -> str:
     page, timeout = session.page, session.timeouts.page_ms
-    await session.chapter("Verify identity", "Salesforce emailed a verification code: read it from the mailbox over IMAP")
+    await session.chapter("Log in", "Salesforce emailed a verification code: read it from the mailbox over IMAP")
     if mail is None:
         raise ConfigError("Salesforce emailed a verification code, but no mailbox is configured "
                           "(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
@@ -267,7 +267,7 @@ async def _answer_emailed_code(session: FlowSession, mail: CodeWait | None) -> s
         resend = V.RESEND_CODE.on(page)
         if not await resend.count():
             raise
-        await session.chapter("Resend Code", "No verification email yet: ask Salesforce to send a new code")
+        await session.chapter("Log in", "No verification email yet: ask Salesforce to send a new code")
         await resend.first.click()
         await V.EMAIL_CODE_INPUT.on(page).wait_for(state="visible", timeout=timeout)
         code = await mail.code()
