@@ -51,9 +51,6 @@ class Authenticator:
         await self._until_step(max(self._step_now(), self._last_step if self._last_step is not None else -1) + 1)
         return self._take(self._step_now())
 
-    def seconds_to_next_step(self) -> float:
-        return (self._step_now() + 1) * TOTP_STEP_SECONDS - self._clock()
-
     def _take(self, step: int) -> str:
         try:
             code = pyotp.TOTP(self._secret, interval=TOTP_STEP_SECONDS).at(step * TOTP_STEP_SECONDS)

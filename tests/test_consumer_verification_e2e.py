@@ -202,6 +202,21 @@ def test_attempts_exceeded_stops_at_once_with_its_own_error(sim_factory, kind):
     assert len(events(handle, "verification_refused_locked")) == 1  # one code entered, no second try
 
 
+def test_a_locked_admin_is_told_so_at_login_after_one_code(sim_factory):
+    handle = sim_factory(mail="embedded")
+    lock_the_admin(handle)
+
+    async def scenario(page):  # noqa: ANN001
+        session = FlowSession(page=page, timeouts=FAST)
+        with pytest.raises(VerificationLockedError) as failure:
+            await log_in(session, org_settings(handle.info()))
+        return failure.value
+
+    error = with_page(scenario)
+    assert "login" in str(error) and "allowed number of attempts" in str(error)
+    assert len(events(handle, "verification_refused_locked")) == 1
+
+
 def test_the_nightly_job_does_not_retry_an_attempts_exceeded_lock(sim_factory, tmp_path):
     handle = sim_factory(mail="embedded")
     _, ref = seed_app(handle, "external_client_app")
