@@ -119,3 +119,25 @@ def test_target_org_with_a_password_flag_is_refused_before_anything_runs(org, sf
     _, info = org
     proc = setup(tmp_path, sf, info, "-o", "simorg", "--password-file", str(tmp_path / "pw"))
     assert proc.returncode == 2 and "--password-file is not used with it" in proc.stderr
+
+
+def test_setup_updates_the_dx_project_and_hands_off_as_the_default_org(org, sf, tmp_path):  # noqa: F811
+    handle, info = org
+    authorise(sf, handle, "simorg")
+    project = tmp_path / "crm"
+    project.mkdir()
+    original = '{\n    "packageDirectories": [{"path": "force-app", "default": true}],\n    "name": "crm"\n}\n'
+    (project / "sfdx-project.json").write_text(original)
+    proc = setup(tmp_path, sf, info, "-o", "simorg", "--json", "--project-dir", str(project),
+                 "--callback-url", "http://localhost:1818/OauthRedirect",
+                 "--sf-login", "--alias", "ci-jwt", "--set-default")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)["result"]
+    # the login URL is the org's own host here (not login.salesforce.com), the callback port is not 1717
+    assert result["sfdx_project"]["changed"] == {"sfdcLoginUrl": handle.base_url, "oauthLocalPort": 1818}
+    assert (project / "sfdx-project.json").read_text() == original.replace(
+        '    "name": "crm"\n', f'    "name": "crm",\n    "sfdcLoginUrl": "{handle.base_url}",\n'
+                              '    "oauthLocalPort": 1818\n')
+    assert result["sf_login"] == "ok"
+    code, out = sf("config", "get", "target-org")
+    assert code == 0 and out["result"][0]["value"] == "ci-jwt", out

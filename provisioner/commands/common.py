@@ -15,7 +15,7 @@ from ..spec import AppSpec
 from ..credentials import mask
 from ..errors import ConfigError, ProvisionerError
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, run_org_in_new_browser, video_recorder_factory
-from .. import cli_json, logs
+from .. import cli_json, dx_project, logs
 from ..redact import SecretSet
 from .options import OutputFlags, RunFlags
 
@@ -54,6 +54,8 @@ def run_and_report(task: OrgTask, run: RunFlags, *, sim_note: str | None = None)
     if run.sf_login and shutil.which("sf") is None:
         raise ConfigError(SF_MISSING)  # say so before spending minutes in the browser
     as_json = cli_json.requested(run.as_json)
+    if run.project_dir:
+        dx_project.project_file(run.project_dir)  # a missing or broken sfdx-project.json stops us before the browser
     secrets = run_secrets()
     progress = Progress(mode="json" if as_json else "auto", secrets=secrets)
     recorder_factory = video_recorder_factory(trace=run.trace, slow_mo_ms=run.slow_mo) if run.record else None
@@ -63,7 +65,12 @@ def run_and_report(task: OrgTask, run: RunFlags, *, sim_note: str | None = None)
     if not run.show_secret:
         shown["consumer_secret"] = mask(outcome.consumer_secret, keep=0) if outcome.consumer_secret else None
     if run.sf_login and not task.dry_run:
-        shown["sf_login"] = sf_login(outcome, alias=run.alias, dev_hub=run.set_default_dev_hub, secrets=secrets)
+        shown["sf_login"] = sf_login(outcome, alias=run.alias, dev_hub=run.set_default_dev_hub,
+                                     default=run.set_default, secrets=secrets)
+    if run.project_dir and not task.dry_run:
+        values = dx_project.wanted_values(outcome.login_url, task.spec.callback_urls)
+        shown["sfdx_project"] = {"file": str(Path(run.project_dir, dx_project.PROJECT_FILE).resolve()),
+                                 "changed": dx_project.update(run.project_dir, values)}
     if as_json:
         cli_json.print_success(shown)
     else:
@@ -90,6 +97,10 @@ def _print_text(result: dict[str, Any], dry_run: bool, note: str | None) -> None
     click.echo(f"  verified:         {'yes (JWT bearer token exchange succeeded)' if result['verified'] else 'no'}")
     if result.get("recording"):
         click.echo(f"  recording:        {result['recording']}")
+    if result.get("sfdx_project"):
+        changed = result["sfdx_project"]["changed"]
+        what = ", ".join(f"{k}={v}" for k, v in changed.items()) if changed else "already up to date"
+        click.echo(f"  sfdx-project:     {result['sfdx_project']['file']} ({what})")
     if note:
         click.echo(note)
 
@@ -104,7 +115,8 @@ def sf_environment(secrets: SecretSet) -> dict[str, str]:
             if k not in _PRIVATE_VARIABLES and not any(s and s in v for s in secrets)}
 
 
-def sf_login(outcome: OrgOutcome, *, alias: str | None, dev_hub: bool, secrets: SecretSet) -> str:
+def sf_login(outcome: OrgOutcome, *, alias: str | None, dev_hub: bool, secrets: SecretSet,
+             default: bool = False) -> str:
     """Run `sf org login jwt` with the new credentials; explain how to install `sf` when it is missing.
 
     `--instance-url` is the org's My Domain learned at login: `sf` posts the JWT there (the generic login hosts answer
@@ -124,6 +136,8 @@ def sf_login(outcome: OrgOutcome, *, alias: str | None, dev_hub: bool, secrets: 
         cmd += ["--alias", alias]
     if dev_hub:
         cmd += ["--set-default-dev-hub"]
+    if default:
+        cmd += ["--set-default"]
     env = sf_environment(secrets)
     env.setdefault("SF_AUDIENCE_URL", default_audience(outcome.login_url or instance_url))
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)

@@ -420,6 +420,10 @@ RUN_OPTIONS = (
     click.option("--sf-login", is_flag=True, help="Then run `sf org login jwt` with the new credentials."),
     click.option("--alias", help="With --sf-login: the alias for the org."),
     click.option("--set-default-dev-hub", is_flag=True, help="With --sf-login: make it the default Dev Hub."),
+    click.option("--set-default", is_flag=True, help="With --sf-login: make it the CLI's default org (target-org)."),
+    click.option("--project-dir", type=click.Path(file_okay=False, exists=True),
+                 help="A Salesforce DX project whose sfdx-project.json gets sfdcLoginUrl (unless "
+                      "login.salesforce.com) and oauthLocalPort (unless 1717); other content kept as written."),
 )
 
 
@@ -440,6 +444,8 @@ class RunFlags:
     sf_login: bool = False
     alias: str | None = None
     set_default_dev_hub: bool = False
+    set_default: bool = False
+    project_dir: str | None = None
 
     @property
     def timeouts(self) -> Timeouts:
