@@ -30,7 +30,7 @@ _DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir
                  "credentials"}
 _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
-    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard",
+    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard", "target_org",
 }
 _MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file",
                  "oauth2"}
@@ -135,6 +135,26 @@ class OrgEntry:
     shard: int | None = None
     #: how the credentials .env names its variables and carries the key (provisioner/credential_styles.py)
     credential_format: CredentialFormat = field(default_factory=CredentialFormat)
+    #: an alias or username the Salesforce CLI is logged in to: Setup opens with its session, no password
+    #: (login_url and username then come from `sf org display`, at the org's turn)
+    target_org: str | None = None
+
+    def org_settings(self, secrets: "OrgSecrets", where: str):  # noqa: ANN201 - provisioner.config.OrgSettings
+        """The org's settings for its turn: from the Salesforce CLI with `target_org`, else from the entry."""
+        from ..config import org_settings_from
+
+        if self.target_org:
+            from ..sf_cli import describe
+
+            cli_org = describe(self.target_org)
+            if self.username and self.username.lower() != cli_org.username.lower():
+                raise ConfigError(f"{where}: username {self.username} is not the user of the Salesforce CLI's org "
+                                  f"{self.target_org} ({cli_org.username})")
+            return org_settings_from(login_url=cli_org.instance_url, username=cli_org.username, password="",
+                                     totp_secret=secrets.totp_secret, email=self.email, where=where,
+                                     sf_target_org=self.target_org)
+        return org_settings_from(login_url=self.login_url, username=self.username, password=secrets.password,
+                                 totp_secret=secrets.totp_secret, email=self.email, where=where)
 
     def resolve_secrets(self, environ: dict[str, str] | None = None) -> OrgSecrets:
         """Read the password, TOTP seed and IMAP password. ConfigError names the variable or file, never a value."""
@@ -143,8 +163,9 @@ class OrgEntry:
         password = _read_secret(where, "password", self.password_env, self.password_file, env)
         if password is None:
             password = self.password_inline
-        if not password:
+        if not password and not self.target_org:  # with target_org the Salesforce CLI's session logs in
             raise ConfigError(f"{where}: no password (set password_env or password_file)")
+        password = password or ""
         totp = None
         if self.totp_secret_env:
             totp = env.get(self.totp_secret_env)
@@ -249,16 +270,25 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
     name = _str(raw, "name", where, required=True)
     if not NAME_PATTERN.match(name):
         raise ConfigError(f"{where}: key 'name' must be letters, digits, '.', '_' or '-' (it names files)")
-    login_url = check_login_url(_str(raw, "login_url", where, required=True), f"{where}: key 'login_url'")
-    username = _str(raw, "username", where, required=True)
-
+    target_org = _str(raw, "target_org", where)
     password_env = _str(raw, "password_env", where)
     password_file = _path(raw, "password_file", where, base)
     password_inline = _str(raw, "password", where)
     sources = [k for k, v in (("password_env", password_env), ("password_file", password_file),
                               ("password", password_inline)) if v]
-    if not sources:
-        raise ConfigError(f"{where}: set one of 'password_env' or 'password_file' (where the password comes from)")
+    if target_org:
+        # the Salesforce CLI's session logs in: who and where come from `sf org display` at the org's turn
+        if sources or "login_url" in raw:
+            given = sources[0] if sources else "login_url"
+            raise ConfigError(f"{where}: keys 'target_org' and {given!r} both set: the Salesforce CLI's session "
+                              "logs in (no password, its own instance URL); choose one")
+        login_url, username = "", _str(raw, "username", where) or ""
+    else:
+        login_url = check_login_url(_str(raw, "login_url", where, required=True), f"{where}: key 'login_url'")
+        username = _str(raw, "username", where, required=True)
+    if not sources and not target_org:
+        raise ConfigError(f"{where}: set one of 'password_env' or 'password_file' (where the password comes from), "
+                          "or 'target_org' (an org the Salesforce CLI is logged in to)")
     if len(sources) > 1:
         raise ConfigError(f"{where}: keys {sources[0]!r} and {sources[1]!r} both set: choose one password source")
     if password_inline:
@@ -294,7 +324,7 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
         key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
         cert_file=_checked_cert_file(org_cert, where) if org_cert else defaults.cert_file, email=email,
         shard=_int(raw, "shard", where, None, minimum=1) if "shard" in raw else None,
-        credential_format=credential_format,
+        credential_format=credential_format, target_org=target_org,
     )
 
 
