@@ -70,11 +70,11 @@ class Authenticator:
 # The login flow knows the org's TOTP secret; the consumer details flows need the same authenticator (with its memory
 # of used steps). It rides on the FlowSession as `authenticator`.
 def remember_authenticator(session: FlowSession, secret: str | None) -> None:
-    session.authenticator = Authenticator(secret) if secret else None  # type: ignore[attr-defined]
+    session.authenticator = Authenticator(secret) if secret else None
 
 
 def authenticator_of(session: FlowSession) -> Authenticator | None:
-    return getattr(session, "authenticator", None)
+    return session.authenticator
 
 
 def no_authenticator_error(where: str) -> ConfigError:

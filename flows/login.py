@@ -43,7 +43,7 @@ async def log_in(session: FlowSession, org) -> str:  # noqa: ANN001 - provisione
     timeout = session.timeouts.page_ms
     await session.chapter("Log in", f"Log in to {org.login_url} as {org.username}")
     # the org user's authenticator app, shared with later verifications in Setup (it remembers the codes used)
-    identity.remember_authenticator(session, getattr(org, "totp_secret", None))
+    identity.remember_authenticator(session, org.totp_secret)
     try:
         await page.goto(org.login_url, wait_until="domcontentloaded", timeout=timeout)
     except PlaywrightError as exc:

@@ -6,13 +6,16 @@ from __future__ import annotations
 import asyncio
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import AsyncIterator, Callable
+from typing import TYPE_CHECKING, AsyncIterator, Callable
 
 from playwright.async_api import Locator, Page
 
 from provisioner.redact import SecretSet
 
 from .recorder import NullRecorder, Recorder
+
+if TYPE_CHECKING:
+    from .identity import Authenticator
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class FlowSession:
     secrets: SecretSet = field(default_factory=SecretSet)
     #: elements that may show a secret (consumer key and secret boxes): masked in failure screenshots
     sensitive: list[Locator] = field(default_factory=list)
+    #: the admin's authenticator (flows/identity.py), set at login: the consumer details prompt needs the same one,
+    #: with its memory of the time steps already used (a code is good once)
+    authenticator: "Authenticator | None" = None
 
     def keep_secret(self, value: str) -> None:
         """A secret was just read from a page: masked in failure artifacts and scanned for in the recording."""

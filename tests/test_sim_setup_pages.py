@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from provisioner.sim import messages
 from provisioner.sim.app import build_router
 from provisioner.sim.http import serve
 from provisioner.sim.model import PermissionSet, Profile, User
@@ -136,7 +137,9 @@ def test_create_app_by_hand(page, sim, tmp_path):
                  scopes=("Manage user data via APIs (api)", "Perform requests at any time (refresh_token, offline_access)",
                          "Access the identity URL service (id, profile, email, address, phone)"))
     check(page.get_by_label("Enable Client Credentials Flow"))
-    page.get_by_label("Run As").fill("integration@acme.example")
+    # its Run As is the Policies page's ("Run As (Username)", behind that page's own box): not on this form
+    expect(page.get_by_label("Enable Client Credentials Flow")).to_be_checked()
+    expect(page.get_by_label("Run As", exact=False)).to_have_count(0)
     check(page.get_by_label("Enable JWT Bearer Flow"))
     page.get_by_label("Upload Files").set_input_files(str(tmp_path / "server.crt"))
     expect(page.get_by_label("Require Proof Key for Code Exchange")).to_be_checked()  # on by default
@@ -153,7 +156,8 @@ def test_create_app_by_hand(page, sim, tmp_path):
     assert app.oauth_enabled and app.jwt_enabled and app.pkce_required
     assert app.callback_urls == ["https://login.salesforce.com/services/oauth2/callback", "http://localhost:1717/OauthRedirect"]
     assert set(app.scopes) == {"api", "refresh_token offline_access", "id profile email address phone"}
-    assert app.client_credentials_enabled and app.client_credentials_user == "integration@acme.example"
+    assert app.client_credentials_enabled and app.client_credentials_user is None  # set on Edit Policies only
+    expect(page.get_by_text("Run As")).to_have_count(0)  # nor on the Settings tab
     assert x509.load_pem_x509_certificate(app.certificate_pem.encode()).subject == \
         x509.load_pem_x509_certificate(pem.encode()).subject
     assert re.fullmatch(r"3MVG9[A-Za-z0-9._]{80}", app.consumer_key)
@@ -237,17 +241,60 @@ def test_server_validates_what_the_browser_sends(sim):
     token = json.loads(re.search(r"window\.\$SIM = (\{.*?\});", urllib.request.urlopen(request).read().decode()).group(1))["token"]
     fields = {"name": "Sneaky", "api_name": "Sneaky__App_", "contact_email": "nope", "oauth_enabled": True,
               "callback_urls": "javascript alert(1)", "scopes": ["api", "made_up"], "jwt_enabled": True,
-              "certificate": "junk", "client_credentials_enabled": True, "client_credentials_user": "ghost@acme.example"}
+              "certificate": "junk", "client_credentials_enabled": True}
     status, data = _aura(sim, session.id, token, "eca.create", {"fields": fields})
     assert status == 200 and data["actions"][0]["state"] == "ERROR"
     errors = data["actions"][0]["error"][0]["fieldErrors"]
-    assert set(errors) >= {"api_name", "contact_email", "callback_urls", "scopes", "certificate", "client_credentials_user"}
+    assert set(errors) >= {"api_name", "contact_email", "callback_urls", "scopes", "certificate"}
     assert sim.org.app_by_api_name("Sneaky__App_") is None
 
     status, data = _aura(sim, None, token, "eca.list", {})
     assert status == 401 and data["event"]["descriptor"] == "markup://aura:invalidSession"
     status, _ = _aura(sim, session.id, "forged", "eca.list", {})
     assert status == 401
+
+
+def _page_token(sim, sid: str) -> str:
+    request = urllib.request.Request(f"{sim.base}{ECA}/new", headers={"Cookie": f"sid={sid}"})
+    page = urllib.request.urlopen(request).read().decode()
+    return json.loads(re.search(r"window\.\$SIM = (\{.*?\});", page).group(1))["token"]
+
+
+def test_a_run_as_without_api_only_gets_in_by_no_page(sim):
+    """The client credentials flow's Run As is set on Edit Policies only, where it must be API only: a Run As sent
+    with New or Edit Settings (as the old form had one) is ignored, the Policies page refuses an active user without
+    API Only, and the classic Connected App's policies have no Run As at all."""
+    from provisioner.sim.pages.parts.validation import validate_policies
+
+    session = sim.org.new_session(ADMIN, None)
+    token = _page_token(sim, session.id)
+    not_api_only = "integration@acme.example"  # active, a Standard User
+    fields = {"name": "Run As Probe", "api_name": "Run_As_Probe", "contact_email": ADMIN, "oauth_enabled": True,
+              "callback_urls": "https://ok.example/cb", "scopes": ["api"], "client_credentials_enabled": True,
+              "client_credentials_user": not_api_only}
+    status, data = _aura(sim, session.id, token, "eca.create", {"fields": fields})
+    assert status == 200 and data["actions"][0]["state"] == "SUCCESS", data
+    app = sim.org.app_by_api_name("Run_As_Probe")
+    assert app.client_credentials_enabled and app.client_credentials_user is None
+
+    status, data = _aura(sim, session.id, token, "eca.updateSettings", {"id": app.id, "fields": fields})
+    assert data["actions"][0]["state"] == "SUCCESS" and app.client_credentials_user is None
+
+    policies = {"permitted_users": "AllSelfAuthorized", "refresh_token_policy": "Infinite",
+                "ip_relaxation": "Enforce", "client_credentials_enabled": True}
+    for user in (not_api_only, "ghost@acme.example", ""):
+        status, data = _aura(sim, session.id, token, "eca.updatePolicies",
+                             {"id": app.id, "fields": {**policies, "client_credentials_user": user}})
+        action = data["actions"][0]
+        assert action["state"] == "ERROR" and "client_credentials_user" in action["error"][0]["fieldErrors"], user
+        assert app.client_credentials_user is None
+    status, data = _aura(sim, session.id, token, "eca.updatePolicies",
+                         {"id": app.id, "fields": {**policies, "client_credentials_user": "API@acme.example"}})
+    assert data["actions"][0]["state"] == "SUCCESS" and app.client_credentials_user == "api@acme.example"
+
+    classic, _ = validate_policies({**policies, "session_timeout": "", "client_credentials_user": not_api_only},
+                                   sim.org)
+    assert classic is not None and classic.client_credentials_user is None
 
 
 @pytest.mark.e2e
@@ -379,7 +426,7 @@ def test_consumer_key_and_secret_behind_emailed_code(browser, sim):
     sim.org.codes[-1].issued_at -= 3600  # the emailed code grows old
     tab.get_by_label("Verification Code").fill(code)
     tab.get_by_role("button", name="Verify").click()
-    expect(tab.get_by_text("Your verification attempt has timed out. Try again.")).to_be_visible()
+    expect(tab.get_by_text(messages.INVALID_OR_EXPIRED_CODE)).to_be_visible()
 
     tab.get_by_role("button", name="Resend Code").click()
     expect(tab.get_by_role("status").filter(has_text="We sent a new verification code")).to_be_visible()
