@@ -31,13 +31,13 @@ import ssl as ssl_module
 import os
 import time
 from email.message import EmailMessage
-from email.utils import getaddresses, parseaddr
+from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from .config import MailboxSettings
-from .errors import ConfigError, MailConnectionError, NoVerificationEmailError
+from .errors import ConfigError, ImapLoginError, MailConnectionError, NoVerificationEmailError
 from .hosts import is_loopback
 from .mail_auth import log_in, server_text as _server_text
 from .mail_tokens import AccessToken
@@ -50,6 +50,15 @@ SUBJECT = "Verify your identity in Salesforce"
 SANDBOX_PREFIX = "Sandbox: "
 CODE_PATTERN = re.compile(r"Verification\s+code\s*:\s*(\d{6})\b", re.IGNORECASE)
 _USERNAME_LINE = re.compile(r"Username\s*:\s*(\S+@\S+?)(?=\s|<|$)", re.IGNORECASE)
+
+#: Message-IDs of the mails whose code this process has used: a copy delivered twice, or again after a newer code,
+#: never hands the same (now spent) code to a later wait
+_USED_MESSAGE_IDS: set[str] = set()
+
+#: how often one wait reopens a dropped connection (a flaky network or server restarts), and how long it keeps
+#: trying while the server refuses logins for a while ([UNAVAILABLE] / [INUSE]: "try again later")
+MAX_RECONNECTS = 5
+LOGIN_UNAVAILABLE_SECONDS = 60.0
 
 #: Servers drop an IDLE after ~30 minutes (RFC 2177 says re-issue before 29); we re-issue much sooner.
 IDLE_REFRESH_SECONDS = 240.0
@@ -94,7 +103,7 @@ class CodeWaiter:
         self._uidvalidity: int | None = None
         self._entered_at = 0.0
         self._rejected: set[int] = set()  # UIDs already examined that do not match
-        self._reconnected = False
+        self._reconnects = 0
         #: the OAuth2 token of the current connection (None: password log-in)
         self._token: AccessToken | None = None
 
@@ -165,6 +174,24 @@ class CodeWaiter:
         return MailConnectionError(f"cannot connect to IMAP server {self._where()}: {_reason(exc)}")
 
     def _connect(self) -> dict:
+        """`_connect_once`, again while the server says its logins are unavailable for now ([UNAVAILABLE], [INUSE]:
+        a restarting authentication backend), with growing pauses, for up to LOGIN_UNAVAILABLE_SECONDS. A refusal
+        of the password itself ([AUTHENTICATIONFAILED]) is final at once: repeating it could lock the mailbox."""
+        give_up = time.monotonic() + LOGIN_UNAVAILABLE_SECONDS
+        pause = 0.25
+        while True:
+            try:
+                return self._connect_once()
+            except ImapLoginError as exc:
+                if not _temporary_refusal(str(exc)):
+                    raise
+                if time.monotonic() + pause > give_up:
+                    raise MailConnectionError(f"{exc} (still refused after {LOGIN_UNAVAILABLE_SECONDS:g} s)") from None
+                log.info("IMAP server %s refuses logins for now; trying again in %.1f s", self._where(), pause)
+                time.sleep(pause)  # the server asked us to come back later: a backoff, not a wait on state
+                pause = min(pause * 2, 5.0)
+
+    def _connect_once(self) -> dict:
         """Connect (TLS, or STARTTLS where offered), log in, select the folder; returns the SELECT response."""
         mb = self.mailbox
         context = self._tls_context()
@@ -249,13 +276,14 @@ class CodeWaiter:
     def _reconnect(self, exc: BaseException) -> None:
         # Servers may end a session when its OAuth2 token expires (Exchange Online does): expected, not a failure.
         expired = self._renew_due()
-        if self._reconnected and not expired:
+        if self._reconnects >= MAX_RECONNECTS and not expired:
             raise MailConnectionError(
-                f"lost the IMAP connection to {self._where()} twice while waiting for the code: {_reason(exc)}"
+                f"lost the IMAP connection to {self._where()} {self._reconnects + 1} times while waiting for the "
+                f"code: {_reason(exc)}"
             ) from None
-        self._reconnected = self._reconnected or not expired
+        self._reconnects += 0 if expired else 1
         log.info("IMAP connection to %s dropped (%s); reconnecting", self._where(), _reason(exc))
-        self._reopen()
+        self._reopen()  # from the same UID on: a code that arrived while the connection was down still counts
 
     def _renew_due(self) -> bool:
         return self._token is not None and self._token.due()
@@ -330,7 +358,11 @@ class CodeWaiter:
             client.idle_done()
 
     def _check(self) -> str | None:
-        """UID SEARCH above the baseline; return the code of the newest matching message, if any."""
+        """UID SEARCH above the baseline; return the code of the newest matching message, if any.
+
+        Newest by the message's own Date (the time Salesforce sent it), then by UID: mail can arrive out of order,
+        and a superseded code's mail can come after the new one. A message whose code this process already used
+        (the same Message-ID, delivered twice or again later) never counts again."""
         client = self._client
         # Servers (Dovecot) run a command against the mailbox view from before it; NOOP makes new mail visible.
         client.noop()
@@ -339,18 +371,36 @@ class CodeWaiter:
         if not fresh:
             return None
         fetched = client.fetch(fresh, ["BODY.PEEK[]", "INTERNALDATE"])
-        best: tuple[int, str] | None = None
+        best: tuple[float, int, str, str] | None = None
         for uid in fresh:
             data = fetched.get(uid) or {}
             raw = data.get(b"BODY[]")
             if raw is None:
                 continue
-            code = self._code_from(raw) if self._arrived_after_enter(data) else None
-            if code is None:
+            found = self._candidate(raw) if self._arrived_after_enter(data) else None
+            if found is None or found[2] in _USED_MESSAGE_IDS:
                 self._rejected.add(uid)
-            elif best is None or uid > best[0]:
-                best = (uid, code)
-        return best[1] if best else None
+                continue
+            code, sent_at, message_id = found
+            if best is None or (sent_at, uid) > best[:2]:
+                best = (sent_at, uid, code, message_id)
+        if best is None:
+            return None
+        if best[3]:
+            _USED_MESSAGE_IDS.add(best[3])
+        return best[2]
+
+    def _candidate(self, raw: bytes) -> tuple[str, float, str] | None:
+        """(code, when it was sent, Message-ID) of a matching message; None for any other message."""
+        code = self._code_from(raw)
+        if code is None:
+            return None
+        message = email.message_from_bytes(raw, policy=email.policy.compat32)
+        try:
+            sent_at = parsedate_to_datetime(str(message.get("Date", ""))).timestamp()
+        except (TypeError, ValueError, IndexError):
+            sent_at = 0.0  # no usable Date: ordered by arrival (UID) alone
+        return code, sent_at, str(message.get("Message-ID", "")).strip()
 
     def _arrived_after_enter(self, data: dict) -> bool:
         if self._baseline_uid > 1:
@@ -426,6 +476,12 @@ def _reason(exc: BaseException) -> str:
 #: OpenSSL's reasons when the peer's first bytes are not a TLS record (an IMAP greeting in plain text)
 _PLAINTEXT_REPLIES = {"WRONG_VERSION_NUMBER", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
                       "UNKNOWN_PROTOCOL", "WRONG_SSL_VERSION"}
+
+
+def _temporary_refusal(text: str) -> bool:
+    """The server's NO to a login says "later", not "wrong" (RFC 5530 response codes)."""
+    upper = text.upper()
+    return "[UNAVAILABLE]" in upper or "[INUSE]" in upper
 
 
 def _port_answers(host: str, port: int, timeout: float) -> bool:

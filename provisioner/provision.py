@@ -13,7 +13,8 @@ import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Awaitable, Callable, Iterator, Sequence, TypeVar
+from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
@@ -28,8 +29,11 @@ from .browser import blank_password_values, write_private
 from .certs import certificate_pem_for_upload
 from .config import MailboxSettings, OrgSettings
 from .spec import AppSpec
-from .errors import OrgUnavailableError, ProvisionerError
+from .errors import (AppNameTakenError, ConfigError, ConnectedAppsDisabledError, LoginError, OrgSettingConflictError,
+                     OrgUnavailableError, ProvisionerError, UnknownProfileError, VerificationLockedError)
 from .redact import SecretSet
+
+T = TypeVar("T")
 
 #: the steps, as progress reports them
 STEP_LOGIN = "login"
@@ -112,20 +116,25 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
             result.instance_url = await _enter(session, org)
 
         with _step(progress, STEP_APP, spec.name):
-            app = await reconcile(kind.app(spec, certificate_pem), session, dry_run=request.dry_run)
+            app_area = kind.app(spec, certificate_pem)
+            app = await _again_after_login(session, org, lambda: reconcile(app_area, session,
+                                                                           dry_run=request.dry_run))
         result.created = app.created
         result.changes += app.changes
         result.plan += app.plan
 
         with _step(progress, STEP_POLICIES, spec.name):
-            pol = await reconcile(kind.policies(app.ref, spec.policies), session, dry_run=request.dry_run)
+            policies_area = kind.policies(app.ref, spec.policies)
+            pol = await _again_after_login(session, org, lambda: reconcile(policies_area, session,
+                                                                           dry_run=request.dry_run))
         # a new app's policies are part of creating it, not "changes"
         result.changes += [] if app.created else pol.changes
         result.plan += pol.plan
 
         if request.reveal and not request.dry_run:
             with _step(progress, STEP_CREDENTIALS, spec.name):
-                credentials = await kind.reveal(session, app.ref)  # the secret joined `secrets` as it was read
+                # the secret joins `secrets` as it is read
+                credentials = await _again_after_login(session, org, lambda: kind.reveal(session, app.ref))
             result.consumer_key = credentials.consumer_key
             result.consumer_secret = credentials.consumer_secret
         return result
@@ -159,6 +168,37 @@ async def _enter(session: FlowSession, org: OrgSettings) -> str:
     link = await asyncio.to_thread(sf_cli.frontdoor_url, org.sf_target_org)
     return await enter_with_session(session, org.login_url, link, target_org=org.sf_target_org,
                                     trusted_hosts=org.trusted_hosts, totp_secret=org.totp_secret)
+
+
+#: failures that say something final about the org or the spec: never tried again, even from a fresh login
+_FINAL = (LoginError, VerificationLockedError, AppNameTakenError, UnknownProfileError, ConfigError,
+          ConnectedAppsDisabledError, OrgSettingConflictError)
+
+
+async def _again_after_login(session: FlowSession, org: OrgSettings, step: Callable[[], Awaitable[T]]) -> T:
+    """Run one step (an area's reconcile, the reveal); when it fails because the session ended under it (the page
+    is the login page now: Salesforce's session timeout, an admin's "log out all sessions"), log in again and run
+    the step once more, as a person would. Reconciling starts by finding the app, so a step cut short after its
+    save never saves twice. Anything else, and a second failure, is the step's error."""
+    try:
+        return await step()
+    except (ProvisionerError, PlaywrightError) as exc:
+        if isinstance(exc, _FINAL) or not await _on_login_page(session.page):
+            raise
+    await _enter(session, org)
+    return await step()
+
+
+async def _on_login_page(page) -> bool:  # noqa: ANN001
+    """Salesforce sends a browser whose session ended to its login page (`/?ec=302&startURL=...`)."""
+    try:
+        url = page.url
+        parts = urlsplit(url)
+        if "ec=30" in parts.query and parts.path in ("", "/"):
+            return True
+        return parts.path in ("", "/") and await page.locator("input[type=password]").count() > 0
+    except PlaywrightError:
+        return False
 
 
 def _code_waiter_factory(request: ProvisionRequest):  # noqa: ANN202

@@ -192,15 +192,23 @@ def _scan_zip(path: Path, data_source, secrets: SecretSet, where: str, depth: in
     return findings
 
 
-def scan_paths(paths: Iterable[str | os.PathLike], secrets: SecretSet | Iterable[str]) -> list[Finding]:
-    """Scan files and directories (recursively, including inside zip files) for any secret. [] means clean."""
+def scan_paths(paths: Iterable[str | os.PathLike], secrets: SecretSet | Iterable[str], *,
+               texts: dict[str, str | bytes] | None = None,
+               allowed: Iterable[str | os.PathLike] = ()) -> list[Finding]:
+    """The project's one secrets scanner: files and directories (recursively, inside zip files too: traces, probe
+    bundles), and `texts` (name -> what a process printed: stdout, stderr), for every secret in every encoding.
+    `allowed`: the files whose job is to hold secrets (the credentials written, the private key), skipped.
+    [] means clean."""
     secret_set = secrets if isinstance(secrets, SecretSet) else SecretSet(secrets)
     findings: list[Finding] = []
+    for name, text in (texts or {}).items():
+        findings += scan_bytes(text.encode("utf-8") if isinstance(text, str) else text, secret_set, name)
+    skip = {Path(p).resolve() for p in allowed}
     for root in paths:
         root = Path(root)
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for file in files:
-            if not file.exists():
+            if not file.exists() or file.resolve() in skip:
                 continue
             data = file.read_bytes()
             findings += scan_bytes(data, secret_set, str(file))

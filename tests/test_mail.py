@@ -223,11 +223,16 @@ def _drop(waiter) -> None:
     waiter._client.socket().shutdown(socket.SHUT_RDWR)
 
 
-def test_reconnects_once_after_a_dropped_connection(mailbox):
+def test_reconnects_after_dropped_connections_up_to_a_limit(mailbox):
+    from provisioner.mail import MAX_RECONNECTS
+
     with CodeWaiter(mailbox.settings(), recipient=mailbox.address, org_name=ORG) as waiter:
         _drop(waiter)
         deliver(mailbox, salesforce_email(mailbox.address, "777777"))
         assert waiter.wait(timeout=10) == "777777"
+        for _ in range(MAX_RECONNECTS - 1):
+            _drop(waiter)
+            assert waiter.wait(timeout=10) == "777777"  # reopened from the same UID: the code is still there
         _drop(waiter)
         with pytest.raises(MailConnectionError) as info:
             waiter.wait(timeout=5)

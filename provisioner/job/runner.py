@@ -13,7 +13,7 @@ import asyncio
 import random
 import secrets
 import time
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
@@ -103,10 +103,10 @@ class JobRunner:
                            inventory=str(self.inventory.path), dry_run=self.options.dry_run)
         self.events.run_started(report, [o.name for o in self.orgs])
         semaphore = asyncio.Semaphore(self.options.concurrency)
-        async with self.launch() as browser:
+        async with Browsers(self.launch) as browsers:
             async def one(org: OrgEntry) -> OrgResult:
                 async with semaphore:
-                    result = await self.run_org(browser, org)
+                    result = await self.run_org(browsers, org)
                 report.orgs.append(result)
                 self._save_partial(report)  # before telling: whoever watches may kill us right after
                 self.events.org_finished(result)
@@ -118,17 +118,25 @@ class JobRunner:
         self.events.run_finished(report)
         return report
 
-    async def run_org(self, browser: Any, org: OrgEntry) -> OrgResult:
-        """All attempts for one org, within its budget. Never raises (but lets cancellation through)."""
+    async def run_org(self, browsers: "Browsers | Any", org: OrgEntry) -> OrgResult:
+        """All attempts for one org, within its budget. Never raises (but lets cancellation through).
+
+        `browsers` hands out the run's browser, relaunched when it died (a browser object is used as it is). An
+        attempt the browser's death cut short is tried again at once and does not count against `retries`: the
+        org did nothing wrong (at most MAX_BROWSER_DEATHS times per org, then it counts as any transient error)."""
+        if not isinstance(browsers, Browsers):
+            browsers = Browsers.of(browsers)
         started = time.monotonic()
         deadline = started + self.options.budget_seconds
         attempts = 0
+        browser_deaths = 0
         self.events.org_started(org.name)
         result: OrgResult
         try:
             async with asyncio.timeout_at(_loop_time_at(deadline)) as budget:
                 while True:
                     attempts += 1
+                    browser = await browsers.current()
                     try:
                         outcome = await self.work(browser, org, self.events, deadline)
                         result = OrgResult(name=org.name, status=outcome.status, changes=list(outcome.changes),
@@ -139,14 +147,19 @@ class JobRunner:
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - every failure is this org's, never the run's
-                        delay = self._backoff(attempts)
+                        if not _connected(browser) and browser_deaths < MAX_BROWSER_DEATHS:
+                            browser_deaths += 1
+                            self.events.org_retry(org.name, attempts, "the browser died during the attempt "
+                                                  f"({one_line(exc)}); relaunching it", 0.0)
+                            continue
+                        delay = self._backoff(attempts - browser_deaths)
                         left = deadline - time.monotonic()
-                        if is_transient(exc) and attempts <= self.options.retries and delay < left:
+                        if is_transient(exc) and attempts - browser_deaths <= self.options.retries and delay < left:
                             self.events.org_retry(org.name, attempts, one_line(exc), delay)
                             await self.sleep(delay)
                             continue
                         cause = one_line(exc)
-                        if is_transient(exc) and attempts <= self.options.retries:
+                        if is_transient(exc) and attempts - browser_deaths <= self.options.retries:
                             cause += " (no time left in the budget for another attempt)"
                         result = _failed(org.name, exc, cause)
                         break
@@ -170,6 +183,47 @@ class JobRunner:
             from .reports import write_report_json
 
             write_report_json(report, self.options.report_path, secrets=self.secrets)
+
+
+#: how often one org's attempts may be cut short by the browser dying before that counts as a failed attempt
+MAX_BROWSER_DEATHS = 3
+
+
+def _connected(browser: Any) -> bool:
+    is_connected = getattr(browser, "is_connected", None)
+    return bool(is_connected()) if callable(is_connected) else True
+
+
+class Browsers:
+    """The run's one browser, launched on first use and launched again when it is gone (Chromium crashed or was
+    killed): the orgs still to run get a live one. Dead ones are cleaned up when the run ends."""
+
+    def __init__(self, launch: Callable[[], Any] | None):
+        self.launch = launch
+        self.browser: Any = None
+        self.launches = 0
+        self._stack = AsyncExitStack()
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    def of(cls, browser: Any) -> "Browsers":
+        """A browser someone else launched: handed out as it is, never relaunched."""
+        browsers = cls(None)
+        browsers.browser = browser
+        return browsers
+
+    async def current(self) -> Any:
+        async with self._lock:
+            if self.launch is not None and (self.browser is None or not _connected(self.browser)):
+                self.browser = await self._stack.enter_async_context(self.launch())
+                self.launches += 1
+            return self.browser
+
+    async def __aenter__(self) -> "Browsers":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()
 
 
 def _failed(name: str, exc: BaseException, cause: str) -> OrgResult:
@@ -197,4 +251,7 @@ async def _launch_default() -> AsyncIterator[Any]:
         try:
             yield browser
         finally:
-            await browser.close()
+            try:
+                await browser.close()
+            except Exception:  # noqa: BLE001 - a browser that died (and was relaunched) has nothing left to close
+                pass

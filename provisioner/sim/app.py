@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import ConfigError
 from .variants import with_variant
 from . import inspect as inspect_api
+from . import faults as fault_profiles
 from . import mailer, oauth, pages, rest
 from .embedded_mail import EmbeddedMailbox
 from .http import Router, middleware, serve
@@ -59,6 +60,8 @@ class SimOptions:
     variant: str | None = None  # a named combination from sim/variants.py, applied before the fields above
     token_browser_login: bool | None = None  # False: frontdoor.jsp refuses token sessions (phishing-resistant MFA)
     dev_hub: bool | None = None  # True: the org is a Dev Hub that creates scratch orgs (sim/scratch.py)
+    #: the fault profile (sim/faults.py): "name=rate,..." or {name: rate}; seeded by `seed`
+    faults: str | dict[str, float] | None = None
 
 
 class SimHandle:
@@ -157,6 +160,7 @@ def build_org(options: SimOptions) -> SimOrg:
     if options.admin_mfa not in (None, "totp", "sms", "none"):
         raise ConfigError(f"admin_mfa must be totp, sms or none, not {options.admin_mfa!r}")
     org = SimOrg(config, seed=options.seed)
+    fault_profiles.install(org, options.faults, options.seed)
     org.latency = Latency(options.latency, options.seed)
     config.propagation_seconds = org.latency.propagation_seconds()
     populate(org)
@@ -224,12 +228,26 @@ class LandsOnMyDomain:
         return location
 
 
+def scratch_server(hub: SimOrg, host: str, advertised: str):  # noqa: ANN201 - (SimOrg) -> str
+    """How a Dev Hub serves the scratch orgs it creates (sim/scratch.py): each on a port of its own, with the full
+    router (its own login page, Setup, OAuth, REST), stopped with the hub (SimHandle.stop)."""
+
+    def serve_scratch(scratch: SimOrg) -> str:
+        server, _ = serve(build_router(scratch), host, 0)
+        scratch.base_url = scratch.login_url = f"http://{advertised}:{server.server_address[1]}"
+        with hub.lock:
+            hub.scratch_servers = [*getattr(hub, "scratch_servers", []), server]
+        return scratch.base_url
+
+    return serve_scratch
+
+
 def start_sim(options: SimOptions | None = None) -> SimHandle:
     options = options or SimOptions()
     org = build_org(options)
     mailbox: EmbeddedMailbox | None = None
     if options.mail == "embedded":
-        mailbox = EmbeddedMailbox(seed=options.seed, host="127.0.0.1")
+        mailbox = EmbeddedMailbox(seed=options.seed, host="127.0.0.1", faults=fault_profiles.profile_of(org))
         box = mailbox.start()
         target = f"smtp://{box.smtp_host}:{box.smtp_port}"
     else:
@@ -260,5 +278,6 @@ def start_sim(options: SimOptions | None = None) -> SimHandle:
             mailbox.stop()
         raise
     inspect_url = f"http://127.0.0.1:{inspect_server.server_address[1]}"
+    org.serve_scratch = scratch_server(org, options.host, advertised)
     org.log("sim_started", base_url=org.base_url, login_url=org.login_url)
     return SimHandle(org, options, servers, mailbox, mail, inspect_url)

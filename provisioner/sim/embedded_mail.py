@@ -20,6 +20,8 @@ from dataclasses import asdict, dataclass
 
 from aiosmtpd.controller import Controller
 
+from .faults import NO_FAULTS, FaultProfile
+
 
 @dataclass(frozen=True)
 class MailboxInfo:
@@ -74,11 +76,62 @@ class _WholeResponseWriter:
         return getattr(self._writer, name)
 
 
+class _DropsDuringIdle:
+    """The `imap_drop` fault: after a client's IDLE, the server closes the connection (as a server restarting or a
+    NAT timing out does). Wraps the connection's reader; everything else passes through."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, faults: FaultProfile):
+        self._reader, self._writer, self._faults = reader, writer, faults
+
+    async def readline(self) -> bytes:
+        line = await self._reader.readline()
+        if line.rstrip().upper().endswith(b" IDLE") and self._faults.hit("imap_drop"):
+            delay = self._faults.draw(self._faults.shape.imap_drop_after_seconds)
+            asyncio.get_running_loop().call_later(delay, self._writer.transport.abort)
+        return line
+
+    def __getattr__(self, name: str):
+        return getattr(self._reader, name)
+
+
+def _unavailable_error():  # noqa: ANN202
+    from pymap.exceptions import ResponseError
+    from pymap.parsing.response import ResponseCode, ResponseNo
+
+    class Unavailable(ResponseError):
+        """Dovecot's answer while its authentication backend is down: try again later, the password is fine."""
+
+        def get_response(self, tag: bytes) -> ResponseNo:
+            return ResponseNo(tag, b"Temporary authentication failure.", ResponseCode.of(b"UNAVAILABLE"))
+
+    return Unavailable("Temporary authentication failure.")
+
+
+class _RefusesLoginsForAWhile:
+    """The `imap_refuse_login` fault: for a few seconds every login is refused with [UNAVAILABLE]."""
+
+    def __init__(self, login, faults: FaultProfile):  # noqa: ANN001 - pymap's LoginInterface
+        self._login, self._faults = login, faults
+
+    async def authenticate(self, credentials):  # noqa: ANN001, ANN201
+        faults = self._faults
+        now = time.monotonic()
+        if now >= faults.imap_refused_until and faults.hit("imap_refuse_login"):
+            faults.imap_refused_until = now + faults.draw(faults.shape.imap_refuse_seconds)
+        if now < faults.imap_refused_until:
+            raise _unavailable_error()
+        return await self._login.authenticate(credentials)
+
+    def __getattr__(self, name: str):
+        return getattr(self._login, name)
+
+
 class _ImapServer:
     """pymap's dict backend with one login user, served from a private event loop thread."""
 
-    def __init__(self, host: str, port: int, user: str, password: str):
+    def __init__(self, host: str, port: int, user: str, password: str, faults: FaultProfile = NO_FAULTS):
         self.host, self.port, self.user, self.password = host, port, user, password
+        self.faults = faults
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -110,9 +163,12 @@ class _ImapServer:
         self._stop = asyncio.Event()
         backend, config = await DictBackend.init(self._args(), invalid_user_sleep=0.5)
         config.apply_context()
-        imap_server = IMAPServer(backend.login, config)
+        login = _RefusesLoginsForAWhile(backend.login, self.faults) if self.faults else backend.login
+        imap_server = IMAPServer(login, config)
 
         async def on_connect(reader, writer, sock_info) -> None:
+            if self.faults:
+                reader = _DropsDuringIdle(reader, writer, self.faults)
             await imap_server(reader, _WholeResponseWriter(writer), sock_info)
 
         # What pymap's IMAPService.start does, with whole-response writes and the bound port read back.
@@ -178,7 +234,7 @@ class _AppendToImap:
     def _append(self, message: bytes) -> None:
         client = imaplib.IMAP4(self.imap.host, self.imap.port, timeout=30)
         try:
-            client.login(self.imap.user, self.imap.password)
+            self._log_in(client)
             client.append("INBOX", None, imaplib.Time2Internaldate(time.time()), message)
         finally:
             try:
@@ -187,8 +243,22 @@ class _AppendToImap:
                 pass
 
 
+    def _log_in(self, client: imaplib.IMAP4) -> None:
+        """The delivery agent's own login: a real MTA delivers by LMTP, untouched by IMAP logins being refused, so a
+        refusal window (the `imap_refuse_login` fault) delays this delivery, never loses it."""
+        faults = self.imap.faults
+        while True:
+            try:
+                client.login(self.imap.user, self.imap.password)
+                return
+            except imaplib.IMAP4.error as exc:
+                if "UNAVAILABLE" not in str(exc):
+                    raise
+                time.sleep(max(faults.imap_refused_until - time.monotonic(), 0.05))  # until the refusal window ends (a known time, not a guess)
+
+
 class EmbeddedMailbox:
-    def __init__(self, *, seed: int | None = None, host: str = "127.0.0.1"):
+    def __init__(self, *, seed: int | None = None, host: str = "127.0.0.1", faults: FaultProfile = NO_FAULTS):
         rng = random.Random(None if seed is None else f"mailbox-{seed}")
         self.host = host
         self.user = "inbox-" + "".join(rng.choice(string.ascii_lowercase) for _ in range(6))
@@ -196,9 +266,10 @@ class EmbeddedMailbox:
         self._imap: _ImapServer | None = None
         self._smtp: Controller | None = None
         self.info: MailboxInfo | None = None
+        self.faults = faults
 
     def start(self) -> MailboxInfo:
-        self._imap = _ImapServer(self.host, 0, self.user, self.password)
+        self._imap = _ImapServer(self.host, 0, self.user, self.password, self.faults)
         self._imap.start()
         smtp_port = free_port(self.host)
         self._smtp = Controller(_AppendToImap(self._imap), hostname=self.host, port=smtp_port,

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from .http import Request, Response, Router
 from .http.router import Route
 from .model import OAuthPolicies
+from .faults import profile_of
 from .org import SimOrg
 
 _APP_FIELDS = {f.name for f in dataclasses.fields(OAuthPolicies)}
@@ -49,6 +50,7 @@ def org_state(org: SimOrg) -> dict:
                 "base_url": org.base_url,
                 "propagation_seconds": org.config.propagation_seconds,
                 "faults": dict(org.faults),
+                "fault_profile": profile_of(org).as_json(),
             },
             "profiles": [{"id": p.id, "name": p.name} for p in org.profiles.values()],
             "permission_sets": [{"id": p.id, "name": p.name, "label": p.label} for p in org.permission_sets.values()],

@@ -15,6 +15,7 @@ from email.utils import formatdate, make_msgid
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError
+from .faults import NO_FAULTS, FaultProfile, profile_of
 
 SENDER_ADDRESS = "noreply@salesforce.com"
 SENDER = f"Salesforce <{SENDER_ADDRESS}>"
@@ -75,23 +76,46 @@ def parse_target(target: str) -> tuple[str, str, int]:
 
 
 class Mailer:
-    def __init__(self, target: str, latency, log=None):
+    def __init__(self, target: str, latency, log=None, faults: FaultProfile = NO_FAULTS):
         self.scheme, self.host, self.port = parse_target(target)
         self.latency = latency
+        self.faults = faults
         self._log = log or (lambda kind, **details: None)
         self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
+        #: the last message sent to each address (the `mail_after_newer` fault sends it again)
+        self._last: dict[str, EmailMessage] = {}
 
     def send(self, to_address: str, subject: str, text: str, body_html: str) -> None:
-        """Queue one message; it is delivered after the mail delay by a background thread."""
+        """Queue one message; it is delivered after the mail delay by a background thread. The fault profile may
+        make it late, send it twice, let a later mail overtake it, or send the previous code's mail after it."""
         msg = build_message(to_address, subject, text, body_html)
-        thread = threading.Thread(target=self._deliver, args=(msg, to_address), name="sim-mail", daemon=True)
+        delay = self.latency.mail_delay()
+        faults = self.faults
+        if faults.hit("mail_late"):
+            delay += faults.draw(faults.shape.mail_late_seconds)
+            self._log("fault", fault="mail_late", to=to_address)
+        if faults.hit("mail_out_of_order"):
+            delay += faults.draw(faults.shape.mail_out_of_order_seconds)
+            self._log("fault", fault="mail_out_of_order", to=to_address)
+        self._start(msg, to_address, delay)
+        if faults.hit("mail_twice"):
+            self._log("fault", fault="mail_twice", to=to_address)
+            self._start(msg, to_address, delay + self.latency.mail_delay())
+        with self._lock:
+            previous, self._last[to_address.lower()] = self._last.get(to_address.lower()), msg
+        if previous is not None and faults.hit("mail_after_newer"):
+            self._log("fault", fault="mail_after_newer", to=to_address)
+            self._start(previous, to_address, delay + self.latency.mail_delay())
+
+    def _start(self, msg: EmailMessage, to_address: str, delay: float) -> None:
+        thread = threading.Thread(target=self._deliver, args=(msg, to_address, delay), name="sim-mail", daemon=True)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]
         thread.start()
 
-    def _deliver(self, msg: EmailMessage, to_address: str) -> None:
-        time.sleep(self.latency.mail_delay())
+    def _deliver(self, msg: EmailMessage, to_address: str, delay: float) -> None:
+        time.sleep(delay)
         client_class = smtplib.LMTP if self.scheme == "lmtp" else smtplib.SMTP
         try:
             with client_class(self.host, self.port, timeout=30) as client:
@@ -113,7 +137,7 @@ class Mailer:
 
 def install(org, target: str) -> Mailer:
     """Wire `org.send_mail` and `org.compose_verification` to deliver to `target`."""
-    mailer = Mailer(target, org.latency, org.log)
+    mailer = Mailer(target, org.latency, org.log, faults=profile_of(org))
     org.compose_verification = compose_verification
     org.send_mail = mailer.send
     return mailer
