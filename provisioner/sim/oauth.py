@@ -23,6 +23,7 @@ import jwt
 from cryptography import x509
 
 from . import messages
+from .faults import profile_of
 from .http import Request, Response, Router
 from .model import ExternalClientApp, User
 from .org import AccessToken, FrontdoorCode, SimOrg
@@ -119,7 +120,9 @@ def _issue_token(org: SimOrg, app: ExternalClientApp, user: User) -> Response:
 
 
 def _propagating(org: SimOrg, app: ExternalClientApp) -> bool:
-    return time.time() - app.changed_at < org.config.propagation_seconds
+    # the fault profile's `propagation_long` makes some apps propagate several times longer (sim/faults.py)
+    seconds = profile_of(org).propagation_seconds(f"{app.id}@{app.changed_at}", org.config.propagation_seconds)
+    return time.time() - app.changed_at < seconds
 
 
 def _propagation_answer(org: SimOrg, app: ExternalClientApp, grant: str) -> Response:
