@@ -143,3 +143,7 @@ LIGHTNING = {
     "noAppBuilder": "Lightning App Builder isn't part of the simulated org.",  # the sim's own notice
 }
     "clientCredentialsConfirm": CLIENT_CREDENTIALS_CONFIRM,
+
+# --- Dev Hub (sim/scratch.py) --------------------------------------------------------------------------------------
+#: a ScratchOrgInfo create whose body is not a JSON object [none: modelled on the REST API's parser errors]
+SCRATCH_BAD_BODY = "The request body must be a JSON object of ScratchOrgInfo fields."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable
 
-from . import messages
+from . import messages, scratch
 from .http import Request, Response, Router
 from .model import User
 from .oauth import authenticate, invalid_session
@@ -86,14 +86,15 @@ _QUERY = re.compile(
 def _organization(org: SimOrg) -> dict[str, Any]:
     config = org.config
     instance = getattr(config, "instance_name", "") or ("USA794S" if config.sandbox else "USA794")
+    scratch = getattr(config, "scratch", False)  # a scratch org: a trial that ends, a Developer Edition
     return {
         "Id": org.org_id,
         "Name": config.name,
         "InstanceName": instance,
         "IsSandbox": config.sandbox,
-        "TrialExpirationDate": None,
+        "TrialExpirationDate": getattr(org, "trial_expiration", None) if scratch else None,
         "NamespacePrefix": None,
-        "OrganizationType": getattr(config, "edition", "") or "Enterprise Edition",
+        "OrganizationType": "Developer Edition" if scratch else (getattr(config, "edition", "") or "Enterprise Edition"),
     }
 
 
@@ -135,6 +136,13 @@ def _records(org: SimOrg, sobject: str) -> tuple[str, list[str], list[dict[str, 
         with org.lock:
             rows = [_user_record(org, u) for u in org.users.values()]
         return "User", list(_USER_FIELDS), rows
+    if getattr(org.config, "is_dev_hub", False):  # a Dev Hub's objects; elsewhere INVALID_TYPE, as on a real org
+        if kind == "scratchorginfo":
+            with org.lock:
+                return "ScratchOrgInfo", list(scratch.SCRATCH_INFO_FIELDS), [dict(r) for r in org.scratch_org_infos]
+        if kind == "activescratchorg":
+            with org.lock:
+                return "ActiveScratchOrg", list(scratch.ACTIVE_SCRATCH_FIELDS), [dict(r) for r in org.active_scratch_orgs]
     return None
 
 
@@ -207,6 +215,23 @@ def sobject_user(org: SimOrg, request: Request) -> Response:
     return Response.json(record)
 
 
+def create_scratch_org_info(org: SimOrg, request: Request) -> Response:
+    """POST sobjects/ScratchOrgInfo: a Dev Hub makes a scratch org (sim/scratch.py); other orgs do not know it."""
+    caller = _api_user(org, request)
+    if isinstance(caller, Response):
+        return caller
+    if not getattr(org.config, "is_dev_hub", False):
+        return _not_found()
+    fields = request.json()
+    if not isinstance(fields, dict):
+        return _rest_error(400, "JSON_PARSER_ERROR", messages.SCRATCH_BAD_BODY)
+    try:
+        info = scratch.create_scratch_org(org, fields)
+    except (scratch.ScratchOrgRefused, ValueError) as exc:
+        return _rest_error(400, "FIELD_INTEGRITY_EXCEPTION", str(exc))
+    return Response.json({"id": info["Id"], "success": True, "errors": []}, 201)
+
+
 def limits(org: SimOrg, request: Request) -> Response:
     caller = _api_user(org, request)
     if isinstance(caller, Response):
@@ -229,3 +254,4 @@ def register(router: Router, org: SimOrg) -> None:
     router.add("GET", version + "/tooling/query/?", lambda request: query(org, request, tooling=True))
     router.add("GET", version + r"/sobjects/User/{record_id:\w+}", bind(sobject_user))
     router.add("GET", version + "/limits/?", bind(limits))
+    router.add("POST", version + "/sobjects/ScratchOrgInfo/?", bind(create_scratch_org_info))
