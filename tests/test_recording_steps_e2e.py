@@ -122,6 +122,39 @@ def test_the_webvtt_captions_say_each_step_in_the_admins_words_and_never_a_secre
     assert not any(s in text for s in [*secret_values, outcome.consumer_key])
 
 
+def _near(frame, points, colour, tolerance=48) -> float:
+    width, height, rgb = frame
+    scale = width / 1280
+    hits = total = 0
+    for x, y in points:
+        px, py = int(x * scale), int(y * scale)
+        if 0 <= px < width and 0 <= py < height:
+            i = (py * width + px) * 3
+            total += 1
+            hits += all(abs(rgb[i + k] - colour[k]) <= tolerance for k in range(3))
+    return hits / max(total, 1)
+
+
+def test_the_video_shows_the_caption_in_a_bar_and_outlines_the_field_it_names(recorded):
+    from provisioner.recording.convert import frame_rgb
+
+    _, out_dir, info, _ = recorded
+    cues = json.loads((out_dir / "recording.json").read_text())["caption_cues"]
+    i = next(n for n, c in enumerate(cues) if c["text"] == f"Contact Email: {info['username']}")
+    cue, earlier = cues[i], cues[i - 1]
+    box = cue["box"]
+    assert box and earlier["box"] and earlier["box"]["y"] != box["y"]  # another field was outlined before
+    # the outline's top border: 3 px of the highlight colour, 6 px above the field
+    border = [(x, box["y"] - 5) for x in range(int(box["x"]) + 10, int(box["x"] + box["width"]) - 10, 12)]
+    highlight = (0xFF, 0xB0, 0x00)
+    video = out_dir / "video.mp4"
+    assert _near(frame_rgb(video, (cue["t"] + cue["end"]) / 2), border, highlight) > 0.8
+    assert _near(frame_rgb(video, (earlier["t"] + earlier["end"]) / 2), border, highlight) < 0.2
+    # the bar: dark, across the middle of the bottom of the frame (the field sits high on the page)
+    bar = [(x, 720 - 24 - 8) for x in range(560, 720, 16)]
+    assert _near(frame_rgb(video, (cue["t"] + cue["end"]) / 2), bar, (0x24, 0x27, 0x39), tolerance=40) > 0.6
+
+
 def test_index_html_plays_the_video_and_each_chapter_link_seeks_to_its_time(recorded):
     from playwright.async_api import async_playwright
 

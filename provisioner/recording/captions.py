@@ -27,9 +27,10 @@ class Caption:
     text: str
     t: float
     end: float
+    box: dict | None = None  # the field outlined (viewport pixels), None when there was none
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "t": round(self.t, 3), "end": round(self.end, 3)}
+        return {"text": self.text, "t": round(self.t, 3), "end": round(self.end, 3), "box": self.box}
 
 
 def shorten(text: str, limit: int = MAX_CHARS) -> str:

@@ -5,6 +5,7 @@ The ffmpeg binary is the one the imageio-ffmpeg wheel ships (a dependency), so n
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from pathlib import Path
@@ -154,11 +155,11 @@ def frame_rgb(video: Path, at_s: float) -> tuple[int, int, bytes]:
     probe = subprocess.run([exe, "-hide_banner", "-i", str(video)], capture_output=True, text=True)
     width = height = 0
     for line in probe.stderr.splitlines():
-        if "Video:" in line:
-            for token in line.replace(",", " ").split():
-                if "x" in token and token.split("x")[0].isdigit() and token.split("x")[1][:1].isdigit():
-                    width, height = int(token.split("x")[0]), int("".join(c for c in token.split("x")[1] if c.isdigit()))
-                    break
+        # "Stream #0:0: Video: h264 (High) (avc1 / 0x31637661), yuv420p(progressive), 1280x720 [SAR 1:1 ...]"
+        size = re.search(r"[ ,](\d{2,5})x(\d{2,5})\b", line) if "Video:" in line else None
+        if size:
+            width, height = int(size.group(1)), int(size.group(2))
+            break
     done = subprocess.run([exe, "-hide_banner", "-loglevel", "error", "-ss", f"{at_s:.3f}", "-i", str(video),
                            "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], capture_output=True)
     if done.returncode != 0 or not width:

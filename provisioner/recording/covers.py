@@ -55,7 +55,7 @@ class Cover:
                 "boxes": [b.as_dict() for b in self.boxes]}
 
 
-async def secret_boxes(page, locators: Sequence, padding: float = PADDING_PX) -> list[Box] | None:  # noqa: ANN001
+async def secret_boxes(page, locators: Sequence) -> list[Box] | None:  # noqa: ANN001 - Playwright objects
     """Padded boxes of every element the locators match; None when one of them has nothing visible yet."""
     boxes: list[Box] = []
     for locator in locators:
@@ -64,8 +64,8 @@ async def secret_boxes(page, locators: Sequence, padding: float = PADDING_PX) ->
             box = await element.bounding_box() if await element.is_visible() else None
             if box and box["width"] > 0 and box["height"] > 0:
                 found = True
-                boxes.append(Box(box["x"] - padding, box["y"] - padding,
-                                 box["width"] + 2 * padding, box["height"] + 2 * padding))
+                boxes.append(Box(box["x"] - PADDING_PX, box["y"] - PADDING_PX,
+                                 box["width"] + 2 * PADDING_PX, box["height"] + 2 * PADDING_PX))
         if not found:
             return None
     return boxes

@@ -46,7 +46,7 @@ from provisioner.flows.recorder import register
 from . import convert
 from .captions import DOTS, Caption, caption_html, shorten, webvtt
 from .chapters import VERIFY, VERIFY_CARD_S, ffmetadata, spans, verify_chapter
-from .covers import COVER_COLOUR, Covers, VideoScreenCover, secret_boxes
+from .covers import COVER_COLOUR, Covers, VideoScreenCover
 from .index_html import Summary, public_result, write_index
 from .scan import cookie_values, leaking_files, scrub_zip
 from .segments import Segment, join, to_video_clock
@@ -80,6 +80,28 @@ def recording_dir(base: str | Path, org: str, app: str, day: date | None = None)
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+#: a field smaller than this (an SLDS checkbox's hidden 1 px input, a hidden file input) is outlined by its label
+MIN_FIELD_PX = 12
+_LABEL_OF = "e => (e.labels && e.labels.length ? e.labels[0] : e.closest('label')) || e"
+
+
+async def _field_box(target) -> dict | None:  # noqa: ANN001 - a Playwright Locator
+    """Where the field a caption talks about is on screen: the element, or its label when the element itself is
+    hidden or tiny; None when it is gone (short timeouts: a caption never waits for a page)."""
+    try:
+        box = await target.bounding_box(timeout=1_000)
+        if box is None or box["width"] < MIN_FIELD_PX or box["height"] < MIN_FIELD_PX:
+            handle = await target.evaluate_handle(_LABEL_OF, timeout=1_000)
+            try:
+                element = handle.as_element()
+                box = (await element.bounding_box() if element else None) or box
+            finally:
+                await handle.dispose()
+        return box if box and box["width"] > 0 and box["height"] > 0 else None
+    except PlaywrightError:
+        return None
 
 
 class VideoRecorder(Recorder):
@@ -216,17 +238,14 @@ class VideoRecorder(Recorder):
         if not text or not self._recording or self._stopped:
             return
         shown = self._shown(page)
-        box = None
-        if target is not None and getattr(target, "page", shown) is shown:
-            boxes = await secret_boxes(shown, [target], padding=0)
-            box = boxes[0].as_dict() if boxes else None
+        box = await _field_box(target) if target is not None and getattr(target, "page", shown) is shown else None
         start = self._now()
         try:
             await shown.screencast.show_overlay(caption_html(text, box, self.viewport), duration=self.caption_ms)
         except PlaywrightError as exc:
             self.notes.append(f"caption not shown: {_first_line(exc)}")
             return
-        self.captions.append(Caption(text, start, self._now()))
+        self.captions.append(Caption(text, start, self._now(), box))
 
     async def screenshot(self, page, name: str, mask: Sequence = ()) -> None:  # noqa: ANN001
         await self._maybe_resume_trace(page)
