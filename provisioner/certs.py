@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from .errors import CertificateError
+from .errors import CertificateError, ConfigError
 
 KEY_FILE = "server.key"
 CERT_FILE = "server.crt"
@@ -75,7 +75,10 @@ def generate_key_and_cert(out_dir: str | os.PathLike, common_name: str = "provis
     if days < 1:
         raise CertificateError(f"certificate lifetime must be at least 1 day, not {days}")
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"cannot create the key folder {out}: {exc.strerror or exc}") from None
     key_path, cert_path = out / KEY_FILE, out / CERT_FILE
     existing = [str(p) for p in (key_path, cert_path) if p.exists()]
     if existing and not force:
@@ -97,8 +100,13 @@ def generate_key_and_cert(out_dir: str | os.PathLike, common_name: str = "provis
     )
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption())
-    _write_atomically(key_path, key_pem, 0o600)
-    _write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    try:
+        _write_atomically(key_path, key_pem, 0o600)
+        _write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    except OSError as exc:
+        # half a pair is no pair: a key whose certificate could not be written goes too
+        key_path.unlink(missing_ok=True) if not existing else None
+        raise ConfigError(f"cannot write the key pair to {out}: {exc.strerror or exc}") from None
     return key_path, cert_path
 
 
