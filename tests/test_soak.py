@@ -1,0 +1,47 @@
+"""The fault profile and the CI-sized soak (issue 11, items 1-3). The full size is `provisioner soak --runs 200`."""
+
+from __future__ import annotations
+
+import pytest
+
+from provisioner.errors import ConfigError
+from provisioner.sim.faults import FAULTS, FaultProfile, parse_faults
+
+
+def test_fault_rates_parse_and_bad_ones_are_named():
+    assert parse_faults("server_error=0.1, mail_twice=1") == {"server_error": 0.1, "mail_twice": 1.0}
+    assert set(parse_faults("all=0.2,spinner=0")) == set(FAULTS) - {"spinner"}
+    for bad, named in (("nonsense=0.1", "nonsense"), ("server_error=2", "from 0 to 1"), ("server_error", "name=rate"),
+                       ("spinner=x", "number")):
+        with pytest.raises(ConfigError, match=named):
+            parse_faults(bad)
+
+
+def test_the_same_seed_gives_the_same_faults():
+    draws = [[FaultProfile("all=0.3", seed=7).hit(name) for name in FAULTS for _ in range(20)] for _ in range(2)]
+    assert draws[0] == draws[1] and any(draws[0]) and not all(draws[0])
+    other = [FaultProfile("all=0.3", seed=8).hit(name) for name in FAULTS for _ in range(20)]
+    assert other != draws[0]
+
+
+def test_a_save_fails_once_and_propagation_is_drawn_once_per_app():
+    profile = FaultProfile("save_fails=1,propagation_long=1", seed=1)
+    assert profile.save_fails("/save") and not profile.save_fails("/save")
+    first = profile.propagation_seconds("app@1", 5.0)
+    assert 10.0 <= first <= 20.0 and profile.propagation_seconds("app@1", 5.0) == first
+
+
+@pytest.mark.e2e
+def test_ci_sized_soak_holds_under_faults_and_a_killed_browser():
+    """Two orgs in one job, faults often, Chromium killed mid-job: every run correct, nothing duplicated, the
+    written credentials log in (checked independently), no secret in any output."""
+    from provisioner.soak import SoakOptions, run_soak
+
+    report = run_soak(SoakOptions(runs=2, orgs_per_job=2, seed=11, browser_kill_rate=1.0,
+                                  faults="save_fails=0.5,mail_twice=0.5,mail_after_newer=0.5,mail_out_of_order=0.3,"
+                                         "imap_drop=0.3,propagation_long=0.5,toast_missing=0.2"))
+    figures = report.as_json()
+    assert figures["runs"] == 2 and figures["correct"] == 2, figures
+    assert figures["duplicates"] == 0 and figures["wrong_credentials"] == 0 and not figures["secret_findings"]
+    assert figures["browsers_killed"] == 1 and figures["runs_retried"] >= 1, figures
+    assert report.passed
