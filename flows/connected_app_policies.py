@@ -12,12 +12,12 @@ from playwright.async_api import Dialog
 
 from provisioner.errors import SetupPageError
 
-from . import classic, controls
+from . import classic, controls, waits
 from .locators import connected_app_pages as D
 from .locators import connected_app_policies as P
-from .locators import eca_policies as E
-from .policy_settings import (WITH_PERIOD, PolicySettings, PolicyState, describe, desired_policies, key_of, lines,
-                              policy_changes, refresh_token_value, timeout_label, timeout_minutes)
+from .policy_settings import (WITH_PERIOD, PolicySettings, PolicyState, describe, desired_policies, key_of,
+                              key_of_wordings, lines, offered_label, policy_changes, refresh_token_value,
+                              timeout_label, timeout_minutes)
 from .session import FlowSession
 from .types import AppRef, Change
 
@@ -47,15 +47,15 @@ async def _leave(session: FlowSession, scope, ref: AppRef, *, save: bool) -> Non
 
 async def read_form(scope) -> tuple[str, str, str, int]:  # noqa: ANN001
     """(permitted users, refresh token, IP relaxation, timeout minutes) from Edit Policies."""
-    refresh = key_of(E.REFRESH_TOKEN_CHOICES, await controls.read_choice(P.REFRESH_TOKEN_POLICY.on(scope)))
+    refresh = key_of(P.REFRESH_TOKEN_CHOICES, await controls.read_choice(P.REFRESH_TOKEN_POLICY.on(scope)))
     period = unit = None
     if refresh in WITH_PERIOD:
         text = await controls.read_text(P.REFRESH_TOKEN_PERIOD.on(scope))
         period = int(text) if text.isdigit() else text
-        unit = key_of(E.REFRESH_TOKEN_UNITS, await controls.read_choice(P.REFRESH_TOKEN_UNIT.on(scope)))
+        unit = key_of(P.REFRESH_TOKEN_UNITS, await controls.read_choice(P.REFRESH_TOKEN_UNIT.on(scope)))
     return (key_of(P.PERMITTED_USERS_CHOICES, await controls.read_choice(P.PERMITTED_USERS.on(scope))),
             refresh_token_value(refresh, period, unit),
-            key_of(E.IP_RELAXATION_CHOICES, await controls.read_choice(P.IP_RELAXATION.on(scope))),
+            key_of_wordings(P.IP_RELAXATION_WORDINGS, await controls.read_choice(P.IP_RELAXATION.on(scope))),
             timeout_minutes(await controls.read_choice(P.SESSION_TIMEOUT.on(scope))))
 
 
@@ -75,14 +75,25 @@ async def _apply_form(session: FlowSession, scope, wanted: dict, policies) -> No
             raise SetupPageError("Permitted Users did not change: the confirmation was refused")
     if "refresh_token" in wanted:
         refresh = policies.refresh_token
-        await controls.choose(P.REFRESH_TOKEN_POLICY.on(scope), E.REFRESH_TOKEN_CHOICES[refresh.policy], page=page)
+        await controls.choose(P.REFRESH_TOKEN_POLICY.on(scope), P.REFRESH_TOKEN_CHOICES[refresh.policy], page=page)
         if refresh.policy in WITH_PERIOD:
             await controls.fill_text(P.REFRESH_TOKEN_PERIOD.on(scope), str(refresh.period))
-            await controls.choose(P.REFRESH_TOKEN_UNIT.on(scope), E.REFRESH_TOKEN_UNITS[refresh.unit], page=page)
+            await controls.choose(P.REFRESH_TOKEN_UNIT.on(scope), P.REFRESH_TOKEN_UNITS[refresh.unit], page=page)
     if "ip_relaxation" in wanted:
-        await controls.choose(P.IP_RELAXATION.on(scope), E.IP_RELAXATION_CHOICES[wanted["ip_relaxation"]], page=page)
+        await _choose_ip_relaxation(scope, wanted["ip_relaxation"], page)
     if "session_timeout_minutes" in wanted:
         await controls.choose(P.SESSION_TIMEOUT.on(scope), timeout_label(wanted["session_timeout_minutes"]), page=page)
+
+
+async def _choose_ip_relaxation(scope, key: str, page) -> None:  # noqa: ANN001
+    """IP Relaxation's choice in whichever wording this release's page offers (P.IP_RELAXATION_WORDINGS)."""
+    control = P.IP_RELAXATION.on(scope)
+    offered = [waits.squash(t) for t in await control.first.locator("option").all_inner_texts()]
+    label = offered_label(P.IP_RELAXATION_WORDINGS[key], offered)
+    if label is None:
+        raise SetupPageError(f"Edit Policies offers no IP Relaxation {P.IP_RELAXATION_WORDINGS[key][0]!r} "
+                             f"(it offers: {', '.join(offered)})")
+    await controls.choose(control, label, page=page)
 
 
 async def _set_assignments(session: FlowSession, scope, button, wanted: frozenset[str], ref: AppRef) -> None:  # noqa: ANN001

@@ -7,19 +7,18 @@ apply: the New External Client App form for a missing app; Edit Settings, touchi
 
 The form has more options than the spec names (Enable Device Flow, Introspect all Tokens, ...): the flow never
 reads or changes them, so a new app keeps Salesforce's defaults and an existing app keeps whatever an admin chose.
-The client credentials flow's Run As belongs to the Policies page (flows/eca_policies.py compares it); a Settings form
-that still asks for it gets it filled, but it is not compared here.
+The form's "Enable Client Credentials Flow" is set here; its Run As is not on this form but on the Policies page,
+with a box of its own (flows/eca_policies.py sets and compares both).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 from provisioner.errors import AppNameTakenError, SetupPageError
 
-from . import controls, waits
+from . import controls, sections, waits
 from .app_settings import AppSettings, current_certificate, desired_settings, differences, scope_of
 from .locators import app_manager as M
 from .locators import eca_detail as D
@@ -30,7 +29,7 @@ from .types import AppRef, Change
 LABELS = {
     "name": "External Client App Name", "contact_email": "Contact Email", "description": "Description",
     "oauth_enabled": "Enable OAuth", "callback_urls": "Callback URL", "scopes": "OAuth Scopes",
-    "client_credentials": "Enable Client Credentials Flow", "run_as": "Run As",
+    "client_credentials": "Enable Client Credentials Flow",
     "auth_code_credentials": "Enable Authorization Code and Credentials Flow", "jwt_bearer": "Enable JWT Bearer Flow",
     "certificate": "Certificate", "require_secret_web_server": "Require secret for Web Server Flow",
     "require_secret_refresh": "Require secret for Refresh Token Flow", "pkce": "Require PKCE",
@@ -39,7 +38,7 @@ LABELS = {
 
 def describe_new_app(spec, desired: AppSettings) -> str:  # noqa: ANN001
     flows = [name for on, name in ((desired.jwt_bearer, "JWT bearer flow with the certificate"),
-                                   (desired.client_credentials, f"client credentials flow as {spec.run_as}"),
+                                   (desired.client_credentials, "client credentials flow"),
                                    (desired.auth_code_credentials, "authorization code and credentials flow")) if on]
     return (f"Create the External Client App {spec.name} ({spec.api_name}): OAuth on, callback "
             f"{', '.join(desired.callback_urls)}, scopes {', '.join(sorted(desired.scopes))}"
@@ -126,7 +125,7 @@ async def read_form(session: FlowSession) -> AppSettings:
         contact_email=await controls.read_text(F.CONTACT_EMAIL.on(page)),
         description=await controls.read_text(F.DESCRIPTION.on(page)),
         oauth_enabled=oauth, callback_urls=callback_urls, scopes=scopes, client_credentials=client_credentials,
-        run_as="", auth_code_credentials=auth_code, jwt_bearer=jwt, certificate=certificate,
+        auth_code_credentials=auth_code, jwt_bearer=jwt, certificate=certificate,
         require_secret_web_server=web_server, require_secret_refresh=refresh, pkce=pkce,
     )
 
@@ -143,9 +142,8 @@ async def _scope_labels(session: FlowSession, scopes: frozenset[str]) -> list[st
 
 
 async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem: str | None,
-                    only: set[str] | None = None, run_as: str = "") -> None:
-    """Set the form's fields to `desired` (all of them, or only the fields named in `only`); `run_as` goes into a
-    Run As field where the form has one next to Enable Client Credentials Flow."""
+                    only: set[str] | None = None) -> None:
+    """Set the form's fields to `desired` (all of them, or only the fields named in `only`)."""
     page = session.page
 
     def wanted(name: str) -> bool:
@@ -170,8 +168,6 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
         await controls.set_dual(F.SCOPES.on(page), await _scope_labels(session, desired.scopes))
     if wanted("client_credentials"):
         await controls.set_checked(F.CLIENT_CREDENTIALS.on(page), desired.client_credentials)
-    if desired.client_credentials and run_as and wanted("client_credentials") and await F.RUN_AS.on(page).count():
-        await controls.fill_text(F.RUN_AS.on(page), run_as)
     if wanted("auth_code_credentials"):
         await controls.set_checked(F.AUTH_CODE_CREDENTIALS.on(page), desired.auth_code_credentials)
     if wanted("jwt_bearer"):
@@ -189,16 +185,7 @@ async def fill_form(session: FlowSession, desired: AppSettings, certificate_pem:
 
 async def open_oauth_section(session: FlowSession) -> None:
     """Open the collapsible "API (Enable OAuth Settings)" section when it is closed; an open one stays open."""
-    page = session.page
-    content = F.ENABLE_OAUTH.on(page).first
-    header = F.OAUTH_SECTION.on(page)
-    if not await header.count():
-        return  # not collapsible on this page: its fields are found (or reported missing) as they are used
-    expanded = await header.first.get_attribute("aria-expanded")
-    if expanded == "true" or (expanded is None and await content.is_visible()):
-        return
-    await header.first.click()
-    await content.wait_for(state="visible", timeout=session.timeouts.page_ms)
+    await sections.open_section(session, F.OAUTH_SECTION.on(session.page), F.ENABLE_OAUTH.on(session.page))
 
 
 # --- the area: find / retrieve / compare / apply ---------------------------------------------------------------------
@@ -222,9 +209,7 @@ class ExternalClientAppArea:
     def __init__(self, spec, certificate_pem: str | None):  # noqa: ANN001 - provisioner.config.AppSpec
         self.spec = spec
         self.certificate_pem = certificate_pem
-        # Run As is the Policies page's to compare (flows/eca_policies.py); the form only gets it filled, if it asks
-        self.desired = dataclasses.replace(desired_settings(spec, certificate_pem), run_as="")
-        self.run_as = (spec.run_as or "") if spec.client_credentials else ""
+        self.desired = desired_settings(spec, certificate_pem)
 
     async def find(self, session: FlowSession) -> AppRef | None:
         await session.chapter("Find the app",
@@ -246,7 +231,7 @@ class ExternalClientAppArea:
         if await controls.read_choice(distribution) != spec.distribution:
             await controls.choose(distribution, spec.distribution, page=page)
         await open_oauth_section(session)
-        await fill_form(session, desired, self.certificate_pem, run_as=self.run_as)
+        await fill_form(session, desired, self.certificate_pem)
         await F.CREATE.on(page).first.click()
         await waits.outcome(page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
                             where=f"creating the External Client App {spec.name}")
@@ -272,8 +257,7 @@ class ExternalClientAppArea:
 
     async def apply(self, session: FlowSession, ref: AppRef, changes: list[Change]) -> AppRef:
         await session.chapter("Update the app", "Change only what differs: " + "; ".join(self.report(changes)))
-        await fill_form(session, self.desired, self.certificate_pem, only={c.field for c in changes},
-                        run_as=self.run_as)
+        await fill_form(session, self.desired, self.certificate_pem, only={c.field for c in changes})
         await F.SAVE.on(session.page).first.click()
         await waits.outcome(session.page, url=D.VIEW_URL, timeout_ms=session.timeouts.page_ms,
                             where=f"saving the settings of {ref.name}")

@@ -13,7 +13,8 @@ from playwright.async_api import Locator, expect
 
 from provisioner.errors import OrgSettingConflictError, SetupPageError
 
-from . import controls, waits
+from . import controls, sections, waits
+from .locators import connected_app_policies as CP
 from .locators import eca_detail as D
 from .locators import eca_policies as P
 from .policy_settings import (WITH_PERIOD, PolicySettings, PolicyState, describe, desired_policies, key_of,
@@ -22,18 +23,17 @@ from .policy_settings import (WITH_PERIOD, PolicySettings, PolicyState, describe
 from .session import FlowSession
 from .types import AppRef, Change
 
-#: every wording of each refresh token choice: the External Client App's, then the classic one
-REFRESH_TOKEN_WORDINGS = {key: (P.ECA_REFRESH_TOKEN_CHOICES[key], P.REFRESH_TOKEN_CHOICES[key])
-                          for key in P.ECA_REFRESH_TOKEN_CHOICES}
+#: every wording of each refresh token choice: the External Client App's, then the classic Connected App's (a page
+#: that still words it the classic way is read and set too)
+REFRESH_TOKEN_WORDINGS = {key: (P.REFRESH_TOKEN_CHOICES[key], CP.REFRESH_TOKEN_CHOICES[key])
+                          for key in P.REFRESH_TOKEN_CHOICES}
 _RADIO_LABEL = "e => (e.labels && e.labels[0] ? e.labels[0].textContent : e.getAttribute('aria-label') || e.value)"
 
 
-async def open_section(session: FlowSession) -> None:
-    """Open the OAuth Policies section when the page shows it collapsed; an open one is left as it is."""
-    section = P.OAUTH_POLICIES_SECTION.on(session.page).filter(visible=True)
-    if await section.count() and await section.first.get_attribute("aria-expanded") == "false":
-        await section.first.click()
-        await expect(section.first).to_have_attribute("aria-expanded", "true")
+async def open_policies_section(session: FlowSession) -> None:
+    """Open the collapsible OAuth Policies section when it is closed; an open one stays open."""
+    await sections.open_section(session, P.OAUTH_POLICIES_SECTION.on(session.page),
+                                P.PERMITTED_USERS.on(session.page))
 
 
 async def open_edit_policies(session: FlowSession, ref: AppRef) -> None:
@@ -46,7 +46,7 @@ async def open_edit_policies(session: FlowSession, ref: AppRef) -> None:
     await D.EDIT_POLICIES.on(page).or_(D.EDIT.on(page)).filter(visible=True).first.click()
     await P.SAVE.on(page).first.wait_for(state="visible")
     await waits.settled(page, session.timeouts.settle_ms)
-    await open_section(session)
+    await open_policies_section(session)
     await P.PERMITTED_USERS.on(page).first.wait_for(state="visible")
 
 
@@ -242,5 +242,5 @@ class ExternalClientAppPoliciesArea:
         return ref
 
 
-__all__ = ["ExternalClientAppPoliciesArea", "fill_form", "offered_choices", "open_edit_policies", "open_section",
-           "read_form", "refresh_token_offered", "set_checked_confirmed"]
+__all__ = ["ExternalClientAppPoliciesArea", "fill_form", "offered_choices", "open_edit_policies",
+           "open_policies_section", "read_form", "refresh_token_offered", "set_checked_confirmed"]

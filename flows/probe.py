@@ -3,7 +3,9 @@
 It opens the pages the way the flows do (their own functions where they only read) and changes nothing: forms are
 opened and left with Cancel, "Consumer Key and Secret" is looked at and never clicked, nothing is saved or created.
 On a New form (the app does not exist yet) it ticks "Enable OAuth" (and the flows the spec turns on) to see the
-controls behind them, then cancels: an unsubmitted form is not a change. Each locator ends up found, missing,
+controls behind them, then cancels: an unsubmitted form is not a change. Collapsed sections are opened with the
+flows' own openers (never closed). The client credentials flow's Run As is looked for where the run sets it, on
+Edit Policies behind that page's own box, which the probe never ticks (it asks for a confirmation). Each locator ends up found, missing,
 ambiguous (more matches than the flow accepts) or not shown (its control appears only in a state the org is not in).
 
 For a missing locator the page's accessibility snapshot is searched for a near match (flows/near_match.py); a
@@ -19,7 +21,7 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
-from . import classic, controls, eca_form, waits
+from . import classic, controls, eca_form, eca_policies, waits
 from . import connected_app_form
 from .locators import AnyOf, registry
 from .near_match import candidates, snapshot_nodes
@@ -27,6 +29,7 @@ from .locators import app_manager as M
 from .locators import connected_app_pages as CP
 from .locators import eca_detail as D
 from .locators import eca_form as F
+from .locators import eca_policies as P
 from .session import FlowSession
 from .types import AppRef
 
@@ -200,11 +203,14 @@ async def _leave_form(walker: _Walker, cancel_key: str, *, away_from) -> None:  
     await waits.settled(session.page, session.timeouts.settle_ms)
 
 
-async def _open_sections(session: FlowSession) -> None:
-    """Collapsed sections open as the flow opens them (reading a closed section is not possible, opening is)."""
-    opener = getattr(eca_form, "open_oauth_section", None)
-    if opener is not None:
-        await opener(session)
+async def _open_section(walker: _Walker, key: str, opener) -> None:  # noqa: ANN001
+    """A collapsible section's title is checked, and the section opened as the flow opens it (reading a closed
+    section is not possible, opening is); a page without the title is not collapsible there."""
+    if await registry.lookup(key).on(walker.scope).filter(visible=True).count():
+        await walker.check(key, visible=True, wait_ms=0)
+    else:
+        walker.not_shown(key, "the page shows no collapsible section here; the flow goes on without opening it")
+    await opener(walker.session)
 
 
 async def _settings_checks(walker: _Walker, spec, *, new: bool) -> None:  # noqa: ANN001
@@ -230,19 +236,19 @@ async def _settings_checks(walker: _Walker, spec, *, new: bool) -> None:  # noqa
     for key in ("CALLBACK_URL", "SCOPES", "AUTH_CODE_CREDENTIALS", "REQUIRE_SECRET_WEB_SERVER",
                 "REQUIRE_SECRET_REFRESH", "PKCE"):
         await walker.check(f"eca_form.{key}")
-    for box, behind, wanted in (("CLIENT_CREDENTIALS", "RUN_AS", spec.client_credentials),
-                                ("JWT_BEARER", "CERTIFICATE_UPLOAD", spec.jwt_bearer)):
-        if not await walker.check(f"eca_form.{box}"):
-            walker.not_shown(f"eca_form.{behind}", f"behind {box}, which was not found")
-            continue
-        on = await controls.read_checked(registry.lookup(f"eca_form.{box}").on(page))
-        if not on and new and wanted:
-            await controls.set_checked(registry.lookup(f"eca_form.{box}").on(page), True)
-            on = True
-        if on:
-            await walker.check(f"eca_form.{behind}")
-        else:
-            walker.not_shown(f"eca_form.{behind}", f"shown with {box} on; it is off here")
+    await walker.check("eca_form.CLIENT_CREDENTIALS")  # its Run As is on Edit Policies (_policies_checks)
+    if not await walker.check("eca_form.JWT_BEARER"):
+        walker.not_shown("eca_form.CERTIFICATE_UPLOAD", "behind JWT_BEARER, which was not found")
+        return
+    jwt = F.JWT_BEARER.on(page)
+    on = await controls.read_checked(jwt)
+    if not on and new and spec.jwt_bearer:
+        await controls.set_checked(jwt, True)  # an unsaved New form: cancelled below
+        on = True
+    if on:
+        await walker.check("eca_form.CERTIFICATE_UPLOAD")
+    else:
+        walker.not_shown("eca_form.CERTIFICATE_UPLOAD", "shown with JWT_BEARER on; it is off here")
 
 
 async def walk_external_client_app(session: FlowSession, spec, walk: ProbeWalk) -> None:  # noqa: ANN001
@@ -294,7 +300,7 @@ async def _walk_new_app(walker: _Walker, spec) -> None:  # noqa: ANN001
         await walker.click("app_manager.NEW_APP")
         await walker.anchor("eca_form.NAME")  # missing or not, the rest of the form is checked
         await waits.settled(page, session.timeouts.settle_ms)
-        await _open_sections(session)
+        await _open_section(walker, "eca_form.OAUTH_SECTION", eca_form.open_oauth_section)
         await _settings_checks(walker, spec, new=True)
         await walker.check("eca_form.CREATE")
         if await walker.check("eca_form.CANCEL"):
@@ -320,7 +326,7 @@ async def _walk_app(walker: _Walker, ref: AppRef, spec) -> None:  # noqa: ANN001
         await walker.click(edit)
         await walker.anchor("eca_form.NAME")
         await waits.settled(page, session.timeouts.settle_ms)
-        await _open_sections(session)
+        await _open_section(walker, "eca_form.OAUTH_SECTION", eca_form.open_oauth_section)
         await _settings_checks(walker, spec, new=False)
         await walker.check("eca_form.SAVE")
         if not await walker.check("eca_form.CANCEL"):
@@ -338,16 +344,37 @@ async def _walk_app(walker: _Walker, ref: AppRef, spec) -> None:  # noqa: ANN001
         return
     async with walker.page(f"{ref.api_name}: Edit Policies"):
         await walker.click(edit)
-        await walker.anchor("eca_policies.PERMITTED_USERS")
+        if not await walker.anchor("eca_policies.SAVE"):  # outside the (maybe collapsed) OAuth Policies section
+            return
         await waits.settled(page, session.timeouts.settle_ms)
-        for key in ("PROFILES", "PERMISSION_SETS", "IP_RELAXATION", "SESSION_TIMEOUT", "SAVE"):
-            await walker.check(f"eca_policies.{key}")
-        await walker.check("eca_policies.REFRESH_TOKEN_POLICY")
-        await _period_checks(walker, "eca_policies")
-        for key in ("DIALOG", "CONFIRM"):
-            walker.not_shown(f"eca_policies.{key}", "appears only when Permitted Users changes")
+        await _open_section(walker, "eca_policies.OAUTH_POLICIES_SECTION", eca_policies.open_policies_section)
+        await _policies_checks(walker, spec)
         if await walker.check("eca_policies.CANCEL"):
             await _leave_form(walker, "eca_policies.CANCEL", away_from=lambda url: "/editPolicies" in url)
+
+
+async def _policies_checks(walker: _Walker, spec) -> None:  # noqa: ANN001
+    """Edit Policies' controls inside the OAuth Policies section (opened by now), read only."""
+    await walker.check("eca_policies.PERMITTED_USERS")
+    for key in ("PROFILES", "PERMISSION_SETS", "IP_RELAXATION", "SESSION_TIMEOUT"):
+        await walker.check(f"eca_policies.{key}")
+    await walker.check("eca_policies.REFRESH_TOKEN_POLICY")
+    await _period_checks(walker, "eca_policies")
+    if not spec.client_credentials:
+        for key in ("DIALOG", "CONFIRM"):
+            walker.not_shown(f"eca_policies.{key}", "appears only when Permitted Users changes")
+        return
+    # the client credentials flow: this page's own box, and Run As behind it (flows/eca_policies.py sets both)
+    if not await walker.check("eca_policies.CLIENT_CREDENTIALS"):
+        walker.not_shown("eca_policies.RUN_AS", "behind Enable Client Credentials Flow, which was not found")
+    elif await controls.read_checked(P.CLIENT_CREDENTIALS.on(walker.scope)):
+        await walker.check("eca_policies.RUN_AS")
+    else:
+        walker.not_shown("eca_policies.RUN_AS", "shown once this page's Enable Client Credentials Flow is on; it "
+                                                "is off here, and the probe does not tick it (it asks to confirm)")
+    for key in ("DIALOG", "CONFIRM"):
+        walker.not_shown(f"eca_policies.{key}", "appears only when Permitted Users or the client credentials "
+                                                "flow changes")
 
 
 # --- the walk: classic Connected Apps --------------------------------------------------------------------------

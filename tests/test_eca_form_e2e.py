@@ -109,7 +109,8 @@ def test_other_options_an_admin_set_survive_a_rerun_and_a_repair(sim_factory, ce
         with handle.org.lock:
             app = handle.org.app_by_api_name(spec.api_name)
             if index == 1:
-                eca.set_form_options(app, {**eca.form_options(app), **chosen})
+                for name, value in chosen.items():
+                    setattr(app, name, value)
             if index == 2:
                 app.scopes = ["api"]  # a difference the spec does name: the third run saves the form
 
@@ -133,18 +134,24 @@ def test_the_spec_s_own_security_options_are_still_set(sim_factory, cert_pem):
     assert app.require_secret_web_server
 
 
-def test_run_as_is_filled_where_the_form_asks_but_compared_only_on_the_policies_page(sim_factory, cert_pem):
+def test_the_settings_area_turns_on_the_flow_but_never_sets_or_compares_run_as(sim_factory, cert_pem):
+    """The Settings form has the client credentials box but no Run As: that is the Policies page's (the policies
+    area sets it); a Run As changed there is no difference to this area."""
     handle = sim_factory()
     spec = load_spec(overrides={"client_credentials": True, "run_as": "integration@acme.example"},
                      default_contact_email=handle.admin.username)
 
+    created_with = {}
+
     def policies_changed_run_as(index: int) -> None:
-        if index == 1:  # the Policies page's Run As (not this area's) now names another user
+        if index == 1:  # the Policies page's Run As (not this area's) now names a user
             with handle.org.lock:
-                handle.org.app_by_api_name(spec.api_name).client_credentials_user = handle.admin.username
+                app = handle.org.app_by_api_name(spec.api_name)
+                created_with["run_as"] = app.client_credentials_user
+                app.client_credentials_user = handle.admin.username
 
     first, second = settings_runs(handle, spec, cert_pem, between=policies_changed_run_as)
     app = handle.org.app_by_api_name(spec.api_name)
-    assert first.created and app.client_credentials_enabled
+    assert first.created and app.client_credentials_enabled and created_with["run_as"] is None
     assert second.changes == []  # the settings area leaves Run As to the policies area
     assert app.client_credentials_user == handle.admin.username

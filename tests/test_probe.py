@@ -106,6 +106,25 @@ def test_probe_walks_an_existing_apps_pages_and_changes_nothing(sim_factory, tmp
     assert not [c for c in handle.org.codes if c.purpose != "login"]
 
 
+def test_probe_opens_collapsed_sections_and_finds_run_as_on_edit_policies(sim_factory, tmp_path):
+    """A client credentials spec: the Run As is looked for where the run sets it (Edit Policies, behind that page's
+    own box), never on the Settings form; the collapsed sections are opened as the flows open them."""
+    handle = sim_factory(mail="embedded", variant="collapsed-sections")
+    app = seed_app(handle, None, name="Nightly Integration", api_name="Nightly_Integration", jwt_enabled=False,
+                   scopes=["api"], client_credentials_enabled=True, client_credentials_user="integration@acme.example")
+    before = copy.deepcopy(app)
+    proc, report = probe(tmp_path, handle.info(), "bundle", "--spec",
+                         str(ROOT / "provisioner" / "specs" / "integration-client-credentials.toml"))
+
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert report["app_exists"] is True
+    found = statuses(report)["found"]
+    assert {"eca_form.OAUTH_SECTION", "eca_form.CLIENT_CREDENTIALS", "eca_policies.OAUTH_POLICIES_SECTION",
+            "eca_policies.PERMITTED_USERS", "eca_policies.CLIENT_CREDENTIALS", "eca_policies.RUN_AS"} <= found
+    assert not [c for c in report["locators"] if c["key"] == "eca_form.RUN_AS"]
+    assert handle.org.apps[app.id] == before  # opened, looked at, cancelled
+
+
 def test_a_relabelled_control_is_named_and_its_override_makes_probe_and_setup_work(sim_factory, tmp_path):
     handle = sim_factory(mail="embedded", relabel=RENAMED)
     info = handle.info()

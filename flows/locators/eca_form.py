@@ -22,10 +22,8 @@ CALLBACK_URL = label("Callback URL")  # one URL per line
 SCOPES = role("group", re.compile(r"OAuth Scopes", re.I))
 
 # Flow Enablement and Security [doc]
+#: its Run As is not on this form: the Policies page has its own box and "Run As (Username)" (locators/eca_policies)
 CLIENT_CREDENTIALS = label("Enable Client Credentials Flow")
-#: a Run As field next to the box: public guides set Run As on the Policies page instead [code]; the flow fills this
-#: one only where the form has it, and never compares it
-RUN_AS = label("Run As")
 AUTH_CODE_CREDENTIALS = label("Enable Authorization Code and Credentials Flow")
 JWT_BEARER = label("Enable JWT Bearer Flow")
 #: the certificate file input behind "Upload Files" [doc]

@@ -32,20 +32,13 @@ CLIENT_CREDENTIALS = label("Enable Client Credentials Flow")
 RUN_AS = any_of(label("Run As (Username)"), label("Run As"))
 
 REFRESH_TOKEN_POLICY = label("Refresh Token Policy")
-#: the External Client App wording [doc: Spring '26 release notes, help]
-ECA_REFRESH_TOKEN_CHOICES = {
+#: the External Client App wording [doc: Spring '26 release notes, help]; the classic Connected App page's is in
+#: locators/connected_app_policies.py
+REFRESH_TOKEN_CHOICES = {
     "valid_until_revoked": "Refresh token is valid until revoked",
     "expire_immediately": "Immediately expire refresh token",
     "expire_after": "Expire refresh token after specific time",
     "expire_if_unused": "Expire refresh token if not used for specific time",
-}
-#: the classic Connected App wording ("Expire refresh token after" {n} {unit}), shared with
-#: flows/connected_app_policies.py [doc]
-REFRESH_TOKEN_CHOICES = {
-    "valid_until_revoked": "Refresh token is valid until revoked",
-    "expire_immediately": "Immediately expire refresh token",
-    "expire_if_unused": "Expire refresh token if not used for",
-    "expire_after": "Expire refresh token after",
 }
 REFRESH_TOKEN_PERIOD = any_of(label("Refresh Token Validity Period"), label("Period", exact=True))
 REFRESH_TOKEN_UNIT = any_of(label("Refresh Token Validity Unit"), label("Unit", exact=True))

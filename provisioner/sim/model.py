@@ -119,12 +119,21 @@ class ExternalClientApp:
     scopes: list[str] = field(default_factory=list)  # scope tokens: api, web, refresh_token offline_access, full...
     jwt_enabled: bool = False
     certificate_pem: str | None = None
-    client_credentials_enabled: bool = False
-    client_credentials_user: str | None = None  # username ("Run As")
+    client_credentials_enabled: bool = False  # the Settings form's "Enable Client Credentials Flow"
+    #: the Policies page's client credentials flow runs as this user (its own box on, "Run As (Username)"); only
+    #: Edit Policies sets it (Metadata clientCredentialsFlowUser of ExtlClntAppOauthConfigurablePolicies)
+    client_credentials_user: str | None = None
     auth_code_credentials_enabled: bool = False
     require_secret_web_server: bool = True
     require_secret_refresh: bool = True
     pkce_required: bool = True
+    # the Settings form's other options, off on a new app (parts/catalog.FORM_OPTIONS; EVIDENCE.md)
+    introspect_all_tokens: bool = False  # "Introspect all Tokens" (Metadata isIntrospectAllTokens)
+    id_token_enabled: bool = False  # "Configure ID token" (Metadata idTokenConfig)
+    device_flow_enabled: bool = False  # "Enable Device Flow"
+    token_exchange_enabled: bool = False  # "Enable Token Exchange Flow"
+    refresh_token_rotation: bool = False  # "Enable Refresh Token Rotation"
+    named_user_jwt_access_tokens: bool = False  # "Issue JSON Web Token (JWT)-based access tokens for named users"
     consumer_key: str = ""
     consumer_secret: str = ""
     created_at: float = field(default_factory=time.time)

@@ -75,9 +75,8 @@ def accepted_audiences(org: SimOrg) -> set[str]:
     """The org's My Domain URL, its login host (the sim's stand-in for the generic host), and test.salesforce.com
     for sandboxes or login.salesforce.com for production (EVIDENCE.md: which `aud` values are accepted)."""
     own = {_origin(org.base_url)} if org.base_url else set()
-    login_url = getattr(org, "login_url", "")  # app.py may serve the login pages on their own origin
-    if login_url:
-        own.add(_origin(login_url))
+    if org.login_url:  # app.py may serve the login pages on their own origin
+        own.add(_origin(org.login_url))
     # scratch orgs log in at test.salesforce.com, as sandboxes do [doc: "Authorize a Scratch Org" with JWT]
     sandbox_like = org.config.sandbox or getattr(org.config, "scratch", False)
     return own | {SANDBOX_LOGIN if sandbox_like else PRODUCTION_LOGIN}

@@ -110,6 +110,9 @@ class SimOrg:
         self.ids = IdFactory(seed)
         self.lock = threading.RLock()
         self.base_url = base_url  # set by the server once the port is bound, e.g. http://127.0.0.1:8443
+        #: where users log in: a generic login host of its own (OrgConfig.login_host "generic") or the My Domain
+        #: itself; set with base_url by the server (app.py); "" until then
+        self.login_url = ""
         self.org_id = self.ids.sf_id("00D")
         self.profiles: dict[str, Profile] = {}
         self.permission_sets: dict[str, PermissionSet] = {}

@@ -1,6 +1,7 @@
 """A Connected App's Manage page (its policies, profiles and permission sets), Edit Policies (Permitted Users with
 its JS confirm, IP Relaxation, Refresh Token Policy, Timeout Value), Manage Profiles and Manage Permission Sets.
-Values are validated like the External Client App's policies (parts/validation.py), with classic wording."""
+Values are validated like the External Client App's policies (parts/validation.py), with classic wording; IP
+Relaxation follows the org's release as on External Client Apps (both wordings are the Connected App's own)."""
 
 from __future__ import annotations
 
@@ -40,7 +41,7 @@ def manage_page(org: SimOrg, app: ExternalClientApp) -> Response:
 <input type="button" class="btn" id="{jid()}:view" value="View" onclick="window.location.href='{paths.CONNECTED_APP_DETAIL}?applicationId={app.definition_id}'"></span></div>
 <div class="pbBody"><div class="pbSubheader"><h3>OAuth Policies</h3></div><table class="detailList">
 {show("Permitted Users", catalog.label_of(catalog.CLASSIC_PERMITTED_USERS, p.permitted_users))}
-{show("IP Relaxation", catalog.label_of(catalog.IP_RELAXATION, p.ip_relaxation))}
+{show("IP Relaxation", catalog.label_of(catalog.ip_relaxation_choices(org.config.release), p.ip_relaxation))}
 {show("Refresh Token Policy", _refresh_text(p))}
 </table><div class="pbSubheader"><h3>Session Policies</h3></div><table class="detailList">
 {show("Timeout Value", catalog.label_of(catalog.SESSION_TIMEOUTS, str(p.session_timeout_minutes or "")))}
@@ -80,7 +81,7 @@ def policies_page(org: SimOrg, session: Session, app: ExternalClientApp, v: dict
 <tr><td class="labelCol"><label for="userpolicy">Permitted Users</label></td><td class="dataCol">
 {select("userpolicy", catalog.CLASSIC_PERMITTED_USERS, v["permitted_users"], confirm)}{err("permitted_users")}</td></tr>
 <tr><td class="labelCol"><label for="ipRelaxation">IP Relaxation</label></td><td class="dataCol">
-{select("ipRelaxation", catalog.IP_RELAXATION, v["ip_relaxation"])}{err("ip_relaxation")}</td></tr>
+{select("ipRelaxation", catalog.ip_relaxation_choices(org.config.release), v["ip_relaxation"])}{err("ip_relaxation")}</td></tr>
 <tr><td class="labelCol"><span id="refreshTokenPolicyLabel">Refresh Token Policy</span></td><td class="dataCol">
 <fieldset role="radiogroup" aria-labelledby="refreshTokenPolicyLabel">{radios}</fieldset>{err("refresh_token_policy")}
 <label for="refreshTokenValidityPeriod">Refresh Token Validity Period</label>

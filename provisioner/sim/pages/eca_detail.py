@@ -18,16 +18,6 @@ def app_view(app: ExternalClientApp, release: str = "current") -> dict:
     summary = catalog.certificate_summary(app.certificate_pem)
     data["certificate"] = None if summary is None else {"subject": summary[0], "expires": summary[1]}
     data["scopeLabels"] = [catalog.label_of(catalog.oauth_scopes(release), s) for s in app.scopes]
-    data["formOptions"] = eca.form_options(app)
-    p = app.policies
-    data["policyLabels"] = {
-        "permittedUsers": catalog.label_of(catalog.PERMITTED_USERS, p.permitted_users),
-        "refreshTokenPolicy": catalog.label_of(catalog.REFRESH_TOKEN_POLICIES, p.refresh_token_policy),
-        "refreshTokenUnit": catalog.label_of(catalog.REFRESH_TOKEN_UNITS, p.refresh_token_unit),
-        "ipRelaxation": catalog.label_of(catalog.IP_RELAXATION, p.ip_relaxation),
-        "sessionTimeout": catalog.label_of(catalog.SESSION_TIMEOUTS,
-                                           str(p.session_timeout_minutes) if p.session_timeout_minutes else ""),
-    }
     return data
 
 

@@ -14,11 +14,11 @@ from ..org import SimOrg
 from .parts import eca
 from .parts.validation import SettingsInput, validate_settings
 
-#: the validated settings copied onto the app (the certificate only when one was uploaded)
+#: the validated settings copied onto the app (the certificate only when one was uploaded). Not the client
+#: credentials flow's Run As: only Edit Policies sets that (eca_policies.py)
 _SETTINGS = ("name", "contact_email", "distribution_state", "info_url", "logo_url", "icon_url", "description",
-             "oauth_enabled", "callback_urls", "scopes", "client_credentials_enabled", "client_credentials_user",
-             "auth_code_credentials_enabled", "jwt_enabled", "require_secret_web_server", "require_secret_refresh",
-             "pkce_required")
+             "oauth_enabled", "callback_urls", "scopes", "client_credentials_enabled", "auth_code_credentials_enabled",
+             "jwt_enabled", "require_secret_web_server", "require_secret_refresh", "pkce_required")
 
 
 def _apply_settings(app: ExternalClientApp, data: SettingsInput) -> None:
@@ -26,7 +26,8 @@ def _apply_settings(app: ExternalClientApp, data: SettingsInput) -> None:
         setattr(app, name, getattr(data, name))
     if data.certificate_pem is not None:
         app.certificate_pem = data.certificate_pem
-    eca.set_form_options(app, data.form_options)
+    for name, value in data.form_options.items():  # the form's other options (catalog.FORM_OPTIONS)
+        setattr(app, name, value)
     app.changed_at = time.time()
 
 
@@ -53,8 +54,7 @@ def register(router: Router, org: SimOrg) -> None:
     def update_settings(session, params: dict) -> dict:  # noqa: ANN001
         with org.lock:
             app = eca.app_of(org, params)
-            data, problems = validate_settings(eca.fields_of(params), org, current=app,
-                                               current_options=eca.form_options(app))
+            data, problems = validate_settings(eca.fields_of(params), org, current=app)
             if data is None:
                 raise ActionError(messages.REVIEW_ERRORS, problems)
             _apply_settings(app, data)

@@ -102,7 +102,7 @@
   const SETTINGS_LABELS = {
     name: "External Client App Name", api_name: "API Name", contact_email: "Contact Email", distribution_state: "Distribution State",
     info_url: "Info URL", logo_url: "Logo Image URL", icon_url: "Icon URL", description: "Description", callback_urls: "Callback URL",
-    scopes: "OAuth Scopes", client_credentials_user: "Run As", certificate: "Certificate",
+    scopes: "OAuth Scopes", certificate: "Certificate",
   };
 
   function apiNameFrom(name) {
@@ -117,17 +117,17 @@
       name: app.name, api_name: app.api_name, contact_email: app.contact_email, distribution_state: app.distribution_state,
       info_url: app.info_url, logo_url: app.logo_url, icon_url: app.icon_url, description: app.description,
       oauth_enabled: app.oauth_enabled, callback_urls: app.callback_urls.join("\n"), scopes: app.scopes.slice(),
-      client_credentials_enabled: app.client_credentials_enabled, client_credentials_user: app.client_credentials_user || "",
+      client_credentials_enabled: app.client_credentials_enabled,
       auth_code_credentials_enabled: app.auth_code_credentials_enabled, jwt_enabled: app.jwt_enabled, certificate: null,
       require_secret_web_server: app.require_secret_web_server, require_secret_refresh: app.require_secret_refresh, pkce_required: app.pkce_required,
     } : {
       name: "", api_name: "", contact_email: "", distribution_state: "Local", info_url: "", logo_url: "", icon_url: "", description: "",
-      oauth_enabled: false, callback_urls: "", scopes: [], client_credentials_enabled: false, client_credentials_user: "",
+      oauth_enabled: false, callback_urls: "", scopes: [], client_credentials_enabled: false,
       auth_code_credentials_enabled: false, jwt_enabled: false, certificate: null,
       require_secret_web_server: true, require_secret_refresh: true, pkce_required: true,
     };
-    // the form's other options (meta.formOptions): the app's values, or the defaults of a new app
-    for (const o of meta.formOptions) s[o.name] = app ? !!app.formOptions[o.name] : o.default;
+    // the form's other options (meta.formOptions, fields of the app): the app's values, or the defaults of a new app
+    for (const o of meta.formOptions) s[o.name] = app ? !!app[o.name] : o.default;
     const moreOptions = (section) => meta.formOptions.filter((o) => o.section === section).map((o) => checkbox(o.name, o.label));
     const fields = {};
     let certificateRead = Promise.resolve();
@@ -146,9 +146,6 @@
       options: meta.distributionStates, value: s.distribution_state, disabled: editing, onchange: (e) => { s.distribution_state = e.detail.value; } });
     fields.description = h("lightning-textarea", { label: "Description", name: "description", value: s.description, onchange: (e) => { s.description = e.detail.value; } });
 
-    const ccBox = h("div", { class: "slds-p-left_large" });
-    const drawCc = () => ccBox.replaceChildren(...(s.client_credentials_enabled
-      ? [input("client_credentials_user", { required: true, placeholder: "Username of the user to run as", label: "Run As" })] : []));
     const jwtBox = h("div", { class: "slds-p-left_large" });
     const drawJwt = () => {
       if (!s.jwt_enabled) { jwtBox.replaceChildren(); return; }
@@ -173,7 +170,8 @@
       oauthBox.replaceChildren(
         subTitle("App Settings"), fields.callback_urls, fields.scopes, ...moreOptions("App Settings"),
         subTitle("Flow Enablement"),
-        checkbox("client_credentials_enabled", "Enable Client Credentials Flow", drawCc), ccBox,
+        // its Run As is not here: the Policies page has its own box and "Run As (Username)" (policiesForm)
+        checkbox("client_credentials_enabled", "Enable Client Credentials Flow"),
         checkbox("auth_code_credentials_enabled", "Enable Authorization Code and Credentials Flow"),
         ...moreOptions("Flow Enablement"),
         checkbox("jwt_enabled", "Enable JWT Bearer Flow", drawJwt), jwtBox,
@@ -182,7 +180,7 @@
         checkbox("require_secret_refresh", "Require secret for Refresh Token Flow"),
         checkbox("pkce_required", "Require Proof Key for Code Exchange (PKCE) Extension for Supported Authorization Flows"),
         ...moreOptions("Security"));
-      drawCc(); drawJwt();
+      drawJwt();
     };
     drawOauth();
 
@@ -223,7 +221,7 @@
 
   /* -------------------------------------------------------------------------------- Settings (read) */
   function settingsView(app, meta) {
-    const more = (section) => meta.formOptions.filter((o) => o.section === section).map((o) => yesNo(o.label, app.formOptions[o.name]));
+    const more = (section) => meta.formOptions.filter((o) => o.section === section).map((o) => yesNo(o.label, app[o.name]));
     const oauth = app.oauth_enabled ? [
       subTitle("App Settings"),
       readonly("Callback URL", app.callback_urls),
@@ -232,7 +230,6 @@
         onclick: () => window.open(`${BASE}/${app.id}/consumerDetails`, "_blank") })),
       subTitle("Flow Enablement"),
       yesNo("Enable Client Credentials Flow", app.client_credentials_enabled),
-      app.client_credentials_enabled ? readonly("Run As", app.client_credentials_user) : null,
       yesNo("Enable Authorization Code and Credentials Flow", app.auth_code_credentials_enabled),
       ...more("Flow Enablement"),
       yesNo("Enable JWT Bearer Flow", app.jwt_enabled),

@@ -65,7 +65,7 @@ def oauth_scopes(release: str = "current") -> list[tuple[str, str]]:
 @dataclass(frozen=True)
 class FormOption:
     """A checkbox of the Settings form beyond what the first model had; the flows leave it alone unless a spec
-    names it. `field` is the form field and the key the app stores it under."""
+    names it. `field` is the form field and the ExternalClientApp field that stores it."""
 
     field: str
     label: str

@@ -18,13 +18,8 @@ def app_of(org: SimOrg, params: dict) -> ExternalClientApp:
 
 
 def form_options(app: ExternalClientApp) -> dict[str, bool]:
-    """The app's other Settings options (catalog.FORM_OPTIONS), defaults filled in. Kept on the app object beside
-    the model's declared fields (ExternalClientApp does not declare them yet)."""
-    return {**catalog.FORM_OPTION_DEFAULTS, **(getattr(app, "form_options", None) or {})}
-
-
-def set_form_options(app: ExternalClientApp, values: dict[str, bool]) -> None:
-    app.form_options = {name: bool(values[name]) for name in catalog.FORM_OPTION_DEFAULTS if name in values}
+    """The app's other Settings options (catalog.FORM_OPTIONS: fields of ExternalClientApp) by field name."""
+    return {option.field: getattr(app, option.field) for option in catalog.FORM_OPTIONS}
 
 
 def options(choices: list[tuple[str, str]]) -> list[dict]:

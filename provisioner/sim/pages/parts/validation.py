@@ -50,8 +50,8 @@ class SettingsInput:
     oauth_enabled: bool
     callback_urls: list[str]
     scopes: list[str]
+    #: the Settings form's box; its Run As is the Policies page's (validate_policies), never this form's
     client_credentials_enabled: bool
-    client_credentials_user: str | None
     auth_code_credentials_enabled: bool
     jwt_enabled: bool
     certificate_pem: str | None  # None: keep the app's current certificate
@@ -109,10 +109,10 @@ def certificate_problem(pem: str) -> str | None:
     return None
 
 
-def validate_settings(fields: dict[str, Any], org, current=None,
-                      current_options: dict[str, bool] | None = None) -> tuple[SettingsInput | None, Problems]:
-    """Check the Settings form (New and Edit Settings). `current` is the app being edited, else None;
-    `current_options` its other options (parts/eca.form_options)."""
+def validate_settings(fields: dict[str, Any], org, current=None) -> tuple[SettingsInput | None, Problems]:
+    """Check the Settings form (New and Edit Settings). `current` is the app being edited, else None. A Run As
+    sent with it is ignored: the client credentials flow's user is set on the Policies page only, where it must be
+    API only (validate_policies)."""
     problems = Problems()
     name = text(fields, "name")
     if not name:
@@ -153,7 +153,6 @@ def validate_settings(fields: dict[str, Any], org, current=None,
     callback_urls: list[str] = []
     scopes: list[str] = []
     cc_enabled = auth_code = jwt = False
-    run_as: str | None = None
     certificate: str | None = None
     if oauth:
         callback_urls = [line.strip() for line in text(fields, "callback_urls").splitlines() if line.strip()]
@@ -168,15 +167,6 @@ def validate_settings(fields: dict[str, Any], org, current=None,
             problems.add("scopes", messages.BAD_VALUE)
 
         cc_enabled = flag(fields, "client_credentials_enabled")
-        if cc_enabled:
-            run_as = text(fields, "client_credentials_user")
-            user = org.user(run_as) if run_as else None
-            if not run_as:
-                problems.add("client_credentials_user", messages.REQUIRED)
-            elif user is None or not user.active:
-                problems.add("client_credentials_user", messages.INACTIVE_USER)
-            else:
-                run_as = user.username
         auth_code = flag(fields, "auth_code_credentials_enabled")
         jwt = flag(fields, "jwt_enabled")
         if jwt:
@@ -190,8 +180,8 @@ def validate_settings(fields: dict[str, Any], org, current=None,
                 problems.add("certificate", messages.NO_CERTIFICATE)
 
     # the other options: what was sent, else what the app has (Edit) or the new-app default
-    kept = current_options or {}
-    form_options = {option.field: flag(fields, option.field, kept.get(option.field, option.default))
+    form_options = {option.field: flag(fields, option.field,
+                                       option.default if current is None else getattr(current, option.field))
                     for option in catalog.FORM_OPTIONS}
 
     if problems:
@@ -200,7 +190,7 @@ def validate_settings(fields: dict[str, Any], org, current=None,
         name=name, api_name=api_name, contact_email=email, distribution_state=distribution,
         info_url=urls["info_url"], logo_url=urls["logo_url"], icon_url=urls["icon_url"], description=description,
         oauth_enabled=oauth, callback_urls=callback_urls, scopes=scopes,
-        client_credentials_enabled=cc_enabled, client_credentials_user=run_as,
+        client_credentials_enabled=cc_enabled,
         auth_code_credentials_enabled=auth_code, jwt_enabled=jwt, certificate_pem=certificate,
         require_secret_web_server=flag(fields, "require_secret_web_server", True),
         require_secret_refresh=flag(fields, "require_secret_refresh", True),
