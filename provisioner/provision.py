@@ -113,7 +113,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                               code_waiter=_code_waiter_factory(request), secrets=secrets)
 
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
-            result.instance_url = await _enter(session, org)
+            result.instance_url = await enter_org(session, org)
 
         with _step(progress, STEP_APP, spec.name):
             app_area = kind.app(spec, certificate_pem)
@@ -158,9 +158,9 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                 pass  # the browser is already gone
 
 
-async def _enter(session: FlowSession, org: OrgSettings) -> str:
+async def enter_org(session: FlowSession, org: OrgSettings) -> str:
     """The login page with the password, or the front door with the Salesforce CLI's session (--target-org): its
-    single-use link is asked for right here, just before the browser opens it."""
+    single-use link is asked for right here, just before the browser opens it. Every engine logs in through this."""
     if not org.sf_target_org:
         return await log_in(session, org)
     from . import sf_cli
