@@ -44,6 +44,8 @@ ORG = {
     "sandbox": BOOLEAN, "key_file": PATH_WITH_NAME, "cert_file": PATH_WITH_NAME,
     "email": {"type": "string", "pattern": "^[^@\\s]+@[^@\\s]+$"},
     "shard": {"type": "integer", "minimum": 1, "description": "pin the org to shard K of `run --shard K/N`"},
+    "target_org": {**STRING, "description": "an org the Salesforce CLI is logged in to (alias or username): its "
+                                            "session logs in, instead of login_url and a password"},
 }
 
 
@@ -57,8 +59,10 @@ def json_schema() -> dict[str, Any]:
         "properties": {
             "defaults": {"type": "object", "additionalProperties": False, "properties": DEFAULTS},
             "org": {"type": "array", "minItems": 1, "items": {
-                "type": "object", "additionalProperties": False, "required": ["name", "login_url", "username"],
-                "properties": ORG}},
+                "type": "object", "additionalProperties": False, "required": ["name"], "properties": ORG,
+                # who logs in: a password source at a login URL, or the Salesforce CLI's session
+                "oneOf": [{"required": ["login_url", "username"], "not": {"required": ["target_org"]}},
+                          {"required": ["target_org"], "not": {"required": ["login_url"]}}]}},
         },
         "$defs": {"mailbox": {"type": "object", "additionalProperties": False, "required": ["host", "user"],
                               "properties": MAILBOX}},

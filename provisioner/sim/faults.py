@@ -133,14 +133,15 @@ class FaultProfile:
         return True
 
     def propagation_seconds(self, app_key: str, usual: float) -> float:
-        """How long this app propagates: usually `usual`, for some apps several times longer (drawn once each)."""
+        """How long this app propagates: usually `usual`, for some apps several times longer (the factor is drawn once
+        per app and save; the org's usual time is read each time, so a test that ends propagation ends it)."""
         with self._lock:
-            known = self._propagation.get(app_key)
-        if known is not None:
-            return known
-        seconds = usual * (self.draw(self.shape.propagation_factor) if self.hit("propagation_long") else 1.0)
-        with self._lock:
-            return self._propagation.setdefault(app_key, seconds)
+            factor = self._propagation.get(app_key)
+        if factor is None:
+            factor = self.draw(self.shape.propagation_factor) if self.hit("propagation_long") else 1.0
+            with self._lock:
+                factor = self._propagation.setdefault(app_key, factor)
+        return usual * factor
 
     def as_json(self) -> dict:
         with self._lock:
