@@ -191,4 +191,4 @@ def test_realistic_page_loads_follow_the_ept_shape():
     assert 0.15 <= min(samples) and max(samples) <= 20
     fast = Latency("fast", seed=1)
     assert max(fast.page_delay() for _ in range(1000)) < 0.1
-    assert 20 <= latency.propagation_seconds() <= 40 and fast.propagation_seconds() == 2.0
+    assert 20 <= latency.propagation_seconds() <= 40 and 5 <= fast.propagation_seconds() <= 6
