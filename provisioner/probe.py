@@ -22,12 +22,12 @@ from playwright.async_api import Error as PlaywrightError
 
 from provisioner.flows import probe as walk_flow
 from provisioner.flows.locators import registry
-from provisioner.flows.login import log_in
 from provisioner.flows.session import FlowSession, Timeouts
 
 from .browser import write_private
 from .config import MailboxSettings, OrgSettings
 from .errors import ConfigError, LocatorNotFoundError, ProvisionerError, RecordingLeakError
+from .provision import enter_org
 from .recording.scan import leaking_files
 from .redact import MASK, SecretSet
 from .spec import AppSpec
@@ -125,7 +125,7 @@ async def probe(browser, request: ProbeRequest, masker: Masker) -> ProbeOutcome:
         page.set_default_timeout(request.timeouts.page_ms)
         session = FlowSession(page=page, timeouts=request.timeouts, code_waiter=_code_waiter_factory(request),
                               secrets=masker.secrets)
-        instance = await log_in(session, request.org)
+        instance = await enter_org(session, request.org)
         release = await org_release(context, instance)
         try:
             await walk_flow.walk(session, request.spec, walk)

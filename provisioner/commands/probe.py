@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from .. import cli_json
-from ..errors import ConfigError, ProvisionerError
+from ..errors import ProvisionerError
 from ..flows.locators import registry
 from ..flows.session import Timeouts
 from ..probe import ProbeRequest, check_outcome, default_bundle, run_probe
@@ -38,10 +38,6 @@ def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, locators: 
     an override line for --locators. Writes a bundle for a bug report. Exit 0 only when everything resolves, else 34.
     """
     with registry.apply_file(locators):  # a bad overrides file fails before anything else happens
-        if connection_flags.target_org is not None:
-            # the probe engine (provisioner/probe.py) still logs in at the login page only
-            raise ConfigError("probe logs in with the admin's password for now: --target-org works with setup, "
-                              "verify and the inventory's target_org")
         org, mailbox = connection_flags.resolve()
         secrets = common.run_secrets()
         secrets.update([*org.secrets(), *(mailbox.secrets() if mailbox else [])])

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from ..config import mailbox_settings_from, org_settings_from
+from ..config import mailbox_settings_from
 from ..spec import AppSpec, load_spec
 from ..flows.session import Timeouts
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, RecorderFactory, run_org
@@ -52,9 +52,7 @@ class OrgAttempts:
     def task(self, org: OrgEntry, attempt: int = 1) -> OrgTask:
         secrets = org.resolve_secrets()
         self.secrets.update(secrets.values())
-        settings = org_settings_from(login_url=org.login_url, username=org.username, password=secrets.password,
-                                     totp_secret=secrets.totp_secret, email=org.email,
-                                     where=f"inventory org {org.name!r}")
+        settings = org.org_settings(secrets, where=f"inventory org {org.name!r}")
         mailbox = None
         if org.mailbox is not None:
             box = org.mailbox
@@ -64,7 +62,7 @@ class OrgAttempts:
                                             allow_plaintext=box.allow_plaintext, ca_file=box.ca_file, oauth2=oauth2)
         org_dir = self.inventory.defaults.output_dir / org.name
         return OrgTask(
-            name=org.name, org=settings, spec=self.spec(org), mailbox=mailbox,
+            name=org.name, org=settings, spec=self.spec(org, settings.username), mailbox=mailbox,
             keys=KeySource(home=org_dir / "keys", key_path=org.key_file, cert_path=org.cert_file,
                            common_name=f"provisioner {org.name}"),
             targets=CredentialTargets(env_file=org.env_file, json_file=org.json_file, format=org.credential_format),
@@ -72,10 +70,11 @@ class OrgAttempts:
             verify_seconds=VERIFY_MAX_SECONDS, timeouts=Timeouts(),
         )
 
-    def spec(self, org: OrgEntry) -> AppSpec:
-        key = (org.spec, org.username)
+    def spec(self, org: OrgEntry, username: str) -> AppSpec:
+        """The org's spec; the contact email defaults to the user that logs in (with target_org: the CLI's user)."""
+        key = (org.spec, username)
         if key not in self._specs:
-            self._specs[key] = load_spec(org.spec, default_contact_email=org.username)
+            self._specs[key] = load_spec(org.spec, default_contact_email=username)
         return self._specs[key]
 
 
