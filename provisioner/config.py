@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 import re
 import urllib.parse
@@ -209,12 +211,25 @@ def org_settings_from(*, login_url: str | None, username: str, password: str, to
                           "(a .env file cannot)")
     if not username.strip():
         raise ConfigError(f"the Salesforce username is empty ({where})")
+    seed = str(totp_secret).replace(" ", "") if totp_secret else None
+    if seed is not None and not _is_base32(seed):
+        # found here, not at the login page minutes later; the message never shows the seed
+        raise ConfigError(f"the authenticator (TOTP) seed is not base32 ({where}: SALESFORCE_TOTP_SECRET or "
+                          "--totp-secret-file): copy the key Salesforce showed when the authenticator was connected")
     return OrgSettings(
         login_url=login_url, username=username.strip(), password=password,
-        totp_secret=str(totp_secret).replace(" ", "") if totp_secret else None,
+        totp_secret=seed,
         email=(email or "").strip() or None, trusted_hosts=tuple(trusted_hosts),
         sf_target_org=(sf_target_org or "").strip() or None,
     )
+
+
+def _is_base32(seed: str) -> bool:
+    try:
+        base64.b32decode(seed.upper() + "=" * (-len(seed) % 8))
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 def mailbox_settings_from(*, host: str, port: int | None, user: str, password: str | None, ssl: bool = True,

@@ -9,6 +9,8 @@ pair in a private temporary folder that is removed before it returns.
 from __future__ import annotations
 
 import asyncio
+import os
+import stat
 import tempfile
 import time
 from contextlib import ExitStack
@@ -56,6 +58,20 @@ class CredentialTargets:
 
     def paths(self) -> list[Path]:
         return [p for p in (self.env_file, self.json_file) if p is not None]
+
+    def check_writable(self) -> None:
+        """Before the browser starts: a target we could not write would cost a whole run (and a revealed secret)."""
+        for path in self.paths():
+            path = Path(path)
+            if path.is_dir():
+                raise ConfigError(f"credentials file {path} is a folder")
+            if path.exists() and not path.stat().st_mode & stat.S_IWUSR:
+                # read-only on purpose: respected even by root, who could write it anyway
+                raise ConfigError(f"credentials file {path} is read-only: make it writable or choose another file")
+            parent = next((p for p in (path.parent, *path.parent.parents) if p.exists()), None)
+            if parent is None or not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+                raise ConfigError(f"cannot write credentials to {path}: {parent or path.parent} is not a writable "
+                                  "folder")
 
 
 @dataclass(frozen=True)
@@ -231,6 +247,8 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
     if verify is None:
         from .verify import verify_with_retry as verify
     secrets.update([*task.org.secrets(), *(task.mailbox.secrets() if task.mailbox else [])])
+    if not task.dry_run:
+        task.targets.check_writable()
     with ExitStack() as stack:
         pair = key_pair(task.keys, stack, dry_run=task.dry_run)
         secrets.update(pair.secrets())

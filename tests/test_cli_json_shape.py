@@ -85,9 +85,9 @@ def test_a_usage_error_is_shaped_too(tmp_path):
 def test_probe_and_run_failures(tmp_path):
     probe = cli(tmp_path, "probe", "--json", "--bundle", str(tmp_path / "bundle"))
     assert "missing Salesforce username" in assert_failure(probe.stdout, 2, "ConfigError")["message"]
-    # until provisioner/probe.py logs in through provision.enter_org, probe says so instead of trying a password
-    with_cli_session = cli(tmp_path, "probe", "--json", "-o", "some-alias")
-    assert "--target-org works with setup" in assert_failure(with_cli_session.stdout, 2, "ConfigError")["message"]
+    # probe -o asks the Salesforce CLI for the org; without `sf` on PATH that is one line saying what to install
+    with_cli_session = cli(tmp_path, "probe", "--json", "-o", "some-alias", env={"PATH": "/usr/bin:/bin"})
+    assert "`sf` is not on PATH" in assert_failure(with_cli_session.stdout, 2, "ConfigError")["message"]
     run = cli(tmp_path, "run", str(tmp_path / "none.toml"), "--json")
     assert "does not exist" in assert_failure(run.stdout, 2, "ConfigError")["message"]
 

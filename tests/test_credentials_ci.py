@@ -134,6 +134,7 @@ def _inventory(tmp_path, credentials_line: str, defaults_line: str = ""):
     path.write_text(f'[defaults]\nspec = "app.toml"\n{defaults_line}\n[[org]]\nname = "uat"\n'
                     'login_url = "https://test.salesforce.com"\nusername = "u@x.test"\npassword_env = "P"\n'
                     f"{credentials_line}\n")
+    (tmp_path / "app.toml").write_text('name = "X"\n')  # specs are checked at load
     return path
 
 

@@ -25,6 +25,7 @@ def inventory(tmp_path, org_extra: str = "", login_url: str = "https://login.sal
         username = "admin@acme.example"
         password_env = "PROD_PW"
         """) + textwrap.dedent(org_extra))
+    (tmp_path / "app.toml").write_text('name = "X"\n')  # specs are checked at load
     return path
 
 

@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -69,8 +70,15 @@ folder = "Codes"
 
 
 def write_inventory(tmp_path: Path, text: str) -> Path:
+    """The inventory, and an app spec for every `spec = "..."` it names that is not there yet (specs are checked at
+    load; these tests are about the inventory)."""
     path = tmp_path / "inventory.toml"
     path.write_text(textwrap.dedent(text))
+    for name in re.findall(r'^\s*spec\s*=\s*"([^"]+)"', text, re.M):
+        spec = tmp_path / name
+        if not spec.exists():
+            spec.parent.mkdir(parents=True, exist_ok=True)
+            spec.write_text('name = "Nightly"\n')
     return path
 
 
@@ -218,6 +226,7 @@ def test_a_pin_beyond_the_shard_count_is_one_clear_error():
 
 def test_inventory_pin_reaches_the_selection(tmp_path):
     path = tmp_path / "inventory.toml"
+    (tmp_path / "app.toml").write_text('name = "X"\n')
     path.write_text('[defaults]\nspec = "app.toml"\n' + "".join(
         f'[[org]]\nname = "o{i}"\nlogin_url = "https://test.salesforce.com"\nusername = "u{i}@x.test"\n'
         f'password_env = "P"\n' + ('shard = 3\n' if i == 0 else "") for i in range(6)))

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..certs import certificate_pem_for_upload
 from ..credential_styles import CredentialFormat
-from ..errors import CertificateError, ConfigError
+from ..errors import CertificateError, ConfigError, SpecFileError
 from ..hosts import check_login_url
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # used in file names: keep it path-safe
@@ -297,6 +297,8 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
     spec = _path(raw, "spec", where, base) or defaults.spec
     if spec is None:
         raise ConfigError(f"{where}: key 'spec' missing (and no spec in [defaults])")
+    if not spec.is_file():  # at load, not at the org's turn: a typo must not fail the night org by org
+        raise SpecFileError(f"{where}: app spec {spec} not found (key 'spec')")
 
     env_file = json_file = None
     creds: dict = {}
