@@ -144,6 +144,20 @@ def register(router: Router, org: SimOrg) -> None:
         org.log("user_changed", username=user.username, fields=sorted(changes))
         return Response.json(_user_json(user))
 
+    @router.route("GET", "/floor")
+    def floor(request: Request) -> Response:
+        """The waits the org imposed since the last reset (sim/latency.py Floor): what a run cannot go below."""
+        if org.latency is None:
+            return Response.json({"error": "this org has no latency profile"}, 404)
+        return Response.json(dict(org.latency.floor.report(), profile=org.latency.profile))
+
+    @router.route("POST", "/floor/reset")
+    def floor_reset(request: Request) -> Response:
+        if org.latency is None:
+            return Response.json({"error": "this org has no latency profile"}, 404)
+        org.latency.floor.reset()
+        return Response.json(dict(org.latency.floor.report(), profile=org.latency.profile))
+
     @router.route("POST", "/faults")
     def faults(request: Request) -> Response:
         changes = request.json()

@@ -98,7 +98,7 @@ class Mailer:
         if faults.hit("mail_out_of_order"):
             delay += faults.draw(faults.shape.mail_out_of_order_seconds)
             self._log("fault", fault="mail_out_of_order", to=to_address)
-        self._start(msg, to_address, delay)
+        self._start(msg, to_address, delay, on_floor=True)
         if faults.hit("mail_twice"):
             self._log("fault", fault="mail_twice", to=to_address)
             self._start(msg, to_address, delay + self.latency.mail_delay())
@@ -108,7 +108,12 @@ class Mailer:
             self._log("fault", fault="mail_after_newer", to=to_address)
             self._start(previous, to_address, delay + self.latency.mail_delay())
 
-    def _start(self, msg: EmailMessage, to_address: str, delay: float) -> None:
+    def _start(self, msg: EmailMessage, to_address: str, delay: float, *, on_floor: bool = False) -> None:
+        """`on_floor`: the message the client waits for (not a fault's extra copy): its delay counts on the floor."""
+        floor = getattr(self.latency, "floor", None) if on_floor else None
+        if floor is not None:
+            now = time.time()
+            floor.add("mail", now, now + delay)
         thread = threading.Thread(target=self._deliver, args=(msg, to_address, delay), name="sim-mail", daemon=True)
         with self._lock:
             self._threads = [t for t in self._threads if t.is_alive()] + [thread]

@@ -121,6 +121,9 @@ def _issue_token(org: SimOrg, app: ExternalClientApp, user: User) -> Response:
 def _propagating(org: SimOrg, app: ExternalClientApp) -> bool:
     # the fault profile's `propagation_long` makes some apps propagate several times longer (sim/faults.py)
     seconds = profile_of(org).propagation_seconds(f"{app.id}@{app.changed_at}", org.config.propagation_seconds)
+    if org.latency is not None:  # a token was asked for: its propagation is on the client's path (latency.Floor)
+        org.latency.floor.add("propagation", app.changed_at, app.changed_at + seconds,
+                              once=(app.id, app.changed_at))
     return time.time() - app.changed_at < seconds
 
 

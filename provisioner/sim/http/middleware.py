@@ -80,7 +80,7 @@ def fault_profile(org: SimOrg, *, server_error_page: Callable[[SimOrg], Response
                 return _aura_server_error(actions)
             if profile.hit("spinner"):
                 org.log("fault", fault="spinner")
-                time.sleep(profile.draw(profile.shape.spinner_seconds))
+                _sleep_on_floor(org, profile.draw(profile.shape.spinner_seconds))
             return None
         if request.method == "POST":
             protected = request.path.startswith(paths.PROTECTED_PREFIXES) or (route is not None and route.session)
@@ -101,10 +101,17 @@ def fault_profile(org: SimOrg, *, server_error_page: Callable[[SimOrg], Response
             org.log("fault", fault="session_expired", path=request.path)
         if route is not None and route.latency == "page" and profile.hit("page_tail"):
             org.log("fault", fault="page_tail", path=request.path)
-            time.sleep(profile.draw(profile.shape.page_tail_seconds))
+            _sleep_on_floor(org, profile.draw(profile.shape.page_tail_seconds))
         return None
 
     return hook
+
+
+def _sleep_on_floor(org: SimOrg, seconds: float) -> None:
+    """A wait the fault profile imposes: slept, and counted on the floor (sim/latency.py Floor)."""
+    time.sleep(seconds)
+    if org.latency is not None:
+        org.latency.floor.waited("fault", seconds)
 
 
 def session_guard(org: SimOrg) -> Middleware:
@@ -127,6 +134,8 @@ def latency(org: SimOrg) -> Middleware:
 
     def hook(request: Request, route: Route | None) -> Response | None:
         if route is not None and route.latency and org.latency is not None:
+            # a page visit is an HTML navigation; the floor counts them beside the waits (bench/)
+            org.latency.floor.visit(page=route.latency == "page" and request.method == "GET")
             getattr(org.latency, route.latency)()
         return None
 
