@@ -113,6 +113,8 @@ class OrgOutcome:
     org_id: str | None = None
     artifacts: list[str] = field(default_factory=list)
     recording: str | None = None
+    #: False when the stored credentials proved themselves and the secret was not revealed again (files kept)
+    revealed: bool = True
 
     def summary(self) -> dict[str, Any]:
         """The keys `setup --json` prints (README); the consumer secret in clear: callers mask it."""
@@ -124,6 +126,8 @@ class OrgOutcome:
             "credentials_file": self.credentials[0] if self.credentials else None,
             "credentials_files": list(self.credentials), "verified": self.verified,
         }
+        if self.status != "planned":
+            result["revealed"] = self.revealed
         if self.verified:
             result["user_id"], result["org_id"] = self.user_id, self.org_id
         if self.status == "planned":
@@ -191,6 +195,10 @@ def key_pair(keys: KeySource, stack: ExitStack, *, dry_run: bool) -> certs.KeyPa
     return certs.load_pair(key, cert)
 
 
+#: (stored credentials, org, spec, key_pem) -> a token when they still prove themselves, else None
+#: (provisioner/stored_credentials.py prove; tests inject fakes)
+CheckStored = Callable[..., Any]
+
 #: (task, the run's secrets) -> the recorder for that org's run
 RecorderFactory = Callable[[OrgTask, SecretSet], Recorder]
 
@@ -217,8 +225,12 @@ Verify = Callable[..., Any]
 
 async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None = None,  # noqa: ANN001
                   secrets: SecretSet | None = None, deadline: float | None = None,
-                  provision: Provision | None = None, verify: Verify | None = None) -> OrgOutcome:
+                  provision: Provision | None = None, verify: Verify | None = None,
+                  check_stored: CheckStored | None = None) -> OrgOutcome:
     """Provision one org in `browser` and prove the credentials. Raises ProvisionerError (or Playwright's) on failure.
+
+    A re-run whose stored credentials still prove themselves (`check_stored`, by default a JWT exchange when the
+    real verify is used) does not reveal the secret again and keeps the files as they are (`revealed: false`).
 
     `secrets`: the run's SecretSet, kept by reference (the consumer secret joins it as soon as it is known);
     `deadline`: time.monotonic() by which everything must be done (the job's per-org budget).
@@ -229,7 +241,8 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
     recorder = recorder or NullRecorder()
     try:
         outcome = await _provision_and_verify(browser, task, progress, recorder=recorder, secrets=secrets,
-                                              deadline=deadline, provision=provision, verify=verify)
+                                              deadline=deadline, provision=provision, verify=verify,
+                                              check_stored=check_stored)
     except Exception as exc:
         await _finish_failed_recording(recorder, task, exc, secrets, progress)
         raise
@@ -239,11 +252,13 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
 
 async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: Recorder,  # noqa: ANN001
                                 secrets: SecretSet, deadline: float | None, provision: Provision | None,
-                                verify: Verify | None) -> OrgOutcome:
+                                verify: Verify | None, check_stored: CheckStored | None = None) -> OrgOutcome:
     from .provision import ProvisionRequest
 
     if provision is None:
         from .provision import provision
+    if check_stored is None and verify is None:
+        from .stored_credentials import prove as check_stored
     if verify is None:
         from .verify import verify_with_retry as verify
     secrets.update([*task.org.secrets(), *(task.mailbox.secrets() if task.mailbox else [])])
@@ -252,11 +267,21 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
     with ExitStack() as stack:
         pair = key_pair(task.keys, stack, dry_run=task.dry_run)
         secrets.update(pair.secrets())
+        key_pem = Path(pair.key_path).read_text()
+        kept = await _stored_and_proved(task, key_pem, check_stored, progress, secrets)
         request = ProvisionRequest(org=task.org, spec=task.spec, cert_path=pair.cert_path, key_path=pair.key_path,
-                                   mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run,
+                                   mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run and kept is None,
                                    artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline),
                                    secrets=secrets)
         result = await provision(browser, request, progress, recorder)
+        if kept is not None and result.created:
+            # the stored pair proved an app, but not the spec's (created just now): reveal the new one's
+            progress.info("the stored credentials belong to another app: revealing the new app's")
+            kept, request.reveal = None, True
+            result = await provision(browser, request, progress, recorder)
+        if kept is not None:
+            stored, kept_token = kept
+            result.consumer_key, result.consumer_secret = stored.consumer_key, stored.consumer_secret
         secrets.add(result.consumer_secret)
         recorder.add_secrets(result.consumer_secret)
         outcome = OrgOutcome(
@@ -266,10 +291,18 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
             artifacts=list(getattr(result, "artifacts", []) or []),
             private_key_path=None if task.dry_run else str(Path(pair.key_path).resolve()),
             certificate_path=None if task.dry_run else str(Path(pair.cert_path).resolve()))
-        key_pem = Path(pair.key_path).read_text()
     if task.dry_run:
         return outcome
-    outcome.credentials = write_credentials(task.targets, outcome, key_pem)
+    if kept is not None:
+        # proved before the browser and nothing changed since: the files stay as they are, the token is the proof
+        outcome.revealed = False
+        outcome.credentials = [str(Path(p).resolve()) for p in task.targets.paths()]
+        outcome.instance_url = stored.instance_url or outcome.instance_url
+        if outcome.status == "unchanged":
+            _verified_by(outcome, kept_token)
+            return outcome
+    else:
+        outcome.credentials = write_credentials(task.targets, outcome, key_pem)
     if task.verify:
         with progress.step("verify", f"JWT bearer token exchange as {outcome.username}"):
             token = await asyncio.to_thread(
@@ -278,10 +311,33 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
                 budget_seconds=_verify_budget(task.verify_seconds, deadline),
                 on_attempt=lambda attempt, why: progress.info(
                     f"verify attempt {attempt} refused ({why}): the org is still propagating the app"))
-        outcome.verified = True
-        outcome.instance_url = getattr(token, "instance_url", "") or outcome.instance_url
-        outcome.user_id, outcome.org_id = getattr(token, "user_id", None), getattr(token, "org_id", None)
+        _verified_by(outcome, token)
     return outcome
+
+
+async def _stored_and_proved(task: OrgTask, key_pem: str, check_stored: CheckStored | None, progress,  # noqa: ANN001
+                             secrets: SecretSet):  # noqa: ANN202
+    """(stored credentials, their token) when the targets hold credentials that still work, else None."""
+    if task.dry_run or not task.verify or check_stored is None:
+        return None
+    from . import stored_credentials
+
+    stored = stored_credentials.read(task.targets)
+    if stored is None:
+        return None
+    secrets.update([s for s in (stored.consumer_secret,) if s])
+    token = await asyncio.to_thread(check_stored, stored, task.org, task.spec, key_pem)
+    if token is None:
+        progress.info("the stored credentials do not prove themselves: revealing them again")
+        return None
+    progress.info("the stored credentials still work: the secret is not revealed again")
+    return stored, token
+
+
+def _verified_by(outcome: OrgOutcome, token) -> None:  # noqa: ANN001
+    outcome.verified = True
+    outcome.instance_url = getattr(token, "instance_url", "") or outcome.instance_url
+    outcome.user_id, outcome.org_id = getattr(token, "user_id", None), getattr(token, "org_id", None)
 
 
 async def _finish_recording(recorder: Recorder, outcome: OrgOutcome) -> None:

@@ -1,0 +1,127 @@
+"""Credentials an earlier run wrote, read back and proved before the browser starts, so a re-run with nothing to
+change need not reveal the secret again (which costs a verification code and shows the secret on screen).
+
+Kept only when every target file exists and they agree, and the org still accepts them: a JWT bearer exchange with
+the stored consumer key and this run's key pair (proves the key names a live app that trusts our certificate), and
+where the app allows it a client-credentials exchange (proves the secret). The secret of an app without the client
+credentials flow cannot be checked by any token request: it is kept because it belongs to the consumer key the
+JWT just proved (a secret changes only with its app, whose key would then be new). Anything doubtful: None, and the
+run reveals as before.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .credential_styles import CredentialFacts, env_values
+from .errors import ProvisionerError
+
+#: the stored pair must prove itself quickly: a slow or refusing org means "reveal", not "wait"
+CHECK_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class StoredCredentials:
+    consumer_key: str
+    consumer_secret: str  # "" when no target holds it (styles without a secret)
+    username: str
+    login_url: str
+    instance_url: str
+    api_name: str | None = None  # the JSON file names its app; a .env does not
+
+
+_MARK = "\x00stored:{}\x00"
+
+
+def _env_names(fmt) -> dict[str, str]:  # noqa: ANN001
+    """Which variable of this .env style holds which fact (the writer's own map, read backwards)."""
+    facts = CredentialFacts(**{name: _MARK.format(name) for name in
+                               ("consumer_key", "consumer_secret", "username", "login_url", "instance_url",
+                                "private_key_path", "audience")})
+    values = env_values(fmt, facts, key_pem="-----BEGIN PRIVATE KEY-----" if fmt.key_form else None)
+    return {fact: variable for variable, value in values.items() for fact in ("consumer_key", "consumer_secret",
+            "username", "login_url", "instance_url") if value == _MARK.format(fact)}
+
+
+def _from_env(path: Path, fmt) -> dict[str, str] | None:  # noqa: ANN001
+    from dotenv import dotenv_values
+
+    values = dotenv_values(path)
+    found = {fact: values.get(variable) or "" for fact, variable in _env_names(fmt).items()}
+    return found if found.get("consumer_key") else None
+
+
+def _from_json(path: Path) -> dict[str, str] | None:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or not record.get("consumer_key"):
+        return None
+    return {k: str(record.get(k) or "") for k in ("consumer_key", "consumer_secret", "username", "login_url",
+                                                   "instance_url", "api_name")}
+
+
+def read(targets) -> StoredCredentials | None:  # noqa: ANN001 - one_org.CredentialTargets
+    """What the targets hold, when every one exists, can be read and agrees with the others; else None."""
+    records = []
+    try:
+        if targets.env_file is not None:
+            records.append(_from_env(Path(targets.env_file), targets.format) if Path(targets.env_file).is_file()
+                           else None)
+        if targets.json_file is not None:
+            records.append(_from_json(Path(targets.json_file)) if Path(targets.json_file).is_file() else None)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+    if not records or any(r is None for r in records):
+        return None
+    merged: dict[str, str] = {}
+    for record in records:
+        for fact, value in record.items():
+            if value and merged.setdefault(fact, value) != value:
+                return None  # the files disagree: neither can be trusted
+    # a file whose style stores the secret must get one back: without it we cannot rewrite it, so nothing is kept
+    needs_secret = targets.json_file is not None or "consumer_secret" in _env_names(targets.format)
+    if needs_secret and not merged.get("consumer_secret"):
+        return None
+    return StoredCredentials(consumer_key=merged["consumer_key"], consumer_secret=merged.get("consumer_secret", ""),
+                             username=merged.get("username", ""), login_url=merged.get("login_url", ""),
+                             instance_url=merged.get("instance_url", ""), api_name=merged.get("api_name") or None)
+
+
+def _client_credentials(instance_url: str, consumer_key: str, consumer_secret: str) -> bool:
+    from .hosts import check_login_url
+    from .verify import _post_form
+
+    url = check_login_url(instance_url, "instance URL") + "/services/oauth2/token"
+    status, body = _post_form(url, {"grant_type": "client_credentials", "client_id": consumer_key,
+                                    "client_secret": consumer_secret}, CHECK_TIMEOUT_SECONDS)
+    try:
+        return status == 200 and bool(json.loads(body).get("access_token"))
+    except (ValueError, AttributeError):
+        return False
+
+
+def prove(stored: StoredCredentials, org, spec, key_pem: str):  # noqa: ANN001, ANN201
+    """The token of a JWT exchange with the stored key (and the secret proved where the app allows it), or None."""
+    from .verify import exchange_jwt
+
+    if stored.username.lower() != org.username.lower() or not spec.jwt_bearer:
+        return None
+    if stored.api_name and stored.api_name != spec.api_name:
+        return None  # the spec now names another app
+    instance_url = stored.instance_url or None
+    try:
+        token = exchange_jwt(org.login_url, stored.consumer_key, org.username, key_pem, timeout=CHECK_TIMEOUT_SECONDS,
+                             instance_url=instance_url)
+        if spec.client_credentials and stored.consumer_secret and not _client_credentials(
+                instance_url or org.login_url, stored.consumer_key, stored.consumer_secret):
+            return None
+    except (ProvisionerError, OSError):
+        return None
+    return token
+
+
+__all__ = ["StoredCredentials", "read", "prove"]
