@@ -226,7 +226,8 @@ Verify = Callable[..., Any]
 async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None = None,  # noqa: ANN001
                   secrets: SecretSet | None = None, deadline: float | None = None,
                   provision: Provision | None = None, verify: Verify | None = None,
-                  check_stored: CheckStored | None = None) -> OrgOutcome:
+                  check_stored: CheckStored | None = None,
+                  browser_done: Callable[[], None] | None = None) -> OrgOutcome:
     """Provision one org in `browser` and prove the credentials. Raises ProvisionerError (or Playwright's) on failure.
 
     A re-run whose stored credentials still prove themselves (`check_stored`, by default a JWT exchange when the
@@ -236,13 +237,15 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
     `deadline`: time.monotonic() by which everything must be done (the job's per-org budget).
     A recorded run writes its recording's index whether it succeeds or fails (not when cancelled: a job out of
     time does not wait for the video's conversion).
+    `browser_done`: called once the browser part is over (its context closed), before writing and verifying: the
+    job hands the browser slot to another org while this one's app propagates.
     """
     secrets = secrets if secrets is not None else SecretSet()
     recorder = recorder or NullRecorder()
     try:
         outcome = await _provision_and_verify(browser, task, progress, recorder=recorder, secrets=secrets,
                                               deadline=deadline, provision=provision, verify=verify,
-                                              check_stored=check_stored)
+                                              check_stored=check_stored, browser_done=browser_done)
     except Exception as exc:
         await _finish_failed_recording(recorder, task, exc, secrets, progress)
         raise
@@ -252,7 +255,8 @@ async def run_org(browser, task: OrgTask, progress, *, recorder: Recorder | None
 
 async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: Recorder,  # noqa: ANN001
                                 secrets: SecretSet, deadline: float | None, provision: Provision | None,
-                                verify: Verify | None, check_stored: CheckStored | None = None) -> OrgOutcome:
+                                verify: Verify | None, check_stored: CheckStored | None = None,
+                                browser_done: Callable[[], None] | None = None) -> OrgOutcome:
     from .provision import ProvisionRequest
 
     if provision is None:
@@ -279,6 +283,8 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
             progress.info("the stored credentials belong to another app: revealing the new app's")
             kept, request.reveal = None, True
             result = await provision(browser, request, progress, recorder)
+        if browser_done is not None:
+            browser_done()
         if kept is not None:
             stored, kept_token = kept
             result.consumer_key, result.consumer_secret = stored.consumer_key, stored.consumer_secret

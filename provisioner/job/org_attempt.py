@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -21,6 +22,10 @@ from .inventory import Inventory, OrgEntry
 #: the longest a nightly org waits for a new app to propagate (its budget may cut it shorter): the top of the
 #: reported range (2-10 minutes, up to 30 for External Client Apps)
 VERIFY_MAX_SECONDS = 1800.0
+
+#: set by the runner around one attempt: called when the attempt's browser part is over, so the org's browser slot
+#: goes to another org while this one writes and waits out propagation in verify (runner.BrowserSlot)
+BROWSER_DONE: ContextVar[Callable[[], None] | None] = ContextVar("browser_done", default=None)
 
 class OrgAttempts:
     def __init__(self, inventory: Inventory, *, dry_run: bool, provision: Callable | None = None,
@@ -42,7 +47,7 @@ class OrgAttempts:
         recorder = self.recorder_factory(task, self.secrets) if self.recorder_factory else None
         outcome = await run_org(browser, task, OrgProgress(events, org.name), recorder=recorder,
                                 secrets=self.secrets, deadline=deadline, provision=self.provision,
-                                verify=self.verify)
+                                verify=self.verify, browser_done=BROWSER_DONE.get())
         if outcome.credentials:
             events.step(org.name, "credentials written: " + ", ".join(outcome.credentials))
         if outcome.verified:

@@ -1,5 +1,9 @@
 """The scheduler of `provisioner run`: one Playwright, one browser, a context per org, N orgs at a time.
 
+N counts browser slots, not orgs: an org holds a slot only for its browser part and gives it back before it writes
+its credentials and waits for its new app to propagate (verify), so one org's waiting overlaps others' browser work.
+`default_concurrency()` picks N from the machine's cores and memory.
+
 Each org gets a time budget and retries with exponential backoff + jitter, for transient failures only (the org
 was unavailable, the verification email did not come, a page timed out). Permanent failures (wrong password,
 unknown profile, a bad spec) fail at once: retrying would only lock the account. One org failing never stops the
@@ -21,7 +25,7 @@ from ..errors import OrgUnavailableError, ProvisionerError
 from ..one_org import OrgOutcome, video_recorder_factory
 from .events import JobEvents
 from .inventory import Inventory, OrgEntry
-from .org_attempt import OrgAttempts
+from .org_attempt import BROWSER_DONE, OrgAttempts
 from .reports import OrgResult, RunReport, now_iso
 from .shard import ALL, Shard, select
 
@@ -97,16 +101,20 @@ class JobRunner:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.orgs = select(inventory.orgs, options.shard)
+        self._slots = asyncio.Semaphore(options.concurrency)
 
     async def run(self) -> RunReport:
         report = RunReport(run_id=_run_id(), started_at=now_iso(), finished_at="", shard=str(self.options.shard),
                            inventory=str(self.inventory.path), dry_run=self.options.dry_run)
         self.events.run_started(report, [o.name for o in self.orgs])
-        semaphore = asyncio.Semaphore(self.options.concurrency)
         async with Browsers(self.launch) as browsers:
             async def one(org: OrgEntry) -> OrgResult:
-                async with semaphore:
-                    result = await self.run_org(browsers, org)
+                slot = BrowserSlot(self._slots)
+                await slot.acquire()  # before the org's budget starts: waiting in the queue costs it nothing
+                try:
+                    result = await self.run_org(browsers, org, slot)
+                finally:
+                    slot.release()
                 report.orgs.append(result)
                 self._save_partial(report)  # before telling: whoever watches may kill us right after
                 self.events.org_finished(result)
@@ -118,14 +126,18 @@ class JobRunner:
         self.events.run_finished(report)
         return report
 
-    async def run_org(self, browsers: "Browsers | Any", org: OrgEntry) -> OrgResult:
+    async def run_org(self, browsers: "Browsers | Any", org: OrgEntry, slot: "BrowserSlot | None" = None) -> OrgResult:
         """All attempts for one org, within its budget. Never raises (but lets cancellation through).
+
+        Each attempt holds a browser slot (`slot`, already held for the first) until its browser part is over
+        (BROWSER_DONE) or it ends; a retry's backoff holds none.
 
         `browsers` hands out the run's browser, relaunched when it died (a browser object is used as it is). An
         attempt the browser's death cut short is tried again at once and does not count against `retries`: the
         org did nothing wrong (at most MAX_BROWSER_DEATHS times per org, then it counts as any transient error)."""
         if not isinstance(browsers, Browsers):
             browsers = Browsers.of(browsers)
+        slot = slot or BrowserSlot(self._slots)
         started = time.monotonic()
         deadline = started + self.options.budget_seconds
         attempts = 0
@@ -136,7 +148,9 @@ class JobRunner:
             async with asyncio.timeout_at(_loop_time_at(deadline)) as budget:
                 while True:
                     attempts += 1
+                    await slot.acquire()
                     browser = await browsers.current()
+                    token = BROWSER_DONE.set(slot.release)
                     try:
                         outcome = await self.work(browser, org, self.events, deadline)
                         result = OrgResult(name=org.name, status=outcome.status, changes=list(outcome.changes),
@@ -147,6 +161,7 @@ class JobRunner:
                     except asyncio.CancelledError:
                         raise
                     except Exception as exc:  # noqa: BLE001 - every failure is this org's, never the run's
+                        slot.release()
                         if not _connected(browser) and browser_deaths < MAX_BROWSER_DEATHS:
                             browser_deaths += 1
                             self.events.org_retry(org.name, attempts, "the browser died during the attempt "
@@ -163,12 +178,16 @@ class JobRunner:
                             cause += " (no time left in the budget for another attempt)"
                         result = _failed(org.name, exc, cause)
                         break
+                    finally:
+                        BROWSER_DONE.reset(token)
         except TimeoutError:
             if not budget.expired():
                 raise
             exc = BudgetExceededError(f"time budget of {self.options.budget_seconds:g} s used up "
                                       f"during attempt {attempts}")
             result = _failed(org.name, exc, str(exc))
+        finally:
+            slot.release()
         result.attempts = attempts
         result.duration_seconds = round(time.monotonic() - started, 3)
         return result
@@ -183,6 +202,55 @@ class JobRunner:
             from .reports import write_report_json
 
             write_report_json(report, self.options.report_path, secrets=self.secrets)
+
+
+class BrowserSlot:
+    """One org's claim on one of the run's N browser slots: released as soon as its browser part is over (or the
+    attempt ends), taken again for a retry. Releasing twice gives back one slot."""
+
+    def __init__(self, slots: asyncio.Semaphore):
+        self._slots = slots
+        self.held = False
+
+    async def acquire(self) -> None:
+        if not self.held:
+            await self._slots.acquire()
+            self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self._slots.release()
+
+
+#: what one org's browser context costs at its peak (PSS, Chromium's renderer + its share of the browser), and
+#: how many contexts one core keeps busy when pages mostly wait on Salesforce (bench/scale.py measures both)
+CONTEXT_MEMORY_BYTES = 250 * 2**20
+CONTEXTS_PER_CORE = 3
+MAX_DEFAULT_CONCURRENCY = 16
+
+
+def default_concurrency(cores: int | None = None, available_bytes: int | None = None) -> int:
+    """Browser slots this machine can keep busy: 3 per core, as many as the available memory holds, at most 16."""
+    import os
+
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if available_bytes is None:
+        available_bytes = _available_memory()
+    by_memory = available_bytes // CONTEXT_MEMORY_BYTES if available_bytes else MAX_DEFAULT_CONCURRENCY
+    return max(1, min(CONTEXTS_PER_CORE * (cores or 1), by_memory, MAX_DEFAULT_CONCURRENCY))
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
 
 
 #: how often one org's attempts may be cut short by the browser dying before that counts as a failed attempt
