@@ -32,9 +32,8 @@ class AppSettings:
     require_secret_web_server: bool = True
     require_secret_refresh: bool = True
     pkce: bool = True
-    #: no Settings form holds the client credentials flow's Run As (the External Client App's Policies page does:
-    #: flows/policy_settings.py), so it is always empty here; kept while flows/connected_app_form.py still passes it
-    run_as: str = ""
+    # no Settings form holds the client credentials flow's Run As: the External Client App's Policies page does
+    # (flows/policy_settings.py)
 
 
 def certificate_summary(pem: str | None) -> str | None:

@@ -26,7 +26,7 @@ from .types import AppRef, Change
 LABELS = {
     "name": "Connected App Name", "contact_email": "Contact Email", "description": "Description",
     "oauth_enabled": "Enable OAuth Settings", "callback_urls": "Callback URL", "scopes": "Selected OAuth Scopes",
-    "client_credentials": "Enable Client Credentials Flow", "run_as": "Run As",
+    "client_credentials": "Enable Client Credentials Flow",
     "auth_code_credentials": "Enable Authorization Code and Credentials Flow",
     "jwt_bearer": "Use digital signatures", "certificate": "Certificate",
     "require_secret_web_server": "Require Secret for Web Server Flow",
@@ -123,7 +123,7 @@ async def read_form(scope) -> AppSettings:  # noqa: ANN001
         name=await controls.read_text(F.NAME.on(scope)),
         contact_email=await controls.read_text(F.CONTACT_EMAIL.on(scope)),
         description=await controls.read_text(F.DESCRIPTION.on(scope)),
-        oauth_enabled=oauth, callback_urls=callback_urls, scopes=scopes, client_credentials=False, run_as="",
+        oauth_enabled=oauth, callback_urls=callback_urls, scopes=scopes, client_credentials=False,
         auth_code_credentials=False, jwt_bearer=jwt, certificate=certificate,
         require_secret_web_server=web_server, require_secret_refresh=refresh, pkce=pkce,
     )

@@ -24,7 +24,7 @@ def differences(current: AppSettings, desired: AppSettings):
 def settings(**overrides) -> AppSettings:
     base = dict(name="CI JWT", contact_email="a@b.example", description="d", oauth_enabled=True,
                 callback_urls=("http://localhost:1717/OauthRedirect",), scopes=frozenset({"api", "web"}),
-                client_credentials=False, run_as="", auth_code_credentials=False, jwt_bearer=True,
+                client_credentials=False, auth_code_credentials=False, jwt_bearer=True,
                 certificate="CN=ci (expires 01/31/2030)")
     base.update(overrides)
     return AppSettings(**base)

@@ -68,21 +68,11 @@ BAD_API_NAME = ("The API name can only contain underscores and alphanumeric char
 API_NAME_TAKEN = "The API name already exists."
 TOO_LONG = "Data value too large: max length = {max}"
 NO_SCOPE = "Select at least one OAuth scope."
-INACTIVE_USER = "Select an active user."
 BAD_CERTIFICATE = "The certificate isn't valid. Upload an X.509 certificate in PEM format (.crt or .pem)."
 NO_CERTIFICATE = "Upload a certificate to use the JWT bearer flow."
 NO_SUCH_PROFILE = "Profile not found: {names}"
 NO_SUCH_PERMISSION_SET = "Permission set not found: {names}"
 NOT_A_POSITIVE_NUMBER = "Enter a whole number greater than 0."
-
-# --- classic Connected App pages -----------------------------------------------------------------------------------
-INVALID_DATA = "Error: Invalid Data. Review all error messages below to correct your data."
-CREATION_OFF = ("You can't create connected apps in this org. To create one, turn on \"Allow creation of connected "
-                "apps\" in External Client App Settings, or contact Salesforce Support.")  # [none]
-CHANGES_TAKE_TIME = ("Allow from 2-10 minutes for your changes to take effect on the server before using the "
-                     "connected app.")
-PERMITTED_USERS_CONFIRM = ("Enabling this option will block all users who are not pre-authorized from using this "
-                           "app. Are you sure?")  # [none]: the confirm() text
 # --- External Client App Edit Policies (EVIDENCE.md "External Client App policies") ---------------------------------
 #: a Run As user that does not exist, is inactive or lacks API Only [code: seen for a wrong username]
 INVALID_EXECUTION_USER = "Enter a valid execution user for the OAuth client credentials flow."
@@ -93,6 +83,15 @@ TIMEOUT_OUT_OF_RANGE = "Enter a whole number of minutes from 1 to {max}."
 #: turning on the Policies page's client credentials flow asks for confirmation [doc]; its words [none]
 CLIENT_CREDENTIALS_CONFIRM = ("With the client credentials flow, the app gets access tokens for the Run As user "
                               "without anyone logging in. Do you want to enable it?")
+
+# --- classic Connected App pages -----------------------------------------------------------------------------------
+INVALID_DATA = "Error: Invalid Data. Review all error messages below to correct your data."
+CREATION_OFF = ("You can't create connected apps in this org. To create one, turn on \"Allow creation of connected "
+                "apps\" in External Client App Settings, or contact Salesforce Support.")  # [none]
+CHANGES_TAKE_TIME = ("Allow from 2-10 minutes for your changes to take effect on the server before using the "
+                     "connected app.")
+PERMITTED_USERS_CONFIRM = ("Enabling this option will block all users who are not pre-authorized from using this "
+                           "app. Are you sure?")  # [none]: the confirm() text
 #: the classic pages' wording of a validation message, where it differs from Lightning's
 CLASSIC_WORDING = {REQUIRED: "You must enter a value", BAD_URL: "Invalid URL",
                    NO_SCOPE: "You must select at least one OAuth scope"}
@@ -141,8 +140,8 @@ LIGHTNING = {
     "copied": "{label} copied.",  # [none]
     "copyFailed": "Couldn't copy to the clipboard.",  # [none]
     "noAppBuilder": "Lightning App Builder isn't part of the simulated org.",  # the sim's own notice
-}
     "clientCredentialsConfirm": CLIENT_CREDENTIALS_CONFIRM,
+}
 
 # --- Dev Hub (sim/scratch.py) --------------------------------------------------------------------------------------
 #: a ScratchOrgInfo create whose body is not a JSON object [none: modelled on the REST API's parser errors]
