@@ -1,0 +1,115 @@
+"""Scale: `provisioner run` over N simulated orgs (realistic profile by default): wall time, orgs per hour, and the
+peak memory (PSS, /proc/<pid>/smaps_rollup) of the whole process tree. Usage: python -m bench scale [--orgs 1 5 20]
+[--latency realistic] [--concurrency N] (default: runner.default_concurrency(), from this machine)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = 'name = "Bench Scale"\napi_name = "Bench_Scale"\ncontact_email = "ci@example.test"\n'
+
+
+def tree_pss_bytes(root_pid: int) -> int:
+    """PSS of `root_pid` and every descendant (children read from /proc/<pid>/task/*/children)."""
+    total, pending, seen = 0, [root_pid], set()
+    while pending:
+        pid = pending.pop()
+        if pid in seen:
+            continue
+        seen.add(pid)
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def one(orgs: int, latency: str, concurrency: int | None) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from provisioner.sim.app import SimOptions, start_sim
+
+    root = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    sims = [start_sim(SimOptions(latency=latency, sandbox_name=f"s{i}", mail="embedded")) for i in range(orgs)]
+    env, entries = dict(os.environ, PYTHONPATH=str(ROOT)), []
+    try:
+        for i, sim in enumerate(sims):
+            info = sim.info()
+            env[f"S{i}_PW"], env[f"S{i}_TOTP"], env[f"S{i}_IMAP"] = (info["password"], info["totp_secret"],
+                                                                    info["imap_password"])
+            entries.append(
+                f'[[org]]\nname = "s{i}"\nlogin_url = "{info["login_url"]}"\nusername = "{info["username"]}"\n'
+                f'password_env = "S{i}_PW"\ntotp_secret_env = "S{i}_TOTP"\nsandbox = true\n'
+                f'email = "{sim.admin.email}"\n[org.mailbox]\nhost = "{info["imap_host"]}"\n'
+                f'port = {info["imap_port"]}\nssl = false\nuser = "{info["imap_user"]}"\npassword_env = "S{i}_IMAP"\n')
+        (root / "app.toml").write_text(SPEC)
+        (root / "inventory.toml").write_text('[defaults]\nspec = "app.toml"\nbudget_seconds = 1800\nretries = 1\n'
+                                             'output_dir = "out"\n\n' + "\n".join(entries))
+        command = [sys.executable, "-m", "provisioner.cli", "run", str(root / "inventory.toml")]
+        if concurrency:
+            command += ["--concurrency", str(concurrency)]
+        started = time.monotonic()
+        proc = subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True)
+        peak = [0]
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.5):  # a sampling period, not a wait for state
+                peak[0] = max(peak[0], tree_pss_bytes(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, stderr = proc.communicate()
+        wall = time.monotonic() - started
+        done.set()
+        sampler.join()
+        report = json.loads((root / "out" / "report.json").read_text())
+    finally:
+        for sim in sims:
+            sim.stop()
+    ok = sum(1 for o in report["orgs"] if o["status"] != "failed")
+    return {"orgs": orgs, "latency": latency, "concurrency": concurrency or "default", "exit": proc.returncode,
+            "ok": ok, "wall_seconds": round(wall, 1), "orgs_per_hour": round(ok * 3600 / wall, 1),
+            "peak_pss_mib": round(peak[0] / 2**20), "last_error": (stderr.strip().splitlines() or [""])[-1]
+            if proc.returncode else ""}
+
+
+def main(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.splitlines()[0])
+    parser.add_argument("--orgs", type=int, nargs="+", default=[1, 5, 20])
+    parser.add_argument("--latency", default="realistic", choices=["fast", "realistic"])
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "scale.json")
+    args = parser.parse_args(argv)
+    if args.concurrency is None:  # the machine's default (provisioner/job/runner.py), until the inventory uses it
+        from provisioner.job.runner import default_concurrency
+
+        args.concurrency = default_concurrency()
+    rows = []
+    print("| orgs | profile | concurrency | ok | wall s | orgs/hour | × 1 org | peak PSS MiB |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n in args.orgs:
+        row = one(n, args.latency, args.concurrency)
+        rows.append(row)
+        row["x_one_org"] = round(row["wall_seconds"] / rows[0]["wall_seconds"], 2)
+        print(f"| {n} | {row['latency']} | {row['concurrency']} | {row['ok']} | {row['wall_seconds']} | "
+              f"{row['orgs_per_hour']} | {row['x_one_org']} | {row['peak_pss_mib']} |", flush=True)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"rows": rows}, indent=2) + "\n")
+    print(f"JSON: {args.json}")
+    return 0
