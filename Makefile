@@ -11,8 +11,9 @@ install:
 demo: install
 	$(VENV)/bin/provisioner demo
 
+# three tests at a time (pytest-xdist): the end-to-end tests mostly wait on pages, mail and propagation
 test: install
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n 3 $(PYTEST_ARGS)
 
 sim: install
 	$(VENV)/bin/provisioner sim

@@ -12,6 +12,7 @@ from provisioner.sim.app import build_router
 from provisioner.sim.http import Request, Response, Router
 from provisioner.sim.http.forms import parse_form
 from provisioner.sim.http.router import AmbiguousRoute
+from provisioner.sim.latency import Floor
 from provisioner.sim.org import OrgConfig, SimOrg
 
 
@@ -108,6 +109,8 @@ def test_pages_declare_their_session_and_latency():
     slept: list[str] = []
 
     class Latency:
+        floor = Floor()  # what the org imposed on the critical path (sim/latency.py)
+
         def page(self):
             slept.append("page")
 

@@ -15,14 +15,15 @@ from ..job.events import JobEvents
 from ..job.inventory import load_inventory
 from ..job.lock import InventoryLock
 from ..job.reports import step_summary, write_junit, write_report_json
-from ..job.runner import JobRunner, RunOptions
+from ..job.runner import JobRunner, RunOptions, default_concurrency
 from ..job.shard import parse_shard
 from .options import LOCATORS_OPTION
 
 
 @click.command("run")
 @click.argument("inventory", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--concurrency", type=click.IntRange(min=1), help="Orgs in flight at once (default: inventory's).")
+@click.option("--concurrency", type=click.IntRange(min=1),
+              help="Orgs in a browser at once (default: the inventory's, else what this machine can keep busy).")
 @click.option("--budget-seconds", type=click.FloatRange(min=1), help="Time budget per org, all attempts together.")
 @click.option("--retries", type=click.IntRange(min=0), help="Extra attempts after a transient failure.")
 @click.option("--shard", "shard_text", metavar="K/N", help="Run only shard K of N (stable: by hash of org name).")
@@ -61,7 +62,7 @@ def _run(inventory: Path, concurrency, budget_seconds, retries, shard_text, dry_
         name = f"{stem}.json" if shard.total == 1 else f"{stem}-{shard.index}-of-{shard.total}.json"
         report_path = inv.defaults.output_dir / name
     options = RunOptions(
-        concurrency=concurrency or inv.defaults.concurrency,
+        concurrency=concurrency or inv.defaults.concurrency or default_concurrency(),
         budget_seconds=budget_seconds or inv.defaults.budget_seconds,
         retries=inv.defaults.retries if retries is None else retries,
         shard=shard, dry_run=dry_run, record=record, report_path=str(report_path),

@@ -21,7 +21,6 @@ from ..hosts import check_login_url
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")  # used in file names: keep it path-safe
 
-DEFAULT_CONCURRENCY = 2
 DEFAULT_BUDGET_SECONDS = 600.0
 DEFAULT_RETRIES = 2
 DEFAULT_OUTPUT_DIR = "provisioner-out"
@@ -181,7 +180,7 @@ class OrgEntry:
 @dataclass(frozen=True)
 class Defaults:
     spec: Path | None = None
-    concurrency: int = DEFAULT_CONCURRENCY
+    concurrency: int | None = None  # None: what the machine can keep busy (runner.default_concurrency)
     budget_seconds: float = DEFAULT_BUDGET_SECONDS
     retries: int = DEFAULT_RETRIES
     output_dir: Path = Path(DEFAULT_OUTPUT_DIR)
@@ -251,7 +250,7 @@ def parse_inventory(raw: dict[str, Any], path: Path) -> Inventory:
 
 def _parse_defaults(raw: dict, base: Path, where: str) -> Defaults:
     _no_unknown(raw, _DEFAULT_KEYS, where)
-    concurrency = _int(raw, "concurrency", where, DEFAULT_CONCURRENCY, minimum=1)
+    concurrency = _int(raw, "concurrency", where, 1, minimum=1) if "concurrency" in raw else None
     budget = _number(raw, "budget_seconds", where, DEFAULT_BUDGET_SECONDS)
     retries = _int(raw, "retries", where, DEFAULT_RETRIES, minimum=0)
     spec = _path(raw, "spec", where, base)

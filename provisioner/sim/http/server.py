@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -9,6 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 from .messages import Request, Response
 from .router import Router
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A browser that closes a connection mid-answer (a tab closed, a navigation) is normal, not an error to print."""
+
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        super().handle_error(request, client_address)
 
 
 def serve(router: Router, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingHTTPServer, threading.Thread]:
@@ -56,7 +66,7 @@ def serve(router: Router, host: str = "127.0.0.1", port: int = 0) -> tuple[Threa
 
         do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _handle
 
-    server = ThreadingHTTPServer((host, port), _Handler)
+    server = _QuietServer((host, port), _Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, name=f"sim-http-{port}", daemon=True)
     thread.start()
