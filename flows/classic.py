@@ -59,7 +59,8 @@ def classic_url(page) -> str:  # noqa: ANN001
 
 
 def in_lightning(session: FlowSession, classic: str) -> str:
-    """The Lightning address that shows a classic page (FIDELITY: `/lightning/setup/ConnectedApplication/page`)."""
+    """The Lightning address that shows a classic page (`/lightning/setup/ConnectedApplication/page`; EVIDENCE.md
+    "Classic Connected App pages")."""
     from .locators.connected_app_pages import CLASSIC_IN_LIGHTNING_PATH
 
     return session.url(f"{CLASSIC_IN_LIGHTNING_PATH}?address={quote(classic, safe='')}")

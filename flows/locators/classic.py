@@ -1,4 +1,5 @@
-"""Classic Setup pages (Visualforce / JSP) and the Lightning frame around them. [code: FIDELITY]"""
+"""Classic Setup pages (Visualforce / JSP) and the Lightning frame around them.
+[code: EVIDENCE.md "Classic Connected App pages"]"""
 
 from . import css
 

@@ -1,7 +1,7 @@
 """The classic New / Edit Connected App form (forceAppEdit.apexp) and the page after Save.
 
-Ids from FIDELITY ("Setup: classic Connected Apps") [code], matched by their ending so a changed `appsetup:...`
-prefix does not matter. The API Name, PKCE and secret checkboxes are not in FIDELITY: labels there [none].
+Ids from EVIDENCE.md ("Classic Connected App pages") [code], matched by their ending so a changed `appsetup:...`
+prefix does not matter. The API Name, PKCE and secret checkboxes have no public ids: labels there [none].
 """
 
 import re

@@ -1,13 +1,13 @@
 """Finding a Connected App and its pages: App Manager's "New Connected App", the Manage Connected Apps list, the
 app's detail page (View) with "Manage Consumer Details" (what follows it: connected_app_consumer_details.py).
-[doc, code: FIDELITY; none: the list's columns, so those are tolerant]"""
+[doc, code: EVIDENCE.md "Classic Connected App pages"; none: the list's columns, so those are tolerant]"""
 
 import re
 
 from . import any_of, css, role, words
 
 APP_MANAGER_PATH = "/lightning/setup/NavigationMenus/home"
-#: the Lightning pages around the classic ones [doc: FIDELITY]
+#: the Lightning pages around the classic ones [doc: EVIDENCE.md "Classic Connected App pages"]
 MANAGE_CONNECTED_APPS_PATH = "/lightning/setup/ConnectedApplication/home"
 CLASSIC_IN_LIGHTNING_PATH = "/lightning/setup/ConnectedApplication/page"
 

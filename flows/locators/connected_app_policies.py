@@ -1,5 +1,6 @@
 """Manage (the app's policies page), Edit Policies, Manage Profiles, Manage Permission Sets of a Connected App.
-[code, doc: FIDELITY for Permitted Users `name="userpolicy"` with a JS confirm; none: the other controls' markup]"""
+[code, doc: EVIDENCE.md "Classic Connected App pages" for Permitted Users `name="userpolicy"` with a JS confirm;
+none: the other controls' markup]"""
 
 import re
 

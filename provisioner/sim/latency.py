@@ -1,8 +1,9 @@
 """How slow the simulated org is: `fast` for tests, `realistic` for demos and timing-robustness runs.
 
 `realistic` draws page loads from a log-normal shaped like Salesforce's Experienced Page Time buckets: most
-under 3 s, some 3-5 s and 5-8 s, a rare tail past 10 s (FIDELITY.md, Timing). Page modules call
-`org.latency.page()` / `.api()` in their handlers; the mailer waits `mail_delay()` before delivering.
+under 3 s, some 3-5 s and 5-8 s, a rare tail past 10 s (EVIDENCE.md "Login, identity verification, mail, faults").
+Page modules call `org.latency.page()` / `.api()` in their handlers; the mailer waits `mail_delay()` before
+delivering.
 
 `Latency.floor` records every delay the org imposes (page and request latency, the fault profile's slow pages,
 mail delivery, propagation) so the inspection API can say how long a run had to wait on "Salesforce" at least:

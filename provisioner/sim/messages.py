@@ -2,7 +2,7 @@
 
 Pages, validation and the APIs take their wording from here, so a text is written once and tests can name it.
 Tags as in EVIDENCE.md: [doc] Salesforce documentation, [code] seen in public automation code, [none] not found in
-public sources (modelled). Untagged texts come from FIDELITY.md.
+public sources (modelled). Untagged texts: see EVIDENCE.md, section of the page that shows them.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ PERMITTED_USERS_CONFIRM = ("Enabling this option will block all users who are no
 CLASSIC_WORDING = {REQUIRED: "You must enter a value", BAD_URL: "Invalid URL",
                    NO_SCOPE: "You must select at least one OAuth scope"}
 
-# --- OAuth token endpoint and identity (FIDELITY.md "OAuth endpoints") -------------------------------------------------
+# --- OAuth token endpoint and identity (EVIDENCE.md "OAuth and REST") ------------------------------------------
 NOT_APPROVED = "user hasn't approved this consumer"
 INVALID_ASSERTION = "invalid assertion"
 UNKNOWN_CLIENT = "client identifier invalid"

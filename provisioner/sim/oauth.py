@@ -1,6 +1,6 @@
 """The OAuth endpoints: POST /services/oauth2/token (JWT bearer, client credentials), userinfo, identity URL.
 
-Strict on purpose (FIDELITY.md "OAuth endpoints", EVIDENCE.md "OAuth and REST"): a JWT is accepted only when
+Strict on purpose (EVIDENCE.md "OAuth and REST"): a JWT is accepted only when
 Salesforce would accept it, with the same error codes and descriptions, so `verify` and the real `sf` CLI meet the
 same refusals here as against a real org. Checks run in this order: client id, the generic login host (External
 Client Apps are not served there), propagation, flow enabled and signature, audience, expiry, user, approval.
@@ -351,7 +351,7 @@ def identity(org: SimOrg, request: Request) -> Response:
     })
 
 
-# --- a session from a token (FIDELITY.md "Session from a token") ------------------------------------------------
+# --- a session from a token (EVIDENCE.md "Session from a token") -----------------------------------------------
 #: the Salesforce CLI's own connected app: `sf org login web` gets its tokens from it [code: @salesforce/core]
 CLI_CLIENT_ID = "PlatformCLI"
 #: what `sf org login web` asks for [code: @salesforce/core's default OAuth scopes]

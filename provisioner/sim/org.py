@@ -78,7 +78,8 @@ class OrgConfig:
     lockout_attempts: int = 10  # Salesforce's default "Maximum invalid login attempts"
     lockout_minutes: int = 15  # Salesforce's default "Lockout effective period"
     verification_attempts: int = 5  # [none]: wrong codes accepted before a login challenge ends
-    #: "Allow creation of connected apps": off by default since Spring '26 (FIDELITY, classic Connected Apps)
+    #: "Allow creation of connected apps": off by default since Spring '26
+    #: (EVIDENCE.md "Classic Connected App pages")
     connected_apps_allowed: bool = False
     #: "classic" (username and password on one page) | "two_step" (My Domain: username, then a password page)
     login_style: str = "classic"
@@ -86,7 +87,8 @@ class OrgConfig:
     #: "generic": the login URL is a generic login host (as login.salesforce.com), Setup and the org's own token
     #: endpoint live on the My Domain (instance) host; "my_domain": the login URL is the My Domain itself
     login_host: str = "generic"
-    #: the org's idle refresh-token limit is on: "valid until revoked" is not offered (FIDELITY Round 2)
+    #: the org's idle refresh-token limit is on: "valid until revoked" is not offered
+    #: (EVIDENCE.md "External Client App Edit Policies")
     idle_refresh_token_limit: bool = False
     #: collapsible sections ("API (Enable OAuth Settings)", "OAuth Policies") start collapsed
     collapsed_sections: bool = False
@@ -95,7 +97,7 @@ class OrgConfig:
     #: label text -> the text a future release shows instead (a relabelled page, for the probe's tests)
     relabel: dict[str, str] = field(default_factory=dict)
     #: a browser session may be made from an OAuth token (frontdoor.jsp); False: refused, as for admins under
-    #: phishing-resistant MFA (FIDELITY "Session from a token")
+    #: phishing-resistant MFA (EVIDENCE.md "Session from a token")
     token_browser_login: bool = True
     #: the org is a Dev Hub: it knows ScratchOrgInfo / ActiveScratchOrg and creates scratch orgs (sim/scratch.py)
     is_dev_hub: bool = False

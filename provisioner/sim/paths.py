@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-# --- login and identity verification (FIDELITY.md "Login", "Identity verification during login") ---------------
+# --- login and identity verification (EVIDENCE.md "Login, identity verification, mail, faults") ------------------
 LOGIN = "/"
 HOME = "/lightning/setup/SetupOneHome/home"
 TOTP = "/_ui/identity/verification/method/TotpVerificationUi/e"
@@ -15,7 +15,7 @@ SMS = "/_ui/identity/verification/method/SmsVerificationFinishUi/e"  # [none]: n
 PHONE = "/_ui/identity/phone/AddPhoneNumber"  # [code]: outside /_ui/identity/verification/
 LOGOUT = "/secur/logout.jsp"
 MAINTENANCE = "/msg/maintenanceandavailable.jsp"
-FRONTDOOR = "/secur/frontdoor.jsp"  # a session from a token (FIDELITY.md "Session from a token") [doc]
+FRONTDOOR = "/secur/frontdoor.jsp"  # a session from a token (EVIDENCE.md "Session from a token") [doc]
 
 #: paths that need a logged-in session even where no route answers; login, challenges, OAuth, static files do not
 PROTECTED_PREFIXES = ("/lightning/", "/setup/", "/app/mgmt/", "/one/", "/home/", "/_ui/common/", "/_ui/setup/")
@@ -55,7 +55,7 @@ def safe_ret_url(value: str | None) -> str:
 
 
 def in_lightning(classic: str) -> str:
-    """The Lightning address of a classic page [doc: FIDELITY]."""
+    """The Lightning address of a classic page [doc: EVIDENCE.md "Classic Connected App pages"]."""
     return f"{CLASSIC_IN_LIGHTNING}?address={quote(classic, safe='')}"
 
 

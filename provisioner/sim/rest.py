@@ -1,5 +1,5 @@
-"""The REST API, as far as the real `sf org login jwt` / `sf org display` need it (FIDELITY.md "What the real
-Salesforce CLI does"): the version list, a version's resources, a few SOQL queries, and the User sObject.
+"""The REST API, as far as the real `sf org login jwt` / `sf org display` need it (EVIDENCE.md "OAuth and
+REST"): the version list, a version's resources, a few SOQL queries, and the User sObject.
 
 Errors use the REST shape, a JSON list of {message, errorCode}. Anything this org cannot answer gets the error
 a real org gives for it (INVALID_TYPE, INVALID_FIELD, MALFORMED_QUERY, NOT_FOUND), never a friendly guess.

@@ -19,7 +19,8 @@ from .parts.classic import (FORM, by_definition, certificate_text, classic_error
 from .parts.text import esc
 from .parts.validation import validate_settings
 
-#: element ids [code: FIDELITY]; the API name's and the security checkboxes' ids are modelled [none]
+#: element ids [code: EVIDENCE.md "Classic Connected App pages"]; the API name's and the security checkboxes' ids
+#: are modelled [none]
 NAME_ID = FORM + ":appsection:nameSection:name"
 API_NAME_ID = FORM + ":appsection:developerNameSection:developerName"
 EMAIL_ID = FORM + ":appsection:emailSection:contactEmail"

@@ -1,4 +1,4 @@
-"""The front door: /secur/frontdoor.jsp turns a token into a browser session (FIDELITY.md "Session from a token").
+"""The front door: /secur/frontdoor.jsp turns a token into a browser session (EVIDENCE.md "Session from a token").
 
 Two kinds of token open it: `sid`, an OAuth access token with the web (or full) scope, and `otp`, the single-use
 link of /services/oauth2/singleaccess (oauth.py hands those out). As strict as the login page: an expired token, one

@@ -1,8 +1,9 @@
 """The login page (login.salesforce.com, test.salesforce.com, My Domain) and logout.
 
-Element ids, names and texts follow FIDELITY.md "Login". The My Domain two-step login (`login_style =
-"two_step"`) asks for the username first, then shows a password page that reuses `#Login`; its step token ties the
-two posts together. What happens after a right password (a challenge or a session) is in parts/logins.py.
+Element ids, names and texts follow EVIDENCE.md "Login, identity verification, mail, faults".
+The My Domain two-step login (`login_style = "two_step"`) asks for the username first, then shows a password page
+that reuses `#Login`; its step token ties the two posts together. What happens after a right password (a challenge
+or a session) is in parts/logins.py.
 """
 
 from __future__ import annotations

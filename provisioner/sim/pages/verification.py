@@ -1,7 +1,7 @@
 """Identity verification during login: the authenticator app (TOTP), the emailed code, the code "sent by SMS",
 and the "Register Your Mobile Phone" interstitial.
 
-Element ids, names, paths and texts follow FIDELITY.md "Identity verification during login"; the authenticator
+Element ids, names, paths and texts follow EVIDENCE.md "Login, identity verification, mail, faults"; the authenticator
 page's errors are the help articles' texts (000395187), other texts not found in public sources are marked [none]
 in EVIDENCE.md. Every page needs the pending login of its kind (else back to the
 login page); the hidden tokens of a submitted form are checked before the code is.

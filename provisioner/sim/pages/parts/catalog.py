@@ -1,7 +1,7 @@
 """Fixed choices on the Setup pages (External Client Apps, and classic Connected Apps at the end): scope labels,
 picklists, the App Manager's standard apps.
 
-Labels follow Salesforce's wording where it is public (FIDELITY.md); the rest is modelled on the Connected App
+Labels follow Salesforce's wording where it is public (EVIDENCE.md); the rest is modelled on the Connected App
 equivalents and listed in EVIDENCE.md ("Lightning Setup pages").
 """
 
@@ -196,7 +196,8 @@ def certificate_summary(pem: str | None) -> tuple[str, str] | None:
 
 
 # --- the classic Connected App pages' wording of the same choices -------------------------------------------------
-#: the older scope labels of the classic page [code: FIDELITY]; the rest follow the same pattern [none]
+#: the older scope labels of the classic page [code: EVIDENCE.md "Classic Connected App pages"]; the rest follow
+#: the same pattern [none]
 CLASSIC_SCOPES = [
     ("Access and manage your data (api)", "api"),
     ("Access your basic information (id, profile, email, address, phone)", "id profile email address phone"),

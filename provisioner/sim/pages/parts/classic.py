@@ -1,8 +1,8 @@
 """The classic Setup pages' look (Visualforce / JSP), Lightning's frame around them, and what their forms share:
 the view-state token that ties a form to its session, and finding the Connected App a page is about.
 
-Classic pages are server-rendered HTML forms (no shadow DOM) with the element ids FIDELITY.md lists ("Setup: classic
-Connected Apps") and random `j_id` ids elsewhere.
+Classic pages are server-rendered HTML forms (no shadow DOM) with the element ids EVIDENCE.md lists ("Classic
+Connected App pages") and random `j_id` ids elsewhere.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from . import catalog
 from .text import esc
 
 VIEWSTATE = "com.salesforce.visualforce.ViewState"
-#: the element ids of the Connected App form [code: FIDELITY]; the API name's and the security checkboxes' [none]
+#: the element ids of the Connected App form [code: EVIDENCE.md "Classic Connected App pages"]; the API name's and
+#: the security checkboxes' [none]
 FORM = "appsetup:setupForm:details"
 
 _CSS = """
