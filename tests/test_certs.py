@@ -86,12 +86,14 @@ def test_cert_command_creates_and_checks(tmp_path):
     runner = CliRunner()
     result = runner.invoke(main, ["cert", "--out-dir", str(tmp_path), "--common-name", "me", "--days", "10", "--json"])
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
-    assert out["action"] == "created" and out["key"].endswith("server.key")
+    shaped = json.loads(result.output)
+    out = shaped["result"]
+    assert shaped["status"] == 0 and out["action"] == "created" and out["key"].endswith("server.key")
     again = runner.invoke(main, ["cert", "--out-dir", str(tmp_path)])
     assert again.exit_code == EXIT_NOTHING_TO_DO and "nothing to do" in again.output and "--force" in again.output
     again_json = runner.invoke(main, ["cert", "--out-dir", str(tmp_path), "--json"])
-    assert again_json.exit_code == EXIT_NOTHING_TO_DO and json.loads(again_json.stdout)["action"] == "exists"
+    nothing = json.loads(again_json.stdout)
+    assert again_json.exit_code == EXIT_NOTHING_TO_DO == nothing["status"] and nothing["result"]["action"] == "exists"
     forced = runner.invoke(main, ["cert", "--out-dir", str(tmp_path), "--force"])
     assert forced.exit_code == 0 and "server.crt" in forced.output
     checked = runner.invoke(main, ["cert", "--key", out["key"], "--cert", out["cert"]])

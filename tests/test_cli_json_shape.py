@@ -142,3 +142,19 @@ def test_setup_and_run_succeed_with_one_object_on_stdout(sim_factory, tmp_path):
     assert answer["orgs"][0]["name"] == "one" and answer["orgs"][0]["status"] in ("planned", "unchanged")
     assert Path(answer["report"]).exists()
     assert info["password"] not in run.stdout + run.stderr
+
+
+def test_cert_and_report_merge_speak_the_same_shape(tmp_path):
+    made = assert_success(cli(tmp_path, "cert", "--out-dir", "keys", "--json").stdout)
+    assert made["result"]["action"] == "created"
+    mismatch = cli(tmp_path, "cert", "--key", "keys/server.key", "--cert", "nope.crt", "--json")
+    assert_failure(mismatch.stdout, 6, "CertificateError")
+
+    report = {"run_id": "r1", "started_at": "2026-12-01T00:00:00Z", "finished_at": "2026-12-01T00:01:00Z",
+              "shard": "1/2", "inventory": "inv.toml", "dry_run": False,
+              "orgs": [{"name": "a", "status": "unchanged", "attempts": 1, "duration_seconds": 1.0}]}
+    (tmp_path / "r1.json").write_text(json.dumps(report))
+    merged = assert_success(cli(tmp_path, "report", "merge", "out.json", "r1.json", "--json").stdout)
+    assert merged["result"]["report"] == "out.json" and merged["result"]["inputs"] == ["r1.json"]
+    missing = cli(tmp_path, "report", "merge", "out2.json", "nope.json", "--json")
+    assert json.loads(missing.stdout)["status"] == missing.returncode != 0

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from .. import cli_json
 from ..certs import CERT_FILE, KEY_FILE, generate_key_and_cert, load_pair
 
 #: the pair is already there (and checked: matching, not expired); --force replaces it. Not an error, not "created":
@@ -39,13 +40,17 @@ def command(out_dir: str, common_name: str, days: int, key_path: str | None, cer
     else:
         key, cert = generate_key_and_cert(out_dir, common_name, days, force=force)
         expires, action = load_pair(key, cert).not_after, "created"
-    if as_json:
-        click.echo(json.dumps({"key": str(key), "cert": str(cert), "expires": expires.isoformat(), "action": action}))
+    if cli_json.requested(as_json):
+        shaped = cli_json.success({"key": str(key), "cert": str(cert), "expires": expires.isoformat(),
+                                   "action": action})
+        if action == "exists":
+            shaped["status"] = EXIT_NOTHING_TO_DO  # the CLI's shape: status is the exit code
+        click.echo(json.dumps(shaped))
     else:
         click.echo(f"{action}: private key  {key}")
         click.echo(f"{action}: certificate  {cert} (expires {expires:%Y-%m-%d})")
     if action == "exists":
-        if not as_json:
+        if not cli_json.requested(as_json):
             click.echo(f"nothing to do: the pair exists and matches (exit {EXIT_NOTHING_TO_DO}); --force replaces it",
                        err=True)
         sys.exit(EXIT_NOTHING_TO_DO)
