@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from .. import cli_json
 from ..config import mailbox_settings_from, org_settings_from
 from ..spec import load_spec
 from . import common
@@ -48,5 +49,5 @@ def command(latency, seed, spec, out_dir, output_format, show_secret, as_json, h
         task = common.org_task(org, mailbox, load_spec(spec, default_contact_email=org.username), output, run)
         note = f"Simulated org {info['org_name']} at {info['login_url']} ({latency} latency); it shuts down now."
         common.run_and_report(task, run, sim_note=note)
-    if not as_json:
+    if not cli_json.requested(as_json):  # also SF_CONTENT_TYPE=JSON: stdout holds only the JSON object
         click.echo(f"Demo finished in {time.monotonic() - started:.1f} s; files are in {Path(out_dir).resolve()}")
