@@ -87,11 +87,11 @@ def is_generic_login_host(url: str) -> bool:
 
 
 def default_audience(login_url: str) -> str:
-    """What a real org accepts as `aud`: test.salesforce.com for sandboxes, login.salesforce.com for production
-    (My Domain logins included); any other host (the simulated org) is its own audience."""
+    """What a real org accepts as `aud`: test.salesforce.com for sandboxes and scratch orgs, login.salesforce.com for
+    production (My Domain logins included); any other host (the simulated org) is its own audience."""
     parts = urlsplit(login_url)
     host = (parts.hostname or "").lower()
-    if host == "test.salesforce.com" or host.endswith(".sandbox.my.salesforce.com"):
+    if host == "test.salesforce.com" or host.endswith((".sandbox.my.salesforce.com", ".scratch.my.salesforce.com")):
         return SANDBOX_LOGIN
     if host == "login.salesforce.com" or host.endswith(".salesforce.com"):
         return PRODUCTION_LOGIN

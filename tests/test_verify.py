@@ -35,6 +35,7 @@ def test_default_audience_follows_the_login_host():
     assert default_audience("https://acme.my.salesforce.com") == "https://login.salesforce.com"
     assert default_audience("https://test.salesforce.com") == "https://test.salesforce.com"
     assert default_audience("https://acme--uat.sandbox.my.salesforce.com") == "https://test.salesforce.com"
+    assert default_audience("https://power-dream-123.scratch.my.salesforce.com") == "https://test.salesforce.com"
     assert default_audience("http://127.0.0.1:8443/") == "http://127.0.0.1:8443"
 
 
