@@ -5,8 +5,10 @@ The YAML is read from the document itself. `${{ matrix.shard }}` takes each valu
 `${{ secrets.X }}` the simulated org's value, `$PROVISIONER` the wheel built from this checkout (installed into a
 fresh virtualenv first: tests/support/fresh_install.py). The `uses:` steps are played by small stand-ins:
 checkout copies the user's repository (an inventory and an app spec), upload/download-artifact copy files, setup-
-python and cache do nothing. Only the two browser-install steps may fail here, and only outside CI: this machine
-cannot download Playwright's Chromium (it uses Debian's); on GitHub's runners they must pass like every other step.
+python and cache do nothing. Only the two browser-install steps may fail here, and only because this machine
+cannot reach Playwright's download host (its output says so: the name does not resolve); provisioner then uses the
+system Chromium. Any other failure of theirs fails the test; on GitHub's runners they pass like every other step.
+A root machine without `sudo` gets a stand-in that runs the command as is (the runner's sudo has no password).
 """
 
 from __future__ import annotations
@@ -28,9 +30,25 @@ from .support.fresh_install import ROOT, fresh_install
 
 pytestmark = pytest.mark.e2e
 
-#: may fail on a machine that cannot download Chromium (not in CI)
+#: may fail on a machine that cannot reach the download host (nothing else excuses them)
 BROWSER_INSTALL_STEPS = {"install Chromium", "install Chromium's system libraries"}
 APP_SPEC = 'name = "Nightly CI"\napi_name = "Nightly_CI"\ncontact_email = "ci@example.test"\n'
+
+
+#: what a failed download says when the machine has no way out (Node's and apt's words for an unknown host)
+_OFFLINE = re.compile(r"ENOTFOUND|EAI_AGAIN|getaddrinfo|Temporary failure (in name )?resolution|Could not resolve")
+
+
+def _offline(output: str) -> bool:
+    return bool(_OFFLINE.search(output))
+
+
+def sudo_stand_in(bin_dir: Path) -> None:
+    """As root without sudo (a container), `sudo X` runs X, as on a GitHub runner where sudo needs no password."""
+    if os.geteuid() == 0 and shutil.which("sudo") is None:
+        sudo = bin_dir / "sudo"
+        sudo.write_text('#!/bin/sh\nexec "$@"\n')
+        sudo.chmod(0o755)
 
 
 def workflow() -> dict:
@@ -75,7 +93,7 @@ class Runner:
             label = step.get("name") or script.split()[0]
             self.log.append((expand(label, context), proc))
             if proc.returncode != 0:
-                tolerated = label in BROWSER_INSTALL_STEPS and os.environ.get("CI", "").lower() not in ("1", "true")
+                tolerated = label in BROWSER_INSTALL_STEPS and _offline(proc.stdout + proc.stderr)
                 assert tolerated, f"step {label!r} failed ({proc.returncode}):\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
         return workspace
 
@@ -146,6 +164,7 @@ def test_the_documented_workflow_runs_in_order_and_produces_the_reports(sims, do
     base_env = {k: v for k, v in os.environ.items()
                 if k not in ("PYTHONPATH", "VIRTUAL_ENV", *secrets) and not k.startswith(("SALESFORCE_", "IMAP_"))}
     base_env["PROVISIONER"] = str(installed.wheel)  # instead of the index: the wheel of this checkout
+    sudo_stand_in(installed.bin)
     runner = Runner(root, repo, installed.bin, base_env)
     flow = workflow()
     context = {"runner.os": "Linux", "env.PROVISIONER": str(installed.wheel),
