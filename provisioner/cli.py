@@ -49,6 +49,7 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         ctx.obj = SecretSet()  # commands add the secrets they read; every line printed here is masked with them
+        cli_json.reset()
         # --json (or SF_CONTENT_TYPE=JSON): a failure is also one JSON object on stdout, shaped like the Salesforce
         # CLI's (provisioner/cli_json.py); read before click hands the arguments on to the subcommand
         as_json = cli_json.requested(args=[*getattr(ctx, "_protected_args", []), *ctx.args])

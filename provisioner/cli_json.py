@@ -35,6 +35,11 @@ def warnings() -> list[str]:
     return list(_warnings)
 
 
+def reset() -> None:
+    """A new command starts with no warnings (several commands can run in one process: tests, embedding)."""
+    _warnings.clear()
+
+
 def success(result: Mapping[str, Any]) -> dict[str, Any]:
     return {"status": 0, "result": dict(result), "warnings": warnings()}
 

@@ -158,3 +158,16 @@ def test_cert_and_report_merge_speak_the_same_shape(tmp_path):
     assert merged["result"]["report"] == "out.json" and merged["result"]["inputs"] == ["r1.json"]
     missing = cli(tmp_path, "report", "merge", "out2.json", "nope.json", "--json")
     assert json.loads(missing.stdout)["status"] == missing.returncode != 0
+
+
+def test_a_warning_belongs_to_the_command_that_gave_it(tmp_path):
+    from click.testing import CliRunner
+
+    from provisioner.cli import main
+
+    runner = CliRunner()
+    warned = runner.invoke(main, ["setup", "--json", "--password", "pw-123456", "--username", "a@b.example",
+                                  "--login-url", "http://login.salesforce.com"])
+    assert "visible to every user" in json.loads(warned.stdout)["warnings"][0]
+    quiet = runner.invoke(main, ["cert", "--out-dir", str(tmp_path / "keys"), "--json"], catch_exceptions=False)
+    assert json.loads(quiet.stdout)["warnings"] == []
