@@ -425,7 +425,7 @@ def _resolve_oauth2(src: SettingsSources, host: str) -> OAuth2Settings | None:
     if refresh_file is not None:
         if refresh_token is not None and "imap_oauth2_refresh_token_file" not in src.flags:
             raise ConfigError("IMAP_OAUTH2_REFRESH_TOKEN and IMAP_OAUTH2_REFRESH_TOKEN_FILE are both set: choose one")
-        refresh_token = _read_token_file(Path(str(refresh_file)), "IMAP_OAUTH2_REFRESH_TOKEN_FILE")
+        refresh_token = read_secret_file(str(refresh_file), "IMAP_OAUTH2_REFRESH_TOKEN_FILE").strip()
     return oauth2_settings_from(
         imap_host=host,
         client_id=_text(values["imap_oauth2_client_id"]), tenant=_text(values["imap_oauth2_tenant"]),
@@ -442,9 +442,11 @@ def _text(value: Any) -> str | None:
     return None if value is None else (str(value).strip() or None)
 
 
-def _read_token_file(path: Path, what: str) -> str:
+def read_secret_file(path: str | os.PathLike, what: str) -> str:
+    """A secret kept in a file (one line; the line break after it is not part of it), or ConfigError naming the
+    file and the setting, never its content."""
     try:
-        value = path.read_text(encoding="utf-8").strip()
+        value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
     except OSError as exc:
         raise ConfigError(f"{what} {path} cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError:

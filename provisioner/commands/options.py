@@ -19,7 +19,7 @@ import click
 from .. import cli_json
 from ..config import (MAILBOX_SETTINGS, OAUTH2_SETTING_KEYS, MailboxSettings, OrgSettings, SettingsSources,
                       resolve_mailbox_settings, resolve_org_settings)
-from ..config import ORG_SETTINGS, _host_list, org_settings_from
+from ..config import ORG_SETTINGS, _host_list, org_settings_from, read_secret_file
 from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
@@ -55,15 +55,9 @@ def _read_secret_file(path: str | None, flag: str) -> str | None:
     """A secret from a file ('-' reads one line from standard input): keeps it out of the process list."""
     if not path:
         return None
-    if path == "-":
-        value = sys.stdin.readline().rstrip("\r\n")
-    else:
-        try:
-            value = Path(path).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise ConfigError(f"{flag} {path} cannot be read: {exc.strerror}") from None
-        except UnicodeDecodeError:
-            raise ConfigError(f"{flag} {path} is not UTF-8 text") from None
+    if path != "-":
+        return read_secret_file(path, flag)
+    value = sys.stdin.readline().rstrip("\r\n")
     if not value:
         raise ConfigError(f"{flag} {path} is empty")
     return value
