@@ -113,6 +113,7 @@ APP_NOT_INSTALLED = "External client app is not installed in this org"  # error 
 # --- REST API ------------------------------------------------------------------------------------------------------
 RESOURCE_NOT_FOUND = "The requested resource does not exist"
 NOT_FOR_REST = "This session is not valid for use with the REST API"
+API_DISABLED_FOR_USER = "API is disabled for this User"
 NO_QUERY = "A query string has to be specified"
 UNEXPECTED_TOKEN = "unexpected token: '{text}'"
 NO_SUCH_RECORD = "Provided external ID field does not exist or is not accessible: {id}"

@@ -83,6 +83,13 @@ class User:
     mobile_phone: str = ""
     #: after login, Salesforce offers "Register Your Mobile Phone" (until a phone is registered)
     phone_registration_prompt: bool = False
+    #: the "API Enabled" permission: REST, SOAP and Metadata API calls (and a browser session used as one)
+    api_enabled: bool = True
+    #: "Modify Metadata Through Metadata API Functions" (or Modify All Data): metadata deploys and retrieves
+    modify_metadata: bool = True
+    #: the permission to read an External Client App's consumer secret over REST (with the org setting
+    #: OrgConfig.eca_secrets_via_rest); see EVIDENCE.md for its name
+    view_consumer_secret: bool = True
 
     @property
     def name(self) -> str:

@@ -248,9 +248,16 @@ def authenticate(org: SimOrg, request: Request) -> tuple[User, AccessToken] | No
     """The user and token behind `Authorization: Bearer <token>`, or None (answer with `invalid_session()`)."""
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
-    if scheme.lower() not in ("bearer", "oauth") or not token.strip():
+    if scheme.lower() not in ("bearer", "oauth"):
         return None
+    return token_grant(org, token)
+
+
+def token_grant(org: SimOrg, token: str) -> tuple[User, AccessToken] | None:
+    """The user and grant of a live access token, or None."""
     token = token.strip()
+    if not token:
+        return None
     with org.lock:
         grant = org.access_tokens.get(token)
         # A token names its org: after a sandbox refresh (new org id) old tokens stop working.

@@ -103,6 +103,9 @@ class OrgConfig:
     is_dev_hub: bool = False
     #: the org is a scratch org of a Dev Hub: JWT audience test.salesforce.com, the Dev Hub's apps log its users in
     scratch: bool = False
+    #: External Client App Settings' "Allow access to External Client App consumer secrets via REST API": off by
+    #: default; on, the Connect REST credentials resources (sim/app_credentials.py) answer
+    eca_secrets_via_rest: bool = False
 
 
 class SimOrg:
