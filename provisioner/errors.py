@@ -125,6 +125,26 @@ class OrgSettingConflictError(SetupPageError):
     exit_code = 35
 
 
+class MetadataDeployError(SetupPageError):
+    """The Metadata API refused a deploy (its componentFailures, named): the spec or the org, not a retry."""
+
+    exit_code = 36
+
+
+class ApiUnavailableError(ProvisionerError):
+    """`--via api` on an org or user the API path cannot use (no "API Enabled", no metadata permission, a session
+    the API refuses): the reason and what would allow it are in the message."""
+
+    exit_code = 37
+
+
+class CredentialsApiDisabledError(ProvisionerError):
+    """The consumer secret cannot be read or rotated over REST: the org setting "Allow access to External Client App
+    consumer secrets via REST API" is off, or the user lacks the permission to view it (named in the message)."""
+
+    exit_code = 38
+
+
 class LocatorNotFoundError(ProvisionerError):
     """A page no longer shows what a locator looks for (a relabelled release), or shows several: `provisioner probe`
     names the page and the locator and proposes an override (--locators FILE)."""
@@ -153,6 +173,13 @@ class BrowserUnavailableError(ProvisionerError):
 
 class RecordingLeakError(ProvisionerError):
     exit_code = 70
+
+
+class RotationError(ProvisionerError):
+    """`rotate` stopped before the rotation was complete; the credentials file still holds working credentials and
+    running `rotate` again finishes it."""
+
+    exit_code = 90
 
 
 class RunFailedError(ProvisionerError):
