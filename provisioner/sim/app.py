@@ -51,6 +51,7 @@ class SimOptions:
     login_style: str | None = None  # "classic" | "two_step" (My Domain: username page, then password page)
     admin_mfa: str | None = None  # "totp" | "sms" | "none": how the admin's login is verified
     phone_registration_prompt: bool | None = None  # True: after login the admin meets "Register Your Mobile Phone"
+    admin_api_enabled: bool | None = None  # False: the admin lacks "API Enabled" (no API, the pages only)
     # How orgs differ (OrgConfig documents each; sim/variants.py names the combinations)
     login_host: str | None = None  # "generic" | "my_domain"
     idle_refresh_token_limit: bool | None = None
@@ -183,6 +184,8 @@ def build_org(options: SimOptions) -> SimOrg:
         admin.phone_registration_prompt = options.phone_registration_prompt
     if options.admin_email:
         admin.email = options.admin_email
+    if options.admin_api_enabled is not None:
+        admin.api_enabled = options.admin_api_enabled
     return org
 
 

@@ -3,7 +3,8 @@
 File format (see default_org.toml): `[org]` with name, sandbox, sandbox_name, lockout_attempts, lockout_minutes,
 session_timeout_minutes, connected_apps_allowed, login_style ("classic" | "two_step") and a `profiles` list;
 `[[permission_sets]]` with name + label; `[[users]]` with username, email, first_name, last_name, profile,
-permission_sets, admin, totp, mfa ("totp" | "sms"), mobile_phone, phone_registration_prompt, unrecognised_device and
+permission_sets, admin, totp, mfa ("totp" | "sms"), mobile_phone, phone_registration_prompt, unrecognised_device,
+api_enabled ("API Enabled", default true) and
 optional password / totp_secret (generated from the seed when absent).
 """
 
@@ -26,7 +27,7 @@ LOGIN_STYLES = ("classic", "two_step")
 MFA_KINDS = ("totp", "sms")
 _USER_KEYS = {"username", "email", "first_name", "last_name", "profile", "permission_sets", "admin", "totp",
               "unrecognised_device", "password", "totp_secret", "active", "mfa", "mobile_phone",
-              "phone_registration_prompt"}
+              "phone_registration_prompt", "api_enabled"}
 _BASE32 = string.ascii_uppercase + "234567"
 
 
@@ -128,6 +129,7 @@ def populate(org: SimOrg) -> None:
                 sms_mfa=entry.get("mfa") == "sms",
                 mobile_phone=str(entry.get("mobile_phone") or ""),
                 phone_registration_prompt=bool(entry.get("phone_registration_prompt", False)),
+                api_enabled=bool(entry.get("api_enabled", True)),  # the "API Enabled" permission
             )
             if user.sms_mfa and not user.mobile_phone:
                 user.mobile_phone = default_mobile_phone(org)

@@ -13,7 +13,8 @@ from typing import Any, Callable
 from . import messages, scratch
 from .http import Request, Response, Router
 from .model import User
-from .oauth import authenticate, invalid_session
+from .api_auth import api_caller
+from .oauth import authenticate
 from .org import SimOrg
 
 LATEST_API_VERSION = 66  # Spring '26
@@ -46,16 +47,23 @@ def versions(org: SimOrg, request: Request) -> Response:
 
 
 def _api_user(org: SimOrg, request: Request) -> User | Response:
-    """The caller, or the error response: a bad session, an unknown API version, or a token without API scope."""
+    """The caller, or the error response: a bad session, an unknown API version, a token without API scope, or a
+    user without "API Enabled". A browser login's session id is a caller too (api_auth.py)."""
     version = request.params.get("version", "")
     auth = authenticate(org, request)
     if auth is None:
-        return invalid_session()
+        caller = api_caller(org, request)  # a UI session id, or the 401/403 a real org gives
+        if isinstance(caller, Response):
+            return caller
+        user = caller.user
+    else:
+        user = auth[0]
     if not re.fullmatch(r"\d+\.0", version) or not OLDEST_API_VERSION <= int(version[:-2]) <= LATEST_API_VERSION:
         return _not_found()
-    user, grant = auth
-    if not _API_SCOPES & set(grant.scopes):
+    if auth is not None and not _API_SCOPES & set(auth[1].scopes):
         return _rest_error(403, "INVALID_SESSION_ID", messages.NOT_FOR_REST)
+    if not user.api_enabled:
+        return _rest_error(403, "API_CURRENTLY_DISABLED", messages.API_DISABLED_FOR_USER)
     return user
 
 

@@ -1,0 +1,105 @@
+"""Which path makes the app: the Setup pages in the browser, or the Metadata API with the login's session.
+
+`--via browser`: the pages, as always. `--via api`: the API or ApiUnavailableError (exit 37) saying why not.
+`--via auto` (the default): the API where the org lets this login use it, else the pages; either way the reason is
+kept for the output. The cheapest question that tells: one GET of the REST API's resource list with the session
+(`/services/data/vNN.0/`): a user without "API Enabled" gets 403 API_CURRENTLY_DISABLED there. A user without the
+metadata permission is only found out by the first retrieve (provisioner/api/areas.py raises ApiUnavailableError
+then, before anything changed), and `auto` falls back at that point too (`fall_back`).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from ..errors import ApiUnavailableError, ConfigError, OrgUnavailableError
+from .session import ApiSession
+
+VIA_BROWSER, VIA_API, VIA_AUTO = "browser", "api", "auto"
+VIA_CHOICES = (VIA_AUTO, VIA_API, VIA_BROWSER)
+DEFAULT_VIA = VIA_AUTO
+#: the app types the API path covers (a classic Connected App is made on the pages only, in this version)
+API_APP_TYPES = ("external_client_app",)
+#: what Salesforce answers when the API is off for the user (profile/permission set) or for the org (edition)
+_API_OFF = {"API_CURRENTLY_DISABLED": "the user lacks the \"API Enabled\" permission (profile or permission set)",
+            "API_DISABLED_FOR_ORG": "the org's edition has no API access"}
+
+
+@dataclass(frozen=True)
+class Via:
+    """The path taken ("browser" | "api") and why; `api` is the session the API path uses."""
+
+    path: str
+    reason: str
+    api: ApiSession | None = None
+
+
+def check_requested(requested: str, app_type: str) -> None:
+    """Before the browser starts: a value we do not know, or `api` for an app type the API path does not make."""
+    if requested not in VIA_CHOICES:
+        raise ConfigError(f"--via {requested!r} is not one of {', '.join(VIA_CHOICES)}")
+    if requested == VIA_API and app_type not in API_APP_TYPES:
+        raise ApiUnavailableError(f"--via api: app_type {app_type} has no API path (the API path makes External "
+                                  "Client Apps); use --via browser or auto")
+
+
+def browser_only(requested: str, app_type: str) -> Via | None:
+    """The pages without asking the org anything: asked for, or the app type has no API path."""
+    if requested == VIA_BROWSER:
+        return Via(VIA_BROWSER, "--via browser: the Setup pages")
+    if app_type not in API_APP_TYPES:
+        return Via(VIA_BROWSER, f"app_type {app_type} has no API path: the Setup pages")
+    return None
+
+
+def probe(api: ApiSession, username: str, *, timeout: float = 30.0) -> None:
+    """The API's cheapest check with the session (blocking). ApiUnavailableError says why the API cannot be used;
+    OrgUnavailableError when the org did not answer (a server error, the network)."""
+    request = urllib.request.Request(api.rest_url(""), headers={**api.headers(), "Accept": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310 - https, or http on loopback only
+            return
+    except urllib.error.HTTPError as exc:
+        status, body = exc.code, _error_of(exc)
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise OrgUnavailableError(f"the org's API did not answer at {api.instance_url}: {reason}") from None
+    code, message = body
+    if status >= 500:
+        raise OrgUnavailableError(f"the org's API answered {status} at {api.instance_url}: {code or message}")
+    if code in _API_OFF:
+        raise ApiUnavailableError(f"{username} cannot use the API: {_API_OFF[code]} (Salesforce: {code}: {message})")
+    if status == 401:
+        raise ApiUnavailableError(f"the login's session is not valid for the API (Salesforce: {code or status}: "
+                                  f"{message})")
+    raise ApiUnavailableError(f"the org's API refused the login's session ({status} {code}: {message})")
+
+
+def _error_of(exc: urllib.error.HTTPError) -> tuple[str, str]:
+    """(errorCode, message) of a REST error body ([{message, errorCode}]); empty when it is not that shape."""
+    try:
+        payload = json.loads(exc.read() or b"null")
+    except (ValueError, OSError):
+        return "", exc.reason or ""
+    first = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], dict) else {}
+    return str(first.get("errorCode") or ""), str(first.get("message") or exc.reason or "")
+
+
+def api_chosen(requested: str, api: ApiSession) -> Via:
+    why = "--via api" if requested == VIA_API else "auto: the org's API accepts this login's session"
+    return Via(VIA_API, f"{why}: Metadata API", api)
+
+
+def fall_back(requested: str, error: ApiUnavailableError) -> Via:
+    """`auto` after the API said no: the pages, and why. `api` has no fallback: the error is the answer."""
+    if requested != VIA_AUTO:
+        raise error
+    line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+    return Via(VIA_BROWSER, f"auto: the API is not available ({line}): the Setup pages")
+
+
+__all__ = ["API_APP_TYPES", "DEFAULT_VIA", "VIA_API", "VIA_AUTO", "VIA_BROWSER", "VIA_CHOICES", "Via", "api_chosen",
+           "browser_only", "check_requested", "fall_back", "probe"]
