@@ -192,3 +192,23 @@ def test_realistic_page_loads_follow_the_ept_shape():
     fast = Latency("fast", seed=1)
     assert max(fast.page_delay() for _ in range(1000)) < 0.1
     assert 20 <= latency.propagation_seconds() <= 40 and 5 <= fast.propagation_seconds() <= 6
+
+
+def test_sim_serves_the_fault_profile_it_was_given(tmp_path):
+    """`--faults` sets each fault's rate for this run: the org reports the profile and meets the faults."""
+    with running_sim(tmp_path, "--faults", "maintenance=1,mail_twice=0.25") as (proc, info, _):
+        with urllib.request.urlopen(info["inspect_url"] + "/state", timeout=10) as response:
+            profile = json.loads(response.read())["org"]["fault_profile"]
+        assert profile["rates"] == {"maintenance": 1.0, "mail_twice": 0.25}
+        with pytest.raises(urllib.error.HTTPError) as page:  # every page of the org meets the maintenance page
+            urllib.request.urlopen(info["instance_url"] + "/lightning/setup/SetupOneHome/home", timeout=10)
+        assert page.value.code == 503 and b"down for maintenance" in page.value.read()
+
+
+@pytest.mark.parametrize("faults, named", [("nonsense=0.1", "nonsense"), ("server_error=2", "from 0 to 1"),
+                                           ("spinner", "name=rate")])
+def test_sim_refuses_a_bad_fault_profile_in_one_line(tmp_path, faults, named):
+    proc = subprocess.run([sys.executable, "-m", "provisioner.cli", "sim", "--faults", faults], cwd=REPO,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and proc.stdout == "", proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and proc.stderr.startswith("error: --faults") and named in proc.stderr

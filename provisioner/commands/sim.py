@@ -82,20 +82,25 @@ def network_warning(host: str) -> str | None:
               help="Also write the org and mailbox details as a .env file (mode 0600).")
 @click.option("--variant", type=click.Choice(sorted(VARIANTS)), default=None,
               help="Serve one of the ways real orgs differ (provisioner/sim/variants.py).")
+@click.option("--faults", default=None, metavar="NAME=RATE,...",
+              help="The fault profile: each fault's chance per occasion, e.g. server_error=0.05,mail_twice=0.2, or "
+                   "all=RATE (names: provisioner/sim/faults.py); --seed repeats the same faults.")
 def command(host, port, inspect_port, seed, latency, org_data, mail, imap_host, imap_port, imap_user,
-            imap_password, env_file, variant) -> None:
+            imap_password, env_file, variant, faults) -> None:
     """Serve a simulated Salesforce org; print its details as one JSON line; run until SIGINT/SIGTERM."""
     from ..sim.app import SimOptions, start_sim
+    from ..sim.faults import parse_faults
     from ..sim.mailer import parse_target
 
     if mail != "embedded":
         parse_target(mail)  # a ConfigError for anything but smtp:// or lmtp://
+    parse_faults(faults)  # a ConfigError naming the bad part, before any port is opened
     warning = network_warning(host)
     if warning:
         click.echo(warning, err=True)
     options = SimOptions(host=host, port=port, inspect_port=inspect_port, seed=seed, latency=latency,
                          org_data=org_data, mail=mail, imap_host=imap_host, imap_port=imap_port,
-                         imap_user=imap_user, imap_password=imap_password, variant=variant)
+                         imap_user=imap_user, imap_password=imap_password, variant=variant, faults=faults)
     try:
         handle = start_sim(options)
     except OSError as exc:
