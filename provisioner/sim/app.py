@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from .variants import with_variant
 from . import inspect as inspect_api
 from . import faults as fault_profiles
-from . import mailer, oauth, pages, rest
+from . import app_credentials, mailer, oauth, pages, rest
 from .embedded_mail import EmbeddedMailbox
 from .http import Router, middleware, serve
 from .latency import PROFILES, Latency
@@ -63,6 +63,8 @@ class SimOptions:
     dev_hub: bool | None = None  # True: the org is a Dev Hub that creates scratch orgs (sim/scratch.py)
     #: the fault profile (sim/faults.py): "name=rate,..." or {name: rate}; seeded by `seed`
     faults: str | dict[str, float] | None = None
+    #: the org setting "Allow access to External Client App consumer secrets via REST API" (off on a real org)
+    eca_secrets_via_rest: bool | None = None
 
 
 class SimHandle:
@@ -158,6 +160,8 @@ def build_org(options: SimOptions) -> SimOrg:
             setattr(config, name, getattr(options, name))
     if options.dev_hub is not None:
         config.is_dev_hub = options.dev_hub
+    if options.eca_secrets_via_rest is not None:
+        config.eca_secrets_via_rest = options.eca_secrets_via_rest
     if options.admin_mfa not in (None, "totp", "sms", "none"):
         raise ConfigError(f"admin_mfa must be totp, sms or none, not {options.admin_mfa!r}")
     org = SimOrg(config, seed=options.seed)
@@ -196,6 +200,7 @@ def build_router(org: SimOrg) -> Router:
     pages.register_all(router, org)
     oauth.register(router, org)
     rest.register(router, org)
+    app_credentials.register(router, org)
     return router
 
 

@@ -150,12 +150,35 @@ class ExternalClientApp:
     #: "external_client_app" | "connected_app" (a classic Connected App: id 0H4..., its definition 06P...)
     kind: str = "external_client_app"
     definition_id: str = ""  # connected apps: the 06P... id of App Manager's View / Edit pages
+    #: the OAuth consumer's id in the Connect REST credentials resources (sim/app_credentials.py; given on first use)
+    consumer_id: str = ""
+    #: the consumer's staged credentials (at most one: Active, or Rotated = the former primary after a rotate)
+    staged_credentials: list["StagedCredentials"] = field(default_factory=list)
+    #: when a token was last issued for the app: the Connect REST "OAuth Usage" lists apps with usage data only
+    oauth_used_at: float | None = None
 
     def to_json(self, include_secrets: bool = False) -> dict[str, Any]:
         data = asdict(self)
         if not include_secrets:
             data["consumer_secret"] = "***" if self.consumer_secret else ""
+            for staged in data["staged_credentials"]:
+                staged["secret"] = "***" if staged["secret"] else ""
         return data
+
+
+@dataclass
+class StagedCredentials:
+    """A consumer's second key and secret (Connect REST "OAuth Staged Credentials", API 65; EVIDENCE.md "Connect
+    REST credentials"): Active ones work at the token endpoint beside the primary; a rotate swaps them with the
+    primary, which stays here as Rotated (still working) until deleted or expired (30 days)."""
+
+    id: str
+    key: str
+    secret: str
+    state: str  # "Active" | "Rotated" (Expired is computed from expires_at)
+    created_by: str  # the user's id
+    created_at: float
+    expires_at: float
 
 
 @dataclass

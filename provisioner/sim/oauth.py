@@ -107,6 +107,7 @@ def _issue_token(org: SimOrg, app: ExternalClientApp, user: User) -> Response:
     scopes = list(app.scopes)
     with org.lock:
         org.access_tokens[token] = AccessToken(user.username.lower(), time.time() + lifetime, app.id, scopes)
+        app.oauth_used_at = time.time()  # the app now has OAuth usage data (Connect REST "OAuth Usage" lists it)
     org.log("oauth_token_issued", username=user.username, app=app.api_name)
     base = org.base_url.rstrip("/")
     return Response.json({
@@ -156,6 +157,24 @@ def _signature_mismatch(app: ExternalClientApp) -> Response:
     return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
 
 
+def app_for_key(org: SimOrg, key: str) -> tuple[ExternalClientApp, str] | None:
+    """The app a consumer key belongs to and the secret that goes with that key: the primary pair, else a staged
+    pair that still works (Active, or Rotated = the former primary after a rotate, until deleted or expired;
+    EVIDENCE.md "Connect REST credentials")."""
+    app = org.app_by_consumer_key(key)
+    if app is not None:
+        return app, app.consumer_secret
+    if not key:
+        return None
+    now = time.time()
+    with org.lock:
+        for candidate in org.apps.values():
+            for staged in candidate.staged_credentials:
+                if staged.key == key and staged.expires_at > now:
+                    return candidate, staged.secret
+    return None
+
+
 def _jwt_bearer(org: SimOrg, form: dict[str, list[str]], *, login_host: bool = False) -> Response:
     assertion = (form.get("assertion") or [""])[0]
     try:
@@ -163,7 +182,8 @@ def _jwt_bearer(org: SimOrg, form: dict[str, list[str]], *, login_host: bool = F
         claims = jwt.decode(assertion, options={"verify_signature": False})
     except jwt.PyJWTError:
         return _oauth_error("invalid_grant", messages.INVALID_ASSERTION)
-    app = org.app_by_consumer_key(str(claims.get("iss", "")))
+    found = app_for_key(org, str(claims.get("iss", "")))
+    app = found[0] if found else None
     if app is None or not app.oauth_enabled:
         return _oauth_error("invalid_client_id", messages.UNKNOWN_CLIENT)
     refused = _not_at_login_host(org, app, login_host)
@@ -214,7 +234,8 @@ def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]
             client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
         except ValueError:
             return _oauth_error("invalid_client", messages.BAD_CLIENT_CREDENTIALS)
-    app = org.app_by_consumer_key(client_id)
+    found = app_for_key(org, client_id)
+    app, secret = found if found else (None, "")
     if app is None or not app.oauth_enabled:
         return _oauth_error("invalid_client_id", messages.UNKNOWN_CLIENT)
     refused = _not_at_login_host(org, app, login_host)
@@ -222,7 +243,7 @@ def _client_credentials(org: SimOrg, request: Request, form: dict[str, list[str]
         return refused
     if _propagating(org, app):
         return _propagation_answer(org, app, "client_credentials")
-    if not client_secret or client_secret != app.consumer_secret:
+    if not client_secret or not secrets.compare_digest(client_secret.encode(), secret.encode()):
         return _oauth_error("invalid_client", messages.BAD_CLIENT_CREDENTIALS)
     run_as = org.user(app.client_credentials_user or "")
     if not app.client_credentials_enabled or run_as is None or not run_as.active:

@@ -22,6 +22,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
                          {"idle_refresh_token_limit": True}),
     "collapsed-sections": ("collapsible sections start collapsed", {"collapsed_sections": True}),
     "previous-release": ("the previous release's wording", {"release": "previous"}),
+    "rest-secrets": ("External Client App Settings allow consumer secrets over the REST API",
+                     {"eca_secrets_via_rest": True}),
     "no-api-user": ("the admin lacks \"API Enabled\": no API, so --via auto takes the pages",
                     {"admin_api_enabled": False}),
 }
