@@ -14,7 +14,7 @@ from ..errors import ConfigError
 from .variants import with_variant
 from . import inspect as inspect_api
 from . import faults as fault_profiles
-from . import app_credentials, mailer, oauth, pages, rest
+from . import app_credentials, mailer, metadata, oauth, pages, rest
 from .embedded_mail import EmbeddedMailbox
 from .http import Router, middleware, serve
 from .latency import PROFILES, Latency
@@ -201,6 +201,7 @@ def build_router(org: SimOrg) -> Router:
     oauth.register(router, org)
     rest.register(router, org)
     app_credentials.register(router, org)
+    metadata.register(router, org)
     return router
 
 

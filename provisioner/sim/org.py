@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import string
 import threading
 import time
 from dataclasses import dataclass, field
@@ -188,6 +189,16 @@ class SimOrg:
             self.sessions.pop(sid, None)
 
     # --- apps ---------------------------------------------------------------------------------------
+    def new_external_client_app(self, name: str, api_name: str, contact_email: str) -> ExternalClientApp:
+        """A new External Client App with its id and its consumer key and secret, generated once, as Salesforce does
+        when an app is created (by the New form or by a metadata deploy); the caller fills the rest and adds it to
+        `apps` under the lock."""
+        return ExternalClientApp(
+            id=self.ids.sf_id("0xI"), name=name, api_name=api_name, contact_email=contact_email,
+            consumer_key="3MVG9" + self.ids.token(80, string.ascii_letters + string.digits + "._"),
+            consumer_secret=self.ids.token(64, "0123456789ABCDEF"),
+        )
+
     def app_by_api_name(self, api_name: str) -> ExternalClientApp | None:
         with self.lock:
             return next((a for a in self.apps.values() if a.api_name.lower() == api_name.lower()), None)

@@ -3,7 +3,6 @@ the form its choices and save it. Everything submitted is validated again here (
 
 from __future__ import annotations
 
-import string
 import time
 
 from .. import messages
@@ -40,12 +39,7 @@ def register(router: Router, org: SimOrg) -> None:
             data, problems = validate_settings(eca.fields_of(params), org)
             if data is None:
                 raise ActionError(messages.REVIEW_ERRORS, problems)
-            app = ExternalClientApp(
-                id=org.ids.sf_id("0xI"), name=data.name, api_name=data.api_name,
-                contact_email=data.contact_email,
-                consumer_key="3MVG9" + org.ids.token(80, string.ascii_letters + string.digits + "._"),
-                consumer_secret=org.ids.token(64, "0123456789ABCDEF"),
-            )
+            app = org.new_external_client_app(data.name, data.api_name, data.contact_email)
             _apply_settings(app, data)
             org.apps[app.id] = app
         org.log("eca_created", api_name=app.api_name, by=session.username)
