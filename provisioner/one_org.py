@@ -89,6 +89,8 @@ class OrgTask:
     verify: bool = True
     verify_seconds: float = DEFAULT_VERIFY_SECONDS
     timeouts: Timeouts = field(default_factory=Timeouts)
+    #: "auto" | "api" | "browser": which path makes the app (provisioner/api/via.py; README "Browser or API")
+    via: str = "auto"
 
 
 @dataclass
@@ -115,6 +117,10 @@ class OrgOutcome:
     recording: str | None = None
     #: False when the stored credentials proved themselves and the secret was not revealed again (files kept)
     revealed: bool = True
+    via: str = ""  # "browser" | "api": the path that made the app
+    via_reason: str = ""
+    credentials_via: str = ""  # "rest" | "browser": where this run read the consumer secret ("" when it did not)
+    credentials_reason: str = ""  # the API path reading it on the page: the setting that would allow REST
 
     def summary(self) -> dict[str, Any]:
         """The keys `setup --json` prints (README); the consumer secret in clear: callers mask it."""
@@ -126,8 +132,14 @@ class OrgOutcome:
             "credentials_file": self.credentials[0] if self.credentials else None,
             "credentials_files": list(self.credentials), "verified": self.verified,
         }
+        if self.via:
+            result["via"], result["via_reason"] = self.via, self.via_reason
         if self.status != "planned":
             result["revealed"] = self.revealed
+        if self.credentials_via and self.revealed:
+            result["credentials_via"] = self.credentials_via
+            if self.credentials_reason:
+                result["credentials_reason"] = self.credentials_reason
         if self.verified:
             result["user_id"], result["org_id"] = self.user_id, self.org_id
         if self.status == "planned":
@@ -276,7 +288,7 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
         request = ProvisionRequest(org=task.org, spec=task.spec, cert_path=pair.cert_path, key_path=pair.key_path,
                                    mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run and kept is None,
                                    artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline),
-                                   secrets=secrets)
+                                   secrets=secrets, via=task.via)
         result = await provision(browser, request, progress, recorder)
         if kept is not None and result.created:
             # the stored pair proved an app, but not the spec's (created just now): reveal the new one's
@@ -295,6 +307,9 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
             plan=list(result.plan), consumer_key=result.consumer_key, consumer_secret=result.consumer_secret,
             username=result.username, login_url=result.login_url, instance_url=result.instance_url,
             artifacts=list(getattr(result, "artifacts", []) or []),
+            via=getattr(result, "via", ""), via_reason=getattr(result, "via_reason", ""),
+            credentials_via=getattr(result, "credentials_via", ""),
+            credentials_reason=getattr(result, "credentials_reason", ""),
             private_key_path=None if task.dry_run else str(Path(pair.key_path).resolve()),
             certificate_path=None if task.dry_run else str(Path(pair.cert_path).resolve()))
     if task.dry_run:

@@ -1,6 +1,11 @@
 """The provisioning engine: log in, ensure the External Client App (or, for `app_type = "connected_app"`, the classic
 Connected App) and its policies, reveal its credentials.
 
+After the login, `request.via` chooses the path (provisioner/api/via.py): the Setup pages (the flows' areas), or the
+Metadata API with the login's own session (provisioner/api/areas.py), reconciled by the same loop with the same
+plan and change lines; with the API path the credentials come over Connect REST where the org allows it, else from
+the page as always.
+
 One org per call, in its own browser context (closed in `finally`), on Playwright's async API so the nightly job
 can run several orgs in one browser. It writes no files and verifies nothing: the setup command does that with the
 result. With `dry_run` it logs in and reads, and returns the plan instead of changing anything.
@@ -24,13 +29,17 @@ from provisioner.flows.login import enter_with_session, log_in
 from provisioner.flows.reconcile import reconcile
 from provisioner.flows.recorder import NullRecorder, Recorder
 from provisioner.flows.session import FlowSession, Timeouts
+from provisioner.flows.types import AppRef, ConsumerCredentials
 
 from .browser import blank_password_values, write_private
 from .certs import certificate_pem_for_upload
 from .config import MailboxSettings, OrgSettings
 from .spec import AppSpec
-from .errors import (AppNameTakenError, ConfigError, ConnectedAppsDisabledError, LoginError, OrgSettingConflictError,
+from .errors import (ApiUnavailableError, AppNameTakenError, ConfigError, ConnectedAppsDisabledError,
+                     CredentialsApiDisabledError, LoginError, MetadataDeployError, OrgSettingConflictError,
                      OrgUnavailableError, ProvisionerError, UnknownProfileError, VerificationLockedError)
+from .api import via as via_path
+from .api.session import ApiSession
 from .redact import SecretSet
 
 T = TypeVar("T")
@@ -63,6 +72,8 @@ class ProvisionRequest:
     #: the run's secrets, shared by reference: the consumer secret joins it the moment a page shows it, so the
     #: recording, the progress lines and the error line mask it even if the run fails right after
     secrets: SecretSet = field(default_factory=SecretSet, repr=False)
+    #: "auto" | "api" | "browser": which path makes the app (provisioner/api/via.py)
+    via: str = via_path.DEFAULT_VIA
 
 
 @dataclass
@@ -79,6 +90,10 @@ class ProvisionResult:
     plan: list[str] = field(default_factory=list)  # dry run: what would change
     artifacts: list[str] = field(default_factory=list)
     dry_run: bool = False
+    via: str = ""  # "browser" | "api": the path that made the app
+    via_reason: str = ""
+    credentials_via: str = ""  # "rest" | "browser" when revealed
+    credentials_reason: str = ""  # the API path revealing on the page: what would allow REST
 
     @property
     def status(self) -> str:
@@ -96,6 +111,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
     recorder = recorder or NullRecorder()
     spec, org = request.spec, request.org
     kind = app_kind(spec.app_type)
+    via_path.check_requested(request.via, spec.app_type)  # before the browser: `api` for a kind it cannot make
     certificate_pem = _read_certificate(request.cert_path) if spec.jwt_bearer else None
     secrets = request.secrets
     secrets.update([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
@@ -114,19 +130,37 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
 
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
             result.instance_url = await enter_org(session, org)
+        api = _ApiLogin(context, session, org, secrets)
+        chosen = await _choose_via(request, api, result.instance_url)
+        _info(progress, f"via {chosen.path}: {chosen.reason}")
 
         with _step(progress, STEP_APP, spec.name):
-            app_area = kind.app(spec, certificate_pem)
-            app = await _again_after_login(session, org, lambda: reconcile(app_area, session,
-                                                                           dry_run=request.dry_run))
+            if chosen.path == via_path.VIA_API:
+                try:
+                    app = await api.again_after_login(lambda: reconcile(
+                        _api_areas().MetadataAppArea(api.session, spec, certificate_pem), session,
+                        dry_run=request.dry_run))
+                except ApiUnavailableError as exc:  # e.g. no metadata permission: found by the first retrieve
+                    chosen = via_path.fall_back(request.via, exc)
+                    _info(progress, f"via {chosen.path}: {chosen.reason}")
+            if chosen.path == via_path.VIA_BROWSER:
+                app_area = kind.app(spec, certificate_pem)
+                app = await _again_after_login(session, org, lambda: reconcile(app_area, session,
+                                                                               dry_run=request.dry_run))
+        result.via, result.via_reason = chosen.path, chosen.reason
         result.created = app.created
         result.changes += app.changes
         result.plan += app.plan
 
         with _step(progress, STEP_POLICIES, spec.name):
-            policies_area = kind.policies(app.ref, spec.policies)
-            pol = await _again_after_login(session, org, lambda: reconcile(policies_area, session,
-                                                                           dry_run=request.dry_run))
+            if chosen.path == via_path.VIA_API:
+                pol = await api.again_after_login(lambda: reconcile(
+                    _api_areas().MetadataPoliciesArea(api.session, app.ref, spec.policies), session,
+                    dry_run=request.dry_run))
+            else:
+                policies_area = kind.policies(app.ref, spec.policies)
+                pol = await _again_after_login(session, org, lambda: reconcile(policies_area, session,
+                                                                               dry_run=request.dry_run))
         # a new app's policies are part of creating it, not "changes"
         result.changes += [] if app.created else pol.changes
         result.plan += pol.plan
@@ -134,7 +168,8 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
         if request.reveal and not request.dry_run:
             with _step(progress, STEP_CREDENTIALS, spec.name):
                 # the secret joins `secrets` as it is read
-                credentials = await _again_after_login(session, org, lambda: kind.reveal(session, app.ref))
+                credentials = await _credentials(request, result, session, api if chosen.api else None, app.ref,
+                                                 certificate_pem, progress)
             result.consumer_key = credentials.consumer_key
             result.consumer_secret = credentials.consumer_secret
         return result
@@ -172,7 +207,98 @@ async def enter_org(session: FlowSession, org: OrgSettings) -> str:
 
 #: failures that say something final about the org or the spec: never tried again, even from a fresh login
 _FINAL = (LoginError, VerificationLockedError, AppNameTakenError, UnknownProfileError, ConfigError,
-          ConnectedAppsDisabledError, OrgSettingConflictError)
+          ConnectedAppsDisabledError, OrgSettingConflictError, ApiUnavailableError, MetadataDeployError,
+          CredentialsApiDisabledError)
+
+
+def _api_areas():  # noqa: ANN202 - the module, imported when the API path is taken
+    from .api import areas
+
+    return areas
+
+
+class _ApiLogin:
+    """The API session of this run's login (provisioner/api/from_login.py), renewed with the login when it ends."""
+
+    def __init__(self, context, session: FlowSession, org: OrgSettings, secrets: SecretSet):  # noqa: ANN001
+        self.context, self.flow, self.org, self.secrets = context, session, org, secrets
+        self.session: ApiSession | None = None
+
+    async def connect(self, instance_url: str) -> ApiSession:
+        from .api import from_login
+
+        self.session = await from_login.api_session(self.context, self.org, instance_url, self.secrets)
+        return self.session
+
+    async def works(self) -> bool:
+        try:
+            await asyncio.to_thread(via_path.probe, self.session, self.org.username,
+                                    timeout=self.flow.timeouts.page_ms / 1000)
+        except ProvisionerError:
+            return False
+        return True
+
+    async def again_after_login(self, step: Callable[[], Awaitable[T]]) -> T:
+        """_again_after_login for API steps: when a step fails and the session no longer answers (it timed out,
+        an admin ended it), log in again, take the new session, run the step once more (it starts by finding the
+        app, so a deploy cut short is never made twice)."""
+        try:
+            return await step()
+        except ProvisionerError as exc:
+            if isinstance(exc, _FINAL) or await self.works():
+                raise
+        await self.connect(await enter_org(self.flow, self.org))
+        return await step()
+
+
+async def _choose_via(request: ProvisionRequest, api: _ApiLogin, instance_url: str) -> via_path.Via:
+    """The path for this run (provisioner/api/via.py): asked for, or what the org allows this login."""
+    chosen = via_path.browser_only(request.via, request.spec.app_type)
+    if chosen is not None:
+        return chosen
+    try:
+        via_path.check_installed()
+        session = await api.connect(instance_url)
+        await asyncio.to_thread(via_path.probe, session, request.org.username,
+                                timeout=request.timeouts.page_ms / 1000)
+    except ProvisionerError as exc:
+        return via_path.fall_back(request.via, exc)  # `api`: the error is the answer
+    return via_path.api_chosen(request.via, session)
+
+
+async def _credentials(request: ProvisionRequest, result: ProvisionResult, session: FlowSession,
+                       api: _ApiLogin | None, ref: AppRef, certificate_pem: str | None,
+                       progress=None) -> ConsumerCredentials:  # noqa: ANN001
+    """Over Connect REST when the API path was taken and the org allows it; else revealed on the app's page."""
+    kind = app_kind(request.spec.app_type)
+    if api is not None:
+        from .api import credentials as rest_credentials
+
+        allowed, why_not = await api.again_after_login(
+            lambda: asyncio.to_thread(rest_credentials.credentials_allowed, api.session, ref.api_name))
+        if allowed:
+            try:
+                found = await api.again_after_login(
+                    lambda: asyncio.to_thread(rest_credentials.read_credentials, api.session, ref.api_name))
+            except CredentialsApiDisabledError as exc:
+                why_not = _first_line(exc)
+            else:
+                request.secrets.add(found.consumer_secret)
+                result.credentials_via = "rest"
+                return found
+        result.credentials_reason = why_not
+        _info(progress, f"the consumer secret is read on the app's page, not over REST: {why_not}")
+        if not ref.url:  # the API names no page: the browser area finds it
+            ref = await _again_after_login(session, request.org,
+                                           lambda: kind.app(request.spec, certificate_pem).find(session)) or ref
+    result.credentials_via = "browser"
+    return await _again_after_login(session, request.org, lambda: kind.reveal(session, ref))
+
+
+def _info(progress, text: str) -> None:  # noqa: ANN001
+    info = getattr(progress, "info", None) if progress is not None else None
+    if info is not None:
+        info(text)
 
 
 async def _again_after_login(session: FlowSession, org: OrgSettings, step: Callable[[], Awaitable[T]]) -> T:
@@ -185,7 +311,7 @@ async def _again_after_login(session: FlowSession, org: OrgSettings, step: Calla
     except (ProvisionerError, PlaywrightError) as exc:
         if isinstance(exc, _FINAL) or not await _on_login_page(session.page):
             raise
-    await _enter(session, org)
+    await enter_org(session, org)
     return await step()
 
 

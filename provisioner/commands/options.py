@@ -20,6 +20,7 @@ from .. import cli_json
 from ..config import (MAILBOX_SETTINGS, OAUTH2_SETTING_KEYS, MailboxSettings, OrgSettings, SettingsSources,
                       resolve_mailbox_settings, resolve_org_settings)
 from ..config import ORG_SETTINGS, _host_list, org_settings_from, read_secret_file
+from ..api.via import DEFAULT_VIA, VIA_CHOICES
 from ..credential_styles import EMBED_FORMS, STYLES, CredentialFormat
 from ..spec import AppSpec, load_spec
 from ..errors import ConfigError
@@ -394,6 +395,10 @@ LOCATORS_OPTION = click.option(
 
 RUN_OPTIONS = (
     LOCATORS_OPTION,
+    click.option("--via", type=click.Choice(VIA_CHOICES), default=DEFAULT_VIA, show_default=True,
+                 help="How the app is made after the login: `browser` (the Setup pages), `api` (Metadata API with "
+                      "the login's session; fails with exit 37 saying why when the org does not allow it) or `auto` "
+                      "(the API where allowed, else the pages; the output says which and why)."),
     click.option("--dry-run", is_flag=True, help="Log in and print the plan; change nothing, write nothing."),
     click.option("--verify/--no-verify", default=True, show_default=True,
                  help="Prove the credentials with a JWT bearer token exchange."),
@@ -424,6 +429,7 @@ RUN_OPTIONS = (
 @dataclass(frozen=True)
 class RunFlags:
     locators: str | None = None
+    via: str = DEFAULT_VIA
     dry_run: bool = False
     verify: bool = True
     verify_seconds: float = DEFAULT_BUDGET_SECONDS

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from . import common, options
@@ -22,4 +24,5 @@ def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, output_fla
         org, mailbox = connection_flags.resolve()
         common.run_secrets().update([*org.secrets(), *(mailbox.secrets() if mailbox else [])])
         spec = spec_flags.load(default_contact_email=org.username if "@" in org.username else None)
-        common.run_and_report(common.org_task(org, mailbox, spec, output_flags, run_flags), run_flags)
+        task = dataclasses.replace(common.org_task(org, mailbox, spec, output_flags, run_flags), via=run_flags.via)
+        common.run_and_report(task, run_flags)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..api.via import DEFAULT_VIA, VIA_CHOICES
 from ..certs import certificate_pem_for_upload
 from ..credential_styles import CredentialFormat
 from ..errors import CertificateError, ConfigError, SpecFileError
@@ -26,10 +27,10 @@ DEFAULT_RETRIES = 2
 DEFAULT_OUTPUT_DIR = "provisioner-out"
 
 _DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file",
-                 "credentials"}
+                 "credentials", "via"}
 _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
-    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard", "target_org",
+    "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard", "target_org", "via",
 }
 _MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file",
                  "oauth2"}
@@ -137,6 +138,8 @@ class OrgEntry:
     #: an alias or username the Salesforce CLI is logged in to: Setup opens with its session, no password
     #: (login_url and username then come from `sf org display`, at the org's turn)
     target_org: str | None = None
+    #: "auto" | "api" | "browser": which path makes the app (provisioner/api/via.py)
+    via: str = DEFAULT_VIA
 
     def org_settings(self, secrets: "OrgSecrets", where: str):  # noqa: ANN201 - provisioner.config.OrgSettings
         """The org's settings for its turn: from the Salesforce CLI with `target_org`, else from the entry."""
@@ -188,6 +191,7 @@ class Defaults:
     key_file: Path | None = None
     cert_file: Path | None = None
     credentials: dict[str, str] = field(default_factory=dict)  # style / embed_key for every org
+    via: str = DEFAULT_VIA  # every org's path unless the org names its own
 
 
 @dataclass(frozen=True)
@@ -260,6 +264,7 @@ def _parse_defaults(raw: dict, base: Path, where: str) -> Defaults:
     _no_unknown(credentials, _DEFAULT_CREDENTIALS_KEYS, f"{where} credentials")
     _credential_format(credentials, "defaults", f"{where} credentials")  # a typo stops the run before any org
     return Defaults(spec=spec, concurrency=concurrency, budget_seconds=budget, retries=retries, credentials=credentials,
+                    via=_via(raw, where, DEFAULT_VIA),
                     output_dir=output_dir, mailbox=mailbox, key_file=_path(raw, "key_file", where, base),
                     cert_file=_checked_cert_file(_path(raw, "cert_file", where, base), where))
 
@@ -325,8 +330,16 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
         key_file=_path(raw, "key_file", where, base, name=name) or defaults.key_file,
         cert_file=_checked_cert_file(org_cert, where) if org_cert else defaults.cert_file, email=email,
         shard=_int(raw, "shard", where, None, minimum=1) if "shard" in raw else None,
-        credential_format=credential_format, target_org=target_org,
+        credential_format=credential_format, target_org=target_org, via=_via(raw, where, defaults.via),
     )
+
+
+def _via(raw: dict, where: str, default: str) -> str:
+    """auto | api | browser (provisioner/api/via.py)."""
+    value = _str(raw, "via", where) or default
+    if value not in VIA_CHOICES:
+        raise ConfigError(f"{where}: key 'via' must be one of {', '.join(VIA_CHOICES)}, not {value!r}")
+    return value
 
 
 def _credential_format(creds: dict, name: str, where: str) -> CredentialFormat:

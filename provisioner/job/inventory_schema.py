@@ -13,6 +13,8 @@ BOOLEAN = {"type": "boolean"}
 ENV_NAME = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$", "description": "an environment variable"}
 STYLE = {"enum": ["provisioner", "sf-cli", "sfdx-hardis"]}
 EMBED_KEY = {"enum": ["pem", "base64"]}
+VIA = {"enum": ["auto", "api", "browser"],
+       "description": "how the app is made: the Setup pages, the Metadata API, or the API where the org allows it"}
 
 MAILBOX_OAUTH2 = {
     "client_id": STRING, "tenant": STRING, "token_url": STRING, "scope": STRING,
@@ -33,6 +35,7 @@ DEFAULTS = {
     "budget_seconds": {"type": "number", "exclusiveMinimum": 0}, "retries": {"type": "integer", "minimum": 0},
     "output_dir": PATH, "mailbox": {"$ref": "#/$defs/mailbox"}, "key_file": PATH, "cert_file": PATH,
     "credentials": {"type": "object", "additionalProperties": False, "properties": DEFAULT_CREDENTIALS},
+    "via": VIA,
 }
 ORG = {
     "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
@@ -46,6 +49,7 @@ ORG = {
     "shard": {"type": "integer", "minimum": 1, "description": "pin the org to shard K of `run --shard K/N`"},
     "target_org": {**STRING, "description": "an org the Salesforce CLI is logged in to (alias or username): its "
                                             "session logs in, instead of login_url and a password"},
+    "via": VIA,
 }
 
 

@@ -72,7 +72,7 @@ class OrgAttempts:
                            common_name=f"provisioner {org.name}"),
             targets=CredentialTargets(env_file=org.env_file, json_file=org.json_file, format=org.credential_format),
             artifacts_dir=org_dir / "artifacts" / f"attempt-{attempt}", dry_run=self.dry_run,
-            verify_seconds=VERIFY_MAX_SECONDS, timeouts=Timeouts(),
+            verify_seconds=VERIFY_MAX_SECONDS, timeouts=Timeouts(), via=org.via,
         )
 
     def spec(self, org: OrgEntry, username: str) -> AppSpec:
