@@ -4,5 +4,7 @@ pytest_plugins = [
     "tests.support.browser_fixture",
     "tests.support.sim_fixture",
     "tests.support.ci_gate",
+    "tests.support.secrets_scan",
+    "pytester",  # tests/test_secrets_scan.py runs a test that leaks, to see the scan fail it
 ]
 

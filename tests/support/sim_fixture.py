@@ -26,8 +26,12 @@ def sim_factory():
         options.setdefault("latency", "fast")
         handle = start_sim(SimOptions(**options))
         handles.append(handle)
+        for watch in start.on_start:
+            watch(handle)
         return handle
 
+    start.handles = handles  # the orgs this test started (the secrets scan reads their secrets)
+    start.on_start = []  # called with each org as it starts (the secrets scan remembers its sessions and tokens)
     yield start
     for handle in handles:
         handle.stop()
