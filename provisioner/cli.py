@@ -27,6 +27,7 @@ COMMANDS = {
     "sim": "Serve a simulated Salesforce org; print its details as one JSON line; run until SIGINT/SIGTERM.",
     "run": "Provision every org of INVENTORY (TOML): create or repair the app, write and verify credentials.",
     "report": "Work with `provisioner run` reports.",
+    "rotate": "Give the app a new consumer key and secret: stage, prove, write, switch, prove again, delete the old.",
     "soak": "Run the job many times against simulated orgs with faults; count correct, failed by cause.",
 }
 

@@ -31,7 +31,7 @@ def _raw(handle, method: str, path: str, token: str, body: bytes | None = None, 
 @pytest.fixture
 def org(sim_factory, tmp_path):  # noqa: ANN001, ANN201
     handle = sim_factory(mail="embedded", variant="rest-secrets")
-    ready = add_ready_app(handle, tmp_path)
+    ready = add_ready_app(handle, tmp_path / "keys")
     api = ApiSession(handle.base_url, handle.cli_token())
     return handle, ready, api
 
@@ -39,7 +39,7 @@ def org(sim_factory, tmp_path):  # noqa: ANN001, ANN201
 def test_setting_off_by_default_refuses_and_names_the_setting(sim_factory, tmp_path) -> None:  # noqa: ANN001
     handle = sim_factory(mail="embedded")
     assert handle.org.config.eca_secrets_via_rest is False
-    add_ready_app(handle, tmp_path)
+    add_ready_app(handle, tmp_path / "keys")
     api = ApiSession(handle.base_url, handle.cli_token())
     app_id = rest.find_app_id(api, API_NAME)[0]  # OAuth Usage needs no setting
     status, body = _raw(handle, "GET", f"apps/oauth/credentials/{app_id}", api.session_id)
@@ -68,7 +68,7 @@ def test_user_without_api_enabled_is_refused(org) -> None:  # noqa: ANN001
 
 def test_usage_lists_an_app_only_once_it_has_usage(sim_factory, tmp_path) -> None:  # noqa: ANN001
     handle = sim_factory(mail="embedded", variant="rest-secrets")
-    ready = add_ready_app(handle, tmp_path, used=False)
+    ready = add_ready_app(handle, tmp_path / "keys", used=False)
     api = ApiSession(handle.base_url, handle.cli_token())
     status, body = _raw(handle, "GET", "apps/oauth/usage", api.session_id)
     assert status == 200 and body["apps"] == []

@@ -31,12 +31,13 @@ class ReadyApp:
         return self.key_path.read_text()
 
 
-def add_ready_app(handle, tmp_path: Path, *, used: bool = True, api_name: str = API_NAME) -> ReadyApp:  # noqa: ANN001
-    """An app with JWT bearer (admin pre-authorised) and client credentials (Run As the API-only user), past its
-    propagation. `used`: a token was issued for it already, so Connect REST's OAuth Usage lists it."""
+def add_ready_app(handle, keys_dir: Path, *, used: bool = True, api_name: str = API_NAME) -> ReadyApp:  # noqa: ANN001
+    """An app with JWT bearer (admin pre-authorised; the certificate of a new pair in `keys_dir`) and client
+    credentials (Run As the API-only user), past its propagation. `used`: a token was issued for it already, so
+    Connect REST's OAuth Usage lists it."""
     org = handle.org
     admin = handle.admin
-    key_path, cert_path = generate_key_and_cert(tmp_path / "keys", "ci")
+    key_path, cert_path = generate_key_and_cert(keys_dir, "ci")
     app = org.new_external_client_app("CI Rotation", api_name, admin.email)
     app.oauth_enabled, app.jwt_enabled, app.certificate_pem = True, True, cert_path.read_text()
     app.scopes = ["api", "refresh_token", "offline_access"]

@@ -1,0 +1,244 @@
+"""Rotate an External Client App's consumer key and secret with Connect REST's staged credentials, never leaving the
+credentials file without a working pair (EVIDENCE.md "Connect REST credentials").
+
+    stage         POST .../staged: a new key and secret beside the primary (both work at the token endpoint)
+    prove staged  a real token exchange with the new pair
+    write         the new pair into the credentials files, each atomically (the old pair still works)
+    switch        PATCH {"command": "rotate"}: the new pair is the primary, the old one stays staged as Rotated
+    prove new     a token exchange with what the files hold now
+    delete old    DELETE the Rotated set: the old pair stops working
+
+Writing comes before the switch: while a set is staged both pairs work, so the files hold a working pair at every
+moment, and when the switch happens they already hold the new primary. No state file: a run that was interrupted
+is finished from what the org and the files say (`plan`): a staged Active set is this rotation's new pair, a
+Rotated one its old pair; the files tell whether the new pair was written.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from .. import stored_credentials
+from ..errors import ProvisionerError, RotationError, VerifyError
+from ..one_org import CredentialTargets, OrgOutcome, write_credentials
+from ..redact import SecretSet
+from . import credentials as rest
+from .session import ApiSession
+
+STEPS = ("stage", "prove staged", "write", "switch", "prove new", "delete old")
+
+#: (consumer key, consumer secret) -> None; raises ProvisionerError when the pair gets no token
+Prover = Callable[[str, str], None]
+
+
+@dataclass
+class CredentialsFile:
+    """Where the credentials live (the targets `setup` wrote) and the facts written beside the key and secret."""
+
+    targets: CredentialTargets
+    facts: OrgOutcome  # username, login URL, instance URL, names, key paths: kept as they are
+    key_pem: str | None = field(default=None, repr=False)  # for a style that embeds the private key
+
+    def read(self) -> stored_credentials.StoredCredentials | None:
+        return stored_credentials.read(self.targets)
+
+    def write(self, key: str, secret: str) -> list[str]:
+        return write_credentials(self.targets, replace(self.facts, consumer_key=key, consumer_secret=secret),
+                                 self.key_pem)
+
+
+@dataclass
+class RotationResult:
+    app_name: str
+    api_name: str
+    consumer_key: str
+    consumer_secret: str = field(repr=False)
+    previous_key: str
+    resumed: bool
+    steps: list[str]
+    credentials: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        """What `rotate --json` prints; the secret in clear: callers mask it."""
+        return {"app_name": self.app_name, "api_name": self.api_name, "status": "rotated",
+                "consumer_key": self.consumer_key, "consumer_secret": self.consumer_secret,
+                "previous_consumer_key": self.previous_key, "resumed": self.resumed, "steps": list(self.steps),
+                "credentials_files": list(self.credentials), "verified": True}
+
+
+def rotate(api: ApiSession, api_name: str, file: CredentialsFile, prove: Prover, progress, *,  # noqa: ANN001
+           secrets: SecretSet) -> RotationResult:
+    """Finish the rotation under way, or start one. Errors before anything changed keep their own type (the setting
+    or permission missing: CredentialsApiDisabledError); after that, RotationError naming the step (exit 90):
+    running again finishes the rotation."""
+    consumer = rest.find_consumer(api, api_name)
+    stored = file.read()
+    if stored is None:
+        raise RotationError(f"no credentials to rotate in {', '.join(map(str, file.targets.paths()))}: every "
+                            "credentials file must exist and agree (run `provisioner setup` first)")
+    secrets.update([s for s in (stored.consumer_secret,) if s])
+    current = rest.primary(api, consumer)
+    secrets.add(current.consumer_secret)
+    pending = _drop_expired(api, consumer, rest.staged(api, consumer), progress)
+    done: list[str] = []
+    resumed = pending is not None
+    step = "stage"
+    try:
+        if pending is None:
+            if stored.consumer_key != current.consumer_key:
+                raise RotationError(f"the credentials file holds consumer key {_short(stored.consumer_key)}, which "
+                                    f"is not app {api_name}'s: run `provisioner setup` to write its credentials")
+            with progress.step("stage", f"new consumer key and secret for {api_name}"):
+                pending = rest.stage(api, consumer)
+            secrets.add(pending.secret)
+            done.append("stage")
+        else:
+            secrets.add(pending.secret)
+            progress.info(f"finishing the rotation under way ({pending.state} staged credentials found)")
+            known = (current.consumer_key, pending.key)
+            if stored.consumer_key not in known:
+                raise RotationError(f"the credentials file holds consumer key {_short(stored.consumer_key)}, which is "
+                                    f"neither of app {api_name}'s pairs: run `provisioner setup` to write its "
+                                    "credentials")
+        if pending.state == "Active":  # staged, not switched yet
+            new_key, new_secret, old_key = pending.key, pending.secret, current.consumer_key
+            step = "prove staged"
+            with progress.step(step, f"token exchange with the staged key {_short(new_key)}"):
+                prove(new_key, new_secret)
+            done.append(step)
+            if stored.consumer_key != new_key or stored.consumer_secret not in ("", new_secret):
+                step = "write"
+                with progress.step(step, ", ".join(map(str, file.targets.paths()))):
+                    file.write(new_key, new_secret)
+                done.append(step)
+            step = "switch"
+            with progress.step(step, "the staged credentials become the primary"):
+                rest.rotate(api, consumer, pending.id)
+            done.append(step)
+        else:  # Rotated: switched; the staged set is the old pair
+            new_key, new_secret, old_key = current.consumer_key, current.consumer_secret, pending.key
+            if stored.consumer_key != new_key:
+                step = "prove staged"
+                with progress.step(step, f"token exchange with the new key {_short(new_key)}"):
+                    prove(new_key, new_secret)
+                done.append(step)
+                step = "write"
+                with progress.step(step, ", ".join(map(str, file.targets.paths()))):
+                    file.write(new_key, new_secret)
+                done.append(step)
+        step = "prove new"
+        with progress.step(step, "token exchange with the credentials as the files hold them"):
+            held = file.read()
+            if held is None or held.consumer_key != new_key:
+                raise RotationError("the credentials files do not hold the new consumer key")
+            prove(held.consumer_key, held.consumer_secret or new_secret)
+        done.append(step)
+        step = "delete old"
+        with progress.step(step, f"the previous key {_short(old_key)} stops working"):
+            try:
+                rest.delete_staged(api, consumer, pending.id)
+            except rest.RestError as exc:
+                if exc.status != 404:  # gone already: a run before this one deleted it
+                    raise
+        done.append(step)
+    except RotationError:
+        raise
+    except ProvisionerError as exc:
+        if not done and not resumed:
+            raise  # nothing changed yet: the cause keeps its own exit code
+        raise RotationError(f"rotation stopped at step {step!r} ({_one_line(exc)}); the credentials files hold a "
+                            "working pair: run `provisioner rotate` again to finish it") from None
+    return RotationResult(app_name=consumer.app_name, api_name=api_name, consumer_key=new_key,
+                          consumer_secret=new_secret, previous_key=old_key, resumed=resumed, steps=done,
+                          credentials=[str(p.resolve()) for p in file.targets.paths()])
+
+
+def _drop_expired(api: ApiSession, consumer: rest.Consumer, sets: list[rest.StagedCredentials],
+                  progress) -> rest.StagedCredentials | None:  # noqa: ANN001
+    """The staged set a rotation is under way with, after deleting expired ones (they only block staging)."""
+    live = []
+    for staged in sets:
+        if staged.state == "Expired":
+            progress.info(f"deleting expired staged credentials {_short(staged.key)}")
+            rest.delete_staged(api, consumer, staged.id)
+        else:
+            live.append(staged)
+    if len(live) > 1:
+        raise RotationError(f"the app has {len(live)} staged credential sets; expected at most one")
+    return live[0] if live else None
+
+
+def _short(key: str) -> str:
+    return key[:8] + "..." if len(key) > 8 else key
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# --- proving a pair ----------------------------------------------------------------------------------------------
+def jwt_prover(*, login_url: str, username: str, key_pem: str, instance_url: str | None,
+               budget_seconds: float, on_attempt=None) -> Prover:  # noqa: ANN001
+    """A JWT bearer exchange with the key as `iss` (the secret plays no part), retried while the org propagates."""
+    from ..verify import verify_with_retry
+
+    def prove(key: str, secret: str) -> None:
+        verify_with_retry(login_url, key, username, key_pem, instance_url=instance_url,
+                          budget_seconds=budget_seconds, on_attempt=on_attempt)
+
+    return prove
+
+
+def client_credentials_prover(*, token_url_base: str, budget_seconds: float, on_attempt=None) -> Prover:  # noqa: ANN001
+    """A client credentials exchange with the key and secret, retried while the org answers as a propagating app."""
+    from ..hosts import check_login_url
+    from ..verify import TokenRefused, _post_form, is_propagation_answer
+
+    url = check_login_url(token_url_base, "instance URL") + "/services/oauth2/token"
+
+    def once(key: str, secret: str) -> None:
+        status, body = _post_form(url, {"grant_type": "client_credentials", "client_id": key,
+                                        "client_secret": secret}, 30.0)
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise VerifyError(f"{url} answered HTTP {status} without an OAuth response")
+        if status == 200 and data.get("access_token"):
+            return
+        error, description = str(data.get("error", f"HTTP {status}")), str(data.get("error_description", ""))
+        raise TokenRefused(f"the client credentials exchange was refused ({error}: {description})", error,
+                           description, url)
+
+    def prove(key: str, secret: str) -> None:
+        deadline, delay, attempt = time.monotonic() + budget_seconds, 2.0, 0
+        while True:
+            attempt += 1
+            try:
+                return once(key, secret)
+            except TokenRefused as refused:
+                if not is_propagation_answer(refused.error, refused.description, url) \
+                        or time.monotonic() + delay > deadline:
+                    raise
+                if on_attempt is not None:
+                    on_attempt(attempt, refused.answer)
+                time.sleep(delay)  # the org's propagation has no state to watch: only its answer to poll
+                delay = min(delay * 1.5, 30.0)
+
+    return prove
+
+
+def both(*provers: Prover) -> Prover:
+    def prove(key: str, secret: str) -> None:
+        for one in provers:
+            one(key, secret)
+
+    return prove
+
+
+__all__ = ["CredentialsFile", "Prover", "RotationResult", "STEPS", "both", "client_credentials_prover",
+           "jwt_prover", "rotate"]
