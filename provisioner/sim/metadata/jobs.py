@@ -47,23 +47,29 @@ class Jobs:
         now = time.time()
         latency = self.org.latency
         steps = [latency.api_delay() for _ in range(_STEPS)] if latency is not None else [0.0] * _STEPS
-        job = Job(self.org.ids.sf_id(prefix), kind, now, now + steps[0], now + sum(steps), caller.user.id,
-                  caller.user.name, work, extra=extra)
+        with self._lock:
+            # deploys queue: one runs at a time, a later one starts when the earlier is done [doc: deploy queue]
+            queued = max((j.due_at for j in self._jobs.values() if j.kind == kind == "deploy"), default=0.0)
+            started = max(now + steps[0], queued)
+            job = Job(self.org.ids.sf_id(prefix), kind, now, started, started + sum(steps[1:]), caller.user.id,
+                      caller.user.name, work, extra=extra)
+            self._jobs[job.id] = job
         if latency is not None:
             latency.floor.add("api", now, job.due_at)
-        with self._lock:
-            self._jobs[job.id] = job
         self.org.log(f"metadata_{kind}_started", id=job.id, by=caller.user.username)
         return job
 
     def get(self, job_id: str, kind: str) -> Job | None:
-        """The job, finished first if it is due."""
+        """The job, after every job that is due has run, in the order they were started (an org works through its
+        queue in order, whoever asks first)."""
         with self._lock:
             job = self._jobs.get(job_id) or next((j for j in self._jobs.values() if j.id[:15] == job_id[:15]), None)
             if job is None or job.kind != kind:
                 return None
-            if job.result is None and time.time() >= job.due_at:
-                job.result = job.work()
-                job.completed_at = time.time()
-                self.org.log(f"metadata_{kind}_done", id=job.id, status=job.result["status"])
+            now = time.time()
+            for due in sorted((j for j in self._jobs.values() if j.result is None and now >= j.due_at),
+                              key=lambda j: j.created_at):
+                due.result = due.work()
+                due.completed_at = time.time()
+                self.org.log(f"metadata_{due.kind}_done", id=due.id, status=due.result["status"])
         return job
