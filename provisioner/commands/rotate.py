@@ -169,6 +169,11 @@ def _api_session(connection: ConnectionFlags, flags: RotateFlags, stored, secret
         return ApiSession(instance_url=my_domain_url(check_login_url(instance, "--instance-url")), session_id=token)
     org, mailbox = connection.resolve()
     secrets.update([*org.secrets(), *(mailbox.secrets() if mailbox else [])])
+    if org.sf_target_org:  # the Salesforce CLI holds a session already: no browser needed for an API session
+        from ..api.from_login import from_cli
+
+        with progress.step("login", f"the Salesforce CLI's session of {org.sf_target_org}"):
+            return from_cli(org.sf_target_org, flags.instance_url or stored.instance_url or org.login_url, secrets)
     with progress.step("login", f"{org.username} at {org.login_url}"):
         return asyncio.run(_browser_session(org, mailbox, flags, secrets))
 
