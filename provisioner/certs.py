@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,21 +56,33 @@ def pem_secret_forms(pem: str) -> list[str]:
 
 
 def _write_atomically(path: Path, data: bytes, mode: int) -> None:
-    """Write via a temp file in the same folder and rename, so a crash never leaves half a key behind."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.fchmod(fd, mode)  # before any byte is written: the key is never readable by others
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """The project's one atomic writer (provisioner/credentials.py): a temp file in the same folder, created with
+    `mode`, fsynced, renamed; a crash never leaves half a key, and a temp file a killed run left is removed."""
+    from .credentials import atomic_write
+
+    atomic_write(path, data, mode)
+
+
+def _self_signed(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Certificate:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))  # a little slack for clocks behind ours
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
 
 
 def generate_key_and_cert(out_dir: str | os.PathLike, common_name: str = "provisioner", days: int = 365,
                           *, force: bool = False) -> tuple[Path, Path]:
-    """Write server.key (0600) and server.crt into `out_dir`; refuses to overwrite an existing pair unless `force`."""
+    """Write server.key (0600) and server.crt into `out_dir`; refuses to overwrite an existing pair unless `force`.
+    The key is written first: a run killed between the two writes leaves a key alone, which complete_pair finishes."""
     if days < 1:
         raise CertificateError(f"certificate lifetime must be at least 1 day, not {days}")
     out = Path(out_dir)
@@ -85,19 +96,7 @@ def generate_key_and_cert(out_dir: str | os.PathLike, common_name: str = "provis
         raise CertificateError(f"{existing[0]} already exists (use --force to replace it)")
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))  # a little slack for clocks behind ours
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
+    cert = _self_signed(key, common_name, days)
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption())
     try:
@@ -155,6 +154,28 @@ def certificate_pem_for_upload(path: str | os.PathLike) -> str:
     """What may be uploaded to the org: the file's certificate, parsed and re-encoded as PEM. Nothing else in the
     file (a key, notes, a second block) goes along; a file holding a private key is refused (CertificateError)."""
     return certificate_pem(load_certificate(path))
+
+
+def complete_pair(out_dir: str | os.PathLike, common_name: str = "provisioner", days: int = 365) -> bool:
+    """Finish a generated pair that a killed run left half-written: server.key without server.crt gets its
+    certificate (made for that key). True when it made one. Anything else (both, neither, a certificate alone, a key
+    that is not one) is left for load_pair to judge."""
+    out = Path(out_dir)
+    key_path, cert_path = out / KEY_FILE, out / CERT_FILE
+    if not key_path.is_file() or cert_path.exists() or cert_path.is_symlink():
+        return False
+    try:
+        key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError):
+        return False
+    if not isinstance(key, rsa.RSAPrivateKey):
+        return False
+    cert = _self_signed(key, common_name, days)
+    try:
+        _write_atomically(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    except OSError as exc:
+        raise ConfigError(f"cannot write the certificate {cert_path}: {exc.strerror or exc}") from None
+    return True
 
 
 def load_pair(key_path: str | os.PathLike, cert_path: str | os.PathLike) -> KeyPair:

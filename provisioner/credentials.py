@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -119,22 +120,25 @@ def _read_existing(path: Path) -> str:
         return handle.read()
 
 
-def atomic_write(path: str | os.PathLike, text: str, mode: int = FILE_MODE) -> None:
+def atomic_write(path: str | os.PathLike, text: str | bytes, mode: int = FILE_MODE) -> None:
     """Write via a temp file in the same directory, fsync, rename: readers see the old or the new file, never half.
 
     The temp file is created 0600 from the start (mkstemp: O_EXCL, never through a link), so the secret is never
     readable by others, not even briefly. A symbolic link at `path` is refused; os.replace would only swap the link
     itself, never write through it, so a link appearing after the check changes no other file either.
+    The temp file's name carries our process id: a writer killed before its rename (SIGKILL, power loss) leaves a
+    temp file holding the secret, which the next write of the same file removes (remove_abandoned_temp_files).
     """
     path = Path(path)
     _refuse_symlink(path)
     directory = path.parent if str(path.parent) else Path(".")
     directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    remove_abandoned_temp_files(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=_TEMP_SUFFIX, dir=directory)
     try:
         os.fchmod(fd, mode)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
@@ -147,6 +151,52 @@ def atomic_write(path: str | os.PathLike, text: str, mode: int = FILE_MODE) -> N
     # No chmod by path afterwards: os.replace keeps the temp file's fchmod'ed mode, and a path-based chmod could
     # follow a link swapped in meanwhile.
     _fsync_dir(directory)
+
+
+_TEMP_SUFFIX = ".tmp"
+#: a temp file without a process id in its name (written by an older version) is abandoned once this old: a write
+#: takes milliseconds
+ABANDONED_AFTER_SECONDS = 60.0
+
+
+def remove_abandoned_temp_files(path: str | os.PathLike) -> list[Path]:
+    """Remove the temp files that earlier writers of `path` left when killed between writing and renaming (they
+    hold what the file would have: a secret). A temp file whose writer is still running is left alone. Returns
+    what was removed; a file that cannot be removed is left (the write itself does not depend on it)."""
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    # ours: .NAME.<pid>.<mkstemp's 8 characters>.tmp; older versions': .NAME.<8 characters>[.tmp]
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(\d+)\.)?[a-z0-9_]{{8}}(?:{re.escape(_TEMP_SUFFIX)})?$")
+    removed = []
+    try:
+        candidates = [entry for entry in os.scandir(directory) if pattern.match(entry.name)]
+    except OSError:
+        return removed
+    for entry in candidates:
+        pid = pattern.match(entry.name).group(1)
+        try:
+            if pid is not None:
+                if _process_alive(int(pid)):
+                    continue
+            elif time.time() - entry.stat(follow_symlinks=False).st_mtime < ABANDONED_AFTER_SECONDS:
+                continue
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def _process_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True  # another thread of ours may be writing the same file
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    return True
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -173,3 +173,22 @@ def test_key_pair_secrets_cover_the_key_pem_and_its_base64_body(pair):
     assert loaded.certificate_pem not in secrets  # public: nothing to hide
     masked = SecretSet(secrets).mask(f"dump: {file_text} and {json.dumps(file_text)} and {{'der': '{body}'}}")
     assert "PRIVATE KEY" not in masked and body[100:200] not in masked
+
+
+def test_a_key_left_alone_by_a_killed_run_gets_its_certificate(tmp_path):
+    """A run killed between writing server.key and server.crt: the pair is finished from the key, not refused."""
+    from provisioner.certs import complete_pair
+
+    key_path, cert_path = generate_key_and_cert(tmp_path, "ci.example", 30)
+    key_text = key_path.read_text()
+    assert not complete_pair(tmp_path)  # a whole pair: nothing to do
+    cert_path.unlink()
+    assert complete_pair(tmp_path, "ci.example")
+    pair = load_pair(key_path, cert_path)  # matches the key that was there
+    assert key_path.read_text() == key_text and pair.not_after > dt.datetime.now(dt.timezone.utc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["server.crt", "server.key"]
+    key_path.unlink()
+    assert not complete_pair(tmp_path) and not key_path.exists()  # a certificate alone cannot be finished
+    (tmp_path / "server.crt").unlink()
+    (tmp_path / "server.key").write_text("not a key\n")
+    assert not complete_pair(tmp_path) and not cert_path.exists()

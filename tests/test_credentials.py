@@ -136,6 +136,30 @@ def test_writes_are_atomic_and_leave_no_temp_files(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["credentials.json"]
 
 
+def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    """A writer SIGKILLed between writing its temp file and renaming it leaves the secret beside the output: the next
+    write of that file removes it; a temp file whose writer still runs, and other files, are left alone."""
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    alive = subprocess.Popen(["cat"], stdin=subprocess.PIPE)  # runs until its stdin closes
+    try:
+        killed = tmp_path / f".credentials.json.{dead.pid}.k1ll3d_x.tmp"
+        older_version = tmp_path / ".credentials.json.abcd_123.tmp"  # written before temp names held a pid
+        writing = tmp_path / f".credentials.json.{alive.pid}.wr1t1ng_.tmp"
+        just_now = tmp_path / ".credentials.json.n0w_0000.tmp"
+        others = [tmp_path / ".credentials.env.q1w2e3r4.tmp", tmp_path / ".credentials.json.bak",
+                  tmp_path / "notes.txt"]
+        for path in (killed, older_version, writing, just_now, *others):
+            path.write_text('{"consumer_secret": "S3CRET"}')
+        os.utime(older_version, (1, 1))
+        write_json(tmp_path / "credentials.json", {"v": 1})
+    finally:
+        alive.stdin.close()
+        alive.wait()
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["credentials.json", writing.name, just_now.name, *(p.name for p in others)])
+
+
 def test_mask_shows_only_a_prefix_and_the_length():
     masked = mask(CONSUMER_SECRET)
     assert masked.startswith("9F1C") and "64" in masked and CONSUMER_SECRET[4:12] not in masked
