@@ -73,6 +73,9 @@ def test_usage_lists_an_app_only_once_it_has_usage(sim_factory, tmp_path) -> Non
     status, body = _raw(handle, "GET", "apps/oauth/usage", api.session_id)
     assert status == 200 and body["apps"] == []
     assert rest.credentials_allowed(api, API_NAME)[0] is False
+    # the id a Metadata retrieve gives finds it all the same
+    found = rest.read_credentials(api, API_NAME, app_id=ready.app.id)
+    assert found.consumer_secret == ready.app.consumer_secret
     assert client_credentials(handle.base_url, ready.app.consumer_key, ready.app.consumer_secret)[0] == 200
     status, body = _raw(handle, "GET", "apps/oauth/usage", api.session_id)
     assert [(a["identifier"], a["developerName"]) for a in body["apps"]] == [(ready.app.id, API_NAME)]

@@ -135,10 +135,11 @@ def _soql(value: str) -> str:
     return value.replace("\\", "\\\\").replace("'", "\\'")
 
 
-def find_consumer(api: ApiSession, app_api_name: str) -> Consumer:
-    """The app's OAuth consumer. ApiUnavailableError when the org does not list the app (the browser can still
-    reveal it); CredentialsApiDisabledError when the setting or the permission is missing."""
-    found = find_app_id(api, app_api_name)
+def find_consumer(api: ApiSession, app_api_name: str, app_id: str | None = None) -> Consumer:
+    """The app's OAuth consumer. `app_id`: the app's id when the caller knows it (a Metadata retrieve's or deploy's;
+    an app not used yet is not in OAuth Usage). ApiUnavailableError when the org does not list the app (the
+    browser can still reveal it); CredentialsApiDisabledError when the setting or the permission is missing."""
+    found = (app_id, "") if app_id else find_app_id(api, app_api_name)
     if found is None:
         raise ApiUnavailableError(f"Connect REST does not list app {app_api_name} (OAuth Usage lists an app once a "
                                   "token was issued for it)")
@@ -163,16 +164,16 @@ def primary(api: ApiSession, consumer: Consumer) -> ConsumerCredentials:
     return ConsumerCredentials(consumer_key=key, consumer_secret=secret)
 
 
-def read_credentials(api: ApiSession, app_api_name: str) -> ConsumerCredentials:
+def read_credentials(api: ApiSession, app_api_name: str, app_id: str | None = None) -> ConsumerCredentials:
     """The app's consumer key and secret over REST; CredentialsApiDisabledError names what would allow it."""
-    return primary(api, find_consumer(api, app_api_name))
+    return primary(api, find_consumer(api, app_api_name, app_id))
 
 
-def credentials_allowed(api: ApiSession, app_api_name: str) -> tuple[bool, str]:
+def credentials_allowed(api: ApiSession, app_api_name: str, app_id: str | None = None) -> tuple[bool, str]:
     """(True, "") when this session may read the app's credentials over REST; else (False, the reason in one line,
     naming the setting or permission that would allow it)."""
     try:
-        consumer = find_consumer(api, app_api_name)
+        consumer = find_consumer(api, app_api_name, app_id)
         call(api, "GET", _consumer_path(consumer) + "?part=key")
     except (CredentialsApiDisabledError, ApiUnavailableError) as exc:
         return False, str(exc)
