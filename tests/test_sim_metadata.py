@@ -18,7 +18,10 @@ import zipfile
 import pytest
 
 from provisioner.certs import generate_key_and_cert
+from provisioner.sim.api_auth import ApiCaller
 from provisioner.sim.http import aura
+from provisioner.sim.latency import Floor
+from provisioner.sim.metadata.jobs import Jobs
 
 VERSION = "65.0"
 NS = "http://soap.sforce.com/2006/04/metadata"
@@ -216,7 +219,37 @@ def test_status_goes_pending_then_in_progress_then_done_on_a_realistic_org(sim_f
         assert "details" in result and result["details"]["componentSuccesses"] == []
     seen.append(result["status"])
     assert seen[0] == "Pending" and seen[-1] == "Succeeded" and set(seen) <= {"Pending", "InProgress", "Succeeded"}
-    assert "InProgress" in seen or len(seen) == 2  # the run takes three API calls' time; polls see it unless late
+
+
+class _FixedLatency:
+    """Every API call takes one second: a job of three calls is Pending for 1 s, then InProgress for 2 s."""
+
+    def __init__(self):
+        self.floor = Floor()
+
+    def api_delay(self) -> float:
+        return 1.0
+
+
+def test_a_job_is_pending_then_in_progress_then_runs_once_when_due_in_start_order(sim_factory):
+    handle = sim_factory()
+    handle.org.latency = _FixedLatency()
+    jobs = Jobs(handle.org)
+    caller = ApiCaller(handle.admin, "session")
+    ran: list[str] = []
+    first = jobs.start("deploy", "0Af", caller, lambda: ran.append("first") or {"status": "Succeeded"})
+    second = jobs.start("deploy", "0Af", caller, lambda: ran.append("second") or {"status": "Failed"})
+    assert first.status(first.created_at + 0.5) == "Pending"
+    assert first.status(first.created_at + 1.5) == "InProgress"
+    assert first.due_at == pytest.approx(first.created_at + 3.0)
+    assert second.started_at >= first.due_at  # deploys queue: one at a time
+    assert jobs.get(first.id, "deploy").result is None and ran == []  # not due yet: nothing ran
+    second.due_at = first.due_at = time.time() - 1  # both due now: they run in the order they were started
+    assert jobs.get(second.id, "deploy").result == {"status": "Failed"} and ran == ["first", "second"]
+    assert jobs.get(first.id, "deploy").status(time.time()) == "Succeeded" and ran == ["first", "second"]
+    assert jobs.get(first.id, "retrieve") is None
+    report = handle.org.latency.floor.report()["by_kind"]["api"]
+    assert report["count"] == 2  # each job's run time is a wait on the floor
 
 
 def test_a_deploy_changes_the_app_as_a_page_save_does(sim_factory, tmp_path):

@@ -127,9 +127,11 @@ def oauth_values(spec) -> Values:  # noqa: ANN001
 
 
 def global_values(spec, certificate_pem: str | None) -> Values:  # noqa: ANN001
-    """What the spec decides of the global OAuth settings; the certificate goes here (it turns the JWT flow on)."""
-    return {"callbackUrl": "\n".join(spec.callback_urls), "externalClientApplication": spec.api_name,
-            "certificate": certificate_pem.strip() if spec.jwt_bearer and certificate_pem else None,
+    """What the spec decides of the global OAuth settings; the certificate goes here (it turns the JWT flow on).
+    JWT wanted but no certificate at hand (a dry run, a re-run without the key pair): the app's certificate stays."""
+    values: Values = {} if spec.jwt_bearer and not certificate_pem else {
+        "certificate": certificate_pem.strip() if spec.jwt_bearer else None}
+    return {**values, "callbackUrl": "\n".join(spec.callback_urls), "externalClientApplication": spec.api_name,
             "isClientCredentialsFlowEnabled": spec.client_credentials,
             "isCodeCredentialFlowEnabled": spec.auth_code_credentials,
             "isConsumerSecretOptional": not spec.require_secret_web_server,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from datetime import datetime, timezone
 from typing import Any
@@ -16,6 +17,7 @@ import multipart
 from ..api_auth import ApiCaller, api_caller
 from ..http import Request, Response
 from ..org import SimOrg
+from ..rest import LATEST_API_VERSION, OLDEST_API_VERSION
 from . import org_state, package, texts
 from .components import Component, Problem
 from .jobs import Job, Jobs
@@ -36,11 +38,17 @@ def rest_error(status: int, code: str, message: str) -> Response:
     return Response.json([{"message": message, "errorCode": code}], status)
 
 
+def known_version(version: str) -> bool:
+    return bool(re.fullmatch(r"\d+\.0", version)) and OLDEST_API_VERSION <= int(version[:-2]) <= LATEST_API_VERSION
+
+
 def metadata_caller(org: SimOrg, request: Request) -> ApiCaller | Response:
     """The caller, if they may use the Metadata API (API Enabled, then Modify Metadata or Modify All Data)."""
     caller = api_caller(org, request)
     if isinstance(caller, Response):
         return caller
+    if not known_version(request.params.get("version", "")):
+        return rest_error(404, "NOT_FOUND", texts.NO_SUCH_REQUEST)
     if not caller.user.modify_metadata:
         return rest_error(403, "INSUFFICIENT_ACCESS", texts.INSUFFICIENT_ACCESS.partition(": ")[2])
     return caller

@@ -17,7 +17,7 @@ from ..http import Request, Response
 from ..org import SimOrg
 from . import org_state, texts
 from .components import render
-from .deploy import iso
+from .deploy import iso, known_version
 from .jobs import Jobs
 from .types import EXTERNAL_CLIENT_APPLICATION, NAMESPACE, TYPES
 
@@ -148,6 +148,8 @@ def register(router, org: SimOrg, jobs: Jobs) -> None:  # noqa: ANN001 - http.Ro
         caller = _caller(org, envelope)
         if isinstance(caller, Response):
             return caller
+        if not known_version(request.params["version"]):
+            return fault("UNSUPPORTED_API_VERSION", texts.BAD_VERSION.format(version=request.params["version"]))
         body = envelope.find(_ENV + "Body")
         call = body[0] if body is not None and len(body) else None
         name = call.tag.replace(_MD, "") if call is not None else ""
