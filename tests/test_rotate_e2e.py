@@ -26,7 +26,7 @@ def test_rotate_after_a_browser_login(sim_factory, tmp_path) -> None:  # noqa: A
     ready = add_ready_app(handle, out)
     old_key = ready.app.consumer_key
     env_file = out / "credentials.env"
-    write_credentials(CredentialTargets(env_file=env_file), OrgOutcome(
+    write_credentials(CredentialTargets(env_file=env_file, json_file=out / "credentials.json"), OrgOutcome(
         status="created", app_name=ready.app.name, api_name=API_NAME, consumer_key=old_key,
         consumer_secret=ready.app.consumer_secret, username=info["username"], login_url=info["login_url"],
         instance_url=info["instance_url"], private_key_path=str(ready.key_path.resolve())))
@@ -36,7 +36,7 @@ def test_rotate_after_a_browser_login(sim_factory, tmp_path) -> None:  # noqa: A
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "IMAP_", "PROVISIONER_"))}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-m", "provisioner.cli", "rotate", "--env-file", str(login),
-                           "--out-dir", str(out), "--api-name", API_NAME, "--page-timeout", "20", "--json"],
+                           "--out-dir", str(out), "--format", "both", "--api-name", API_NAME, "--page-timeout", "20", "--json"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)["result"]
@@ -49,4 +49,5 @@ def test_rotate_after_a_browser_login(sim_factory, tmp_path) -> None:  # noqa: A
     assert client_credentials(handle.base_url, key, secret)[0] == 200
     assert client_credentials(handle.base_url, old_key, "x")[1]["error"] == "invalid_client_id"
     assert ready.app.staged_credentials == []
+    assert json.loads((out / "credentials.json").read_text())["app_name"] == ready.app.name == result["app_name"]
     assert info["password"] not in proc.stderr + proc.stdout and secret not in proc.stderr + proc.stdout

@@ -148,7 +148,8 @@ def find_consumer(api: ApiSession, app_api_name: str, app_id: str | None = None)
     if len(consumers) != 1:
         raise ApiUnavailableError(f"app {app_api_name} has {len(consumers)} OAuth consumers over Connect REST, "
                                   "expected one")
-    return Consumer(app_id=app_id, consumer_id=str(consumers[0]["id"]), app_name=label)
+    return Consumer(app_id=app_id, consumer_id=str(consumers[0]["id"]),
+                    app_name=label or str(consumers[0].get("name") or ""))
 
 
 def _consumer_path(consumer: Consumer) -> str:

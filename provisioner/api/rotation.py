@@ -75,6 +75,8 @@ def rotate(api: ApiSession, api_name: str, file: CredentialsFile, prove: Prover,
     or permission missing: CredentialsApiDisabledError); after that, RotationError naming the step (exit 90):
     running again finishes the rotation."""
     consumer = rest.find_consumer(api, api_name)
+    if consumer.app_name:  # the app's own name, whatever the spec at hand calls it
+        file.facts = replace(file.facts, app_name=consumer.app_name)
     stored = file.read()
     if stored is None:
         raise RotationError(f"no credentials to rotate in {', '.join(map(str, file.targets.paths()))}: every "
