@@ -101,8 +101,8 @@ def _deploy_work(org: SimOrg, data: bytes, options: dict[str, Any]):  # noqa: AN
             applied: dict[str, tuple[str, bool]] = {}
             if not problems and not options["checkOnly"]:
                 applied = org_state.apply(org, components)
-        total = len(components) + len({p.file_name for p in problems if p.file_name not in
-                                       {c.file_name for c in components}})
+        parsed = {c.file_name for c in components}
+        total = len(components) + len({p.file_name for p in problems} - parsed)  # files that did not even parse
         failures = [_failure(p, now) for p in problems]
         successes = []
         if not problems:

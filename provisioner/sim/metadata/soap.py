@@ -200,10 +200,8 @@ def register(router, org: SimOrg, jobs: Jobs) -> None:  # noqa: ANN001 - http.Ro
                     names = []
             results += [{"fullName": n, "type": type_name, "fileName": "", "id": ""} for n in names]
             if type_name in TYPES:
-                mtype = TYPES[type_name]
                 results += [_file_properties(org, app, type_name, "")
                             for app in org_state.all_components(org, type_name)]
-                del mtype
         return _response("listMetadata", results)
 
     router.add("POST", "/services/Soap/m/{version}", endpoint, latency="api")

@@ -33,7 +33,6 @@ TIMEOUT_OUT_OF_RANGE = "sessionTimeoutInMinutes: Enter a whole number of minutes
 NOT_AN_ECA = "{name} is a connected app, not an External Client App"
 
 INVALID_SESSION = "INVALID_SESSION_ID: Invalid Session ID found in SessionHeader: Illegal Session"
-REST_INVALID_SESSION = "Session expired or invalid"
 INSUFFICIENT_ACCESS = ("INSUFFICIENT_ACCESS: use of the Metadata API requires a user with the ModifyAllData or "
                        "ModifyMetadata permissions")
 API_DISABLED = "API_DISABLED_FOR_ORG: API is disabled for this User"
