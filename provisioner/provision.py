@@ -137,9 +137,8 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
         with _step(progress, STEP_APP, spec.name):
             if chosen.path == via_path.VIA_API:
                 try:
-                    app = await api.again_after_login(lambda: reconcile(
-                        _api_areas().MetadataAppArea(api.session, spec, certificate_pem), session,
-                        dry_run=request.dry_run))
+                    app = await api.again_after_login(lambda: reconcile(api.app_area(spec, certificate_pem), session,
+                                                                        dry_run=request.dry_run))
                 except ApiUnavailableError as exc:  # e.g. no metadata permission: found by the first retrieve
                     chosen = via_path.fall_back(request.via, exc)
                     _info(progress, f"via {chosen.path}: {chosen.reason}")
@@ -209,6 +208,8 @@ async def enter_org(session: FlowSession, org: OrgSettings) -> str:
 _FINAL = (LoginError, VerificationLockedError, AppNameTakenError, UnknownProfileError, ConfigError,
           ConnectedAppsDisabledError, OrgSettingConflictError, ApiUnavailableError, MetadataDeployError,
           CredentialsApiDisabledError)
+#: on the API path a refused session is ApiUnavailableError too: it is final only when the session still works
+_API_FINAL = tuple(e for e in _FINAL if e is not ApiUnavailableError)
 
 
 def _api_areas():  # noqa: ANN202 - the module, imported when the API path is taken
@@ -223,6 +224,14 @@ class _ApiLogin:
     def __init__(self, context, session: FlowSession, org: OrgSettings, secrets: SecretSet):  # noqa: ANN001
         self.context, self.flow, self.org, self.secrets = context, session, org, secrets
         self.session: ApiSession | None = None
+        self._app_area = None  # the last MetadataAppArea: it knows the app's id once it found or made the app
+
+    def app_area(self, spec: AppSpec, certificate_pem: str | None):  # noqa: ANN201 - api.areas.MetadataAppArea
+        self._app_area = _api_areas().MetadataAppArea(self.session, spec, certificate_pem)
+        return self._app_area
+
+    def app_id(self, ref: AppRef) -> str:
+        return self._app_area.app_id(ref) if self._app_area is not None else ""
 
     async def connect(self, instance_url: str) -> ApiSession:
         from .api import from_login
@@ -245,7 +254,7 @@ class _ApiLogin:
         try:
             return await step()
         except ProvisionerError as exc:
-            if isinstance(exc, _FINAL) or await self.works():
+            if isinstance(exc, _API_FINAL) or await self.works():
                 raise
         await self.connect(await enter_org(self.flow, self.org))
         return await step()
@@ -257,7 +266,6 @@ async def _choose_via(request: ProvisionRequest, api: _ApiLogin, instance_url: s
     if chosen is not None:
         return chosen
     try:
-        via_path.check_installed()
         session = await api.connect(instance_url)
         await asyncio.to_thread(via_path.probe, session, request.org.username,
                                 timeout=request.timeouts.page_ms / 1000)
@@ -272,15 +280,16 @@ async def _credentials(request: ProvisionRequest, result: ProvisionResult, sessi
     """Over Connect REST when the API path was taken and the org allows it; else revealed on the app's page."""
     kind = app_kind(request.spec.app_type)
     if api is not None:
-        from .api import credentials as rest_credentials
+        from .api import credentials_of_app as rest_credentials
 
+        app_id = api.app_id(ref)
         allowed, why_not = await api.again_after_login(
-            lambda: asyncio.to_thread(rest_credentials.credentials_allowed, api.session, ref.api_name))
+            lambda: asyncio.to_thread(rest_credentials.allowed, api.session, ref.api_name, app_id))
         if allowed:
             try:
                 found = await api.again_after_login(
-                    lambda: asyncio.to_thread(rest_credentials.read_credentials, api.session, ref.api_name))
-            except CredentialsApiDisabledError as exc:
+                    lambda: asyncio.to_thread(rest_credentials.read, api.session, ref.api_name, app_id))
+            except (CredentialsApiDisabledError, ApiUnavailableError) as exc:
                 why_not = _first_line(exc)
             else:
                 request.secrets.add(found.consumer_secret)

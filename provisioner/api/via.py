@@ -10,7 +10,6 @@ then, before anything changed), and `auto` falls back at that point too (`fall_b
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import urllib.error
 import urllib.request
@@ -54,13 +53,6 @@ def browser_only(requested: str, app_type: str) -> Via | None:
     if app_type not in API_APP_TYPES:
         return Via(VIA_BROWSER, f"app_type {app_type} has no API path: the Setup pages")
     return None
-
-
-def check_installed() -> None:
-    """The API path's parts (Metadata API areas, Connect REST credentials) are part of this installation."""
-    missing = [name for name in ("areas", "credentials") if importlib.util.find_spec(f"provisioner.api.{name}") is None]
-    if missing:
-        raise ApiUnavailableError(f"this installation has no API path (provisioner.api.{missing[0]} is missing)")
 
 
 def probe(api: ApiSession, username: str, *, timeout: float = 30.0) -> None:
