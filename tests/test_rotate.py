@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
-from provisioner.api import credentials as rest
 from provisioner.api import rotation
 from provisioner.api.session import ApiSession
 from provisioner.errors import CredentialsApiDisabledError, RotationError

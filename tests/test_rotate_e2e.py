@@ -36,7 +36,8 @@ def test_rotate_after_a_browser_login(sim_factory, tmp_path) -> None:  # noqa: A
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SALESFORCE_", "IMAP_", "PROVISIONER_"))}
     env["PYTHONPATH"] = str(ROOT)
     proc = subprocess.run([sys.executable, "-m", "provisioner.cli", "rotate", "--env-file", str(login),
-                           "--out-dir", str(out), "--format", "both", "--api-name", API_NAME, "--page-timeout", "20", "--json"],
+                           "--out-dir", str(out), "--format", "both", "--api-name", API_NAME, "--page-timeout", "20",
+                           "--json"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout)["result"]

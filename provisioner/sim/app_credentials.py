@@ -202,8 +202,9 @@ def stage(org: SimOrg, request: Request) -> Response:
     with org.lock:
         if app.staged_credentials:
             return _error(400, "INVALID_API_INPUT", ALREADY_STAGED)
-        staged = StagedCredentials(id=org.ids.sf_id("0sC"), key=_new_key(org), secret=_new_secret(org), state="Active", created_by=caller.user.id,
-                                   created_at=now, expires_at=now + STAGED_LIFETIME_SECONDS)
+        staged = StagedCredentials(id=org.ids.sf_id("0sC"), key=_new_key(org), secret=_new_secret(org),
+                                   state="Active", created_by=caller.user.id, created_at=now,
+                                   expires_at=now + STAGED_LIFETIME_SECONDS)
         app.staged_credentials.append(staged)
         rows = [_staged_json(request, org, app, s) for s in app.staged_credentials]
     org.log("credentials_staged", app=app.api_name, staged_id=staged.id)
