@@ -5,13 +5,18 @@ against a running simulated org: create, re-run with no change, repair drift mad
 from __future__ import annotations
 
 import asyncio
+import socket
+import time
 
 import pytest
 
+from provisioner.api import eca_metadata as M
 from provisioner.api.areas import MetadataAppArea, MetadataPoliciesArea
+from provisioner.api.metadata_client import MetadataClient
 from provisioner.api.session import ApiSession
 from provisioner.certs import generate_key_and_cert
-from provisioner.errors import ApiUnavailableError, AppNameTakenError, MetadataDeployError, UnknownProfileError
+from provisioner.errors import (ApiUnavailableError, AppNameTakenError, MetadataDeployError, OrgUnavailableError,
+                                UnknownProfileError)
 from provisioner.flows.eca_form import ExternalClientAppArea
 from provisioner.flows.reconcile import reconcile
 from provisioner.spec import AppSpec, Policies
@@ -144,3 +149,34 @@ def test_without_metadata_permission_the_api_is_unavailable_and_the_session_stay
         asyncio.run(reconcile(MetadataAppArea(api, spec_for(org), certificate), None, dry_run=False))
     assert "INSUFFICIENT_ACCESS" in str(refused.value) and api.session_id not in str(refused.value)
     assert refused.value.exit_code == 37
+
+
+# --- the client's edges -----------------------------------------------------------------------------------------------
+
+def test_only_loopback_may_use_http():
+    with pytest.raises(ApiUnavailableError, match="https"):
+        MetadataClient(ApiSession("http://acme.my.salesforce.com", "00Dxx!secret"))
+
+
+def test_an_org_that_cannot_be_reached_is_a_transient_error_without_the_session(unused_port):
+    api = ApiSession(f"http://127.0.0.1:{unused_port}", "00Dxx!secret-session")
+    with pytest.raises(OrgUnavailableError) as down:
+        MetadataClient(api, request_timeout=5).retrieve({"ExternalClientApplication": ["*"]})
+    assert down.value.transient and "secret-session" not in str(down.value)
+
+
+def test_a_deploy_that_is_not_done_in_time_is_a_transient_error(sim_factory, certificate):
+    handle = sim_factory(latency="realistic")  # a deploy takes about three API calls' time (~1 s)
+    client = MetadataClient(api_of(handle), timeout=0.2)
+    area = MetadataAppArea(api_of(handle), spec_for(handle), certificate)
+    started = time.monotonic()
+    with pytest.raises(OrgUnavailableError, match="not done after"):
+        client.deploy(area._files(list(M.APP_TYPES)))
+    assert time.monotonic() - started < 5  # bounded by the timeout, not by the deploy
+
+
+@pytest.fixture
+def unused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -32,7 +32,8 @@ class MetadataAppArea:
         self.certificate_pem = certificate_pem
         self.desired = desired_settings(spec, certificate_pem)
         self._ids: dict[str, str] = {}  # api name (lower) -> 0xI id
-        self._current: dict[str, M.Values | None] = {}  # type name -> retrieved values
+        self._current: dict[str, M.Values | None] = {}  # type name -> retrieved values (find reads them too)
+        self._problems: list[str] = []
 
     def _ref(self, name: str, api_name: str) -> AppRef:
         app_id = self._ids.get(api_name.lower(), "")
@@ -44,7 +45,10 @@ class MetadataAppArea:
         return self._ids.get(ref.api_name.lower(), "")
 
     def _find(self) -> AppRef | None:
-        retrieved = self.client.retrieve({M.APP.name: ["*"]})
+        # every app's header (for the name guard) and this app's plugin files, in one retrieve
+        members = {M.APP.name: ["*"], **{t.name: [t.component(self.spec.api_name)] for t in M.APP_TYPES[1:]}}
+        retrieved = self.client.retrieve(members)
+        self._read(self.spec.api_name, retrieved)
         apps = []
         for prop in retrieved.properties:
             if prop.get("type") != M.APP.name:
@@ -89,19 +93,24 @@ class MetadataAppArea:
     async def create(self, session) -> AppRef:  # noqa: ANN001
         return await asyncio.to_thread(self._create)
 
-    def _retrieve(self, ref: AppRef) -> AppSettings:
-        api_name = ref.api_name
-        retrieved = self.client.retrieve({t.name: [t.component(api_name)] for t in M.APP_TYPES})
+    def _read(self, api_name: str, retrieved) -> None:  # noqa: ANN001 - metadata_client.Retrieved
         self._current = {}
         for mtype in M.APP_TYPES:
             data = retrieved.files.get(mtype.path(mtype.component(api_name)))
             self._current[mtype.name] = M.parse(data) if data else None
-        for prop in retrieved.properties:
-            if prop.get("type") == M.APP.name and prop.get("id"):
-                self._ids[api_name.lower()] = prop["id"]
+        self._problems = retrieved.problems
+
+    def _retrieve(self, ref: AppRef) -> AppSettings:
+        api_name = ref.api_name
+        if self._current.get(M.APP.name) is None or api_name.lower() != self.spec.api_name.lower():
+            retrieved = self.client.retrieve({t.name: [t.component(api_name)] for t in M.APP_TYPES})
+            self._read(api_name, retrieved)
+            for prop in retrieved.properties:
+                if prop.get("type") == M.APP.name and prop.get("id"):
+                    self._ids[api_name.lower()] = prop["id"]
         if self._current[M.APP.name] is None:
             raise SetupPageError(f"the External Client App {api_name} could not be retrieved: "
-                                 + ("; ".join(retrieved.problems) or "no file came back"))
+                                 + ("; ".join(self._problems) or "no file came back"))
         return M.app_settings(self._current[M.APP.name], self._current[M.OAUTH_SETTINGS.name],
                               self._current[M.GLOBAL_OAUTH.name])
 
@@ -166,8 +175,8 @@ class MetadataPoliciesArea:
             data = retrieved.files.get(mtype.path(mtype.component(api_name)))
             self._current[mtype.name] = M.parse(data) if data else None
         current = M.policy_settings(self._current[M.OAUTH_POLICIES.name] or {})
-        return PolicyState(current, tuple(self.client.list_metadata("Profile")),
-                           tuple(self.client.list_metadata("PermissionSet")))
+        offered = self.client.list_metadata("Profile", "PermissionSet")
+        return PolicyState(current, tuple(offered["Profile"]), tuple(offered["PermissionSet"]))
 
     async def retrieve(self, session, ref: AppRef) -> PolicyState:  # noqa: ANN001
         return await asyncio.to_thread(self._retrieve, ref)
