@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from ..errors import ApiUnavailableError, CredentialsApiDisabledError, OrgUnavailableError, ProvisionerError
+from ..errors import ApiUnavailableError, CredentialsApiDisabledError, OrgUnavailableError
 from ..flows.types import ConsumerCredentials
 from .session import ApiSession
 
@@ -51,8 +51,9 @@ class StagedCredentials:
     state: str = ""  # Active | Rotated | Expired
 
 
-class RestError(ProvisionerError):
-    """A Connect REST answer other than success (kept apart so callers can tell a 404 from a refusal)."""
+class RestError(ApiUnavailableError):
+    """A Connect REST answer other than success (its status and errorCode kept, so callers can tell a 404 from a
+    refusal); exit 37 when nothing catches it: the API path cannot do this."""
 
     def __init__(self, message: str, status: int, code: str):
         super().__init__(message)
@@ -176,10 +177,8 @@ def credentials_allowed(api: ApiSession, app_api_name: str, app_id: str | None =
     try:
         consumer = find_consumer(api, app_api_name, app_id)
         call(api, "GET", _consumer_path(consumer) + "?part=key")
-    except (CredentialsApiDisabledError, ApiUnavailableError) as exc:
+    except (CredentialsApiDisabledError, ApiUnavailableError) as exc:  # RestError included: its line says why
         return False, str(exc)
-    except RestError as exc:
-        return False, f"Connect REST refused the credentials ({exc.code})"
     return True, ""
 
 
