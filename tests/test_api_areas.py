@@ -180,3 +180,39 @@ def unused_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+# --- both paths on one org (real Chromium) ------------------------------------------------------------------------
+
+def browser_run(handle, spec: AppSpec, certificate: str):  # noqa: ANN001, ANN201
+    """The browser path's areas on the same org, logged in by a session cookie."""
+    from provisioner.flows.eca_policies import ExternalClientAppPoliciesArea
+    from provisioner.flows.session import FlowSession, Timeouts
+
+    from .support.async_browser import with_page
+
+    async def scenario(page):  # noqa: ANN001
+        session_id = handle.org.new_session(handle.admin.username, None).id
+        await page.context.add_cookies([{"name": "sid", "value": session_id, "url": handle.base_url}])
+        session = FlowSession(page=page, timeouts=Timeouts(page_ms=15_000, mail_s=30, settle_ms=15_000),
+                              instance_url=handle.base_url)
+        app = await reconcile(ExternalClientAppArea(spec, certificate), session, dry_run=False)
+        policies = await reconcile(ExternalClientAppPoliciesArea(app.ref, spec.policies), session, dry_run=False)
+        return app, policies
+
+    return with_page(scenario)
+
+
+@pytest.mark.e2e
+def test_an_app_made_by_either_path_is_unchanged_for_the_other(sim_factory, certificate):
+    handle = sim_factory()
+    spec = spec_for(handle)
+    run(handle, spec, certificate)
+    app, policies = browser_run(handle, spec, certificate)
+    assert not app.created and app.changes == [] and policies.changes == []
+
+    other = spec_for(handle, name="Acme Browser", api_name="Acme_Browser")
+    app, _ = browser_run(handle, other, certificate)
+    assert app.created
+    _, api_app, api_policies = run(handle, other, certificate)
+    assert not api_app.created and api_app.changes == [] and api_policies.changes == []
