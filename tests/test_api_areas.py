@@ -90,6 +90,22 @@ def test_create_then_no_change_then_drift_repaired(org, certificate):
     assert made.introspect_all_tokens is True
 
 
+def test_a_new_certificate_and_the_client_credentials_flow_are_deployed_and_then_stable(org, certificate, tmp_path):
+    run_as = "Integration@Acme.example"  # usernames are not case-sensitive
+    spec = spec_for(org, client_credentials=True, policies=Policies(run_as=run_as))
+    run(org, spec, certificate)
+    made = the_app(org)
+    assert made.client_credentials_enabled and made.client_credentials_user == "integration@acme.example"
+    _, again, again_policies = run(org, spec, certificate)
+    assert again.changes == [] and again_policies.changes == []
+    _, new_cert = generate_key_and_cert(tmp_path / "new", "api-path-2")
+    _, renewed, _ = run(org, spec, new_cert.read_text())
+    assert len(renewed.changes) == 1 and renewed.changes[0].startswith("Certificate: CN=api-path (expires ")
+    assert renewed.changes[0].endswith(")") and "upload CN=api-path-2" in renewed.changes[0]
+    assert made.certificate_pem.strip() == new_cert.read_text().strip()
+    assert made.client_credentials_user == "integration@acme.example"  # the policies file was not touched
+
+
 def test_the_api_path_names_a_difference_as_the_browser_path_does(org, certificate):
     spec = spec_for(org)
     run(org, spec, certificate)
