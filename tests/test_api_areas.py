@@ -15,7 +15,8 @@ from provisioner.api.areas import MetadataAppArea, MetadataPoliciesArea
 from provisioner.api.metadata_client import MetadataClient
 from provisioner.api.session import ApiSession
 from provisioner.certs import generate_key_and_cert
-from provisioner.errors import (ApiUnavailableError, AppNameTakenError, MetadataDeployError, OrgUnavailableError,
+from provisioner.errors import (ApiUnavailableError, AppNameTakenError, MetadataDeployError, OrgSettingConflictError,
+                                OrgUnavailableError,
                                 UnknownProfileError)
 from provisioner.flows.eca_form import ExternalClientAppArea
 from provisioner.flows.reconcile import reconcile
@@ -232,3 +233,10 @@ def test_an_app_made_by_either_path_is_unchanged_for_the_other(sim_factory, cert
     assert app.created
     _, api_app, api_policies = run(handle, other, certificate)
     assert not api_app.created and api_app.changes == [] and api_policies.changes == []
+
+
+def test_an_org_limiting_idle_refresh_tokens_gets_the_browser_paths_advice(sim_factory, certificate):
+    handle = sim_factory(idle_refresh_token_limit=True)
+    spec = spec_for(handle, policies=Policies(refresh_token={"policy": "valid_until_revoked"}))
+    with pytest.raises(OrgSettingConflictError, match="expire_if_unused"):
+        run(handle, spec, certificate)

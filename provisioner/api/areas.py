@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 
-from provisioner.errors import AppNameTakenError, SetupPageError
+from provisioner.errors import AppNameTakenError, MetadataDeployError, SetupPageError
 from provisioner.flows.app_settings import AppSettings, desired_settings, differences
 from provisioner.flows.eca_form import LABELS, describe_new_app
+from provisioner.flows.eca_policies import refresh_token_offered
+from provisioner.flows.locators import eca_policies as P
 from provisioner.flows.policy_settings import (PolicySettings, PolicyState, describe, desired_policies, lines,
                                                match_names, policy_changes)
 from provisioner.flows.types import AppRef, Change
@@ -17,6 +19,9 @@ from provisioner.flows.types import AppRef, Change
 from . import eca_metadata as M
 from .metadata_client import MetadataClient
 from .session import ApiSession
+
+#: the refresh token choices Edit Policies offers while the org limits idle refresh tokens (no "valid until revoked")
+IDLE_LIMIT_CHOICES = tuple(text for key, text in P.REFRESH_TOKEN_CHOICES.items() if key != "valid_until_revoked")
 
 #: the app's page in Setup (the External Client App Manager's link)
 APP_PATH = "/lightning/setup/ManageExternalClientApplication/{id}/detail"
@@ -211,7 +216,13 @@ class MetadataPoliciesArea:
                 "label": name})
             members[M.PLUGIN_POLICIES.name] = [name]
         files["package.xml"] = M.package_xml(members, self.api.api_version)
-        self.client.deploy(files)
+        try:
+            self.client.deploy(files)
+        except MetadataDeployError as exc:
+            if self.policies.refresh_token.policy == "valid_until_revoked" and "refreshTokenPolicyType" in str(exc):
+                # the org's idle refresh-token limit refuses Infinite: the browser path's answer and advice
+                refresh_token_offered(self.policies, IDLE_LIMIT_CHOICES)
+            raise
         return ref
 
     async def apply(self, session, ref: AppRef, changes: list[Change]) -> AppRef:  # noqa: ANN001
