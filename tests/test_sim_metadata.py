@@ -51,7 +51,8 @@ def xml_file(type_name: str, body: str) -> bytes:
 def package(members: dict[str, list[str]]) -> bytes:
     types = "".join("<types>" + "".join(f"<members>{m}</members>" for m in names) + f"<name>{t}</name></types>"
                     for t, names in members.items())
-    return f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns="{NS}">{types}<version>{VERSION}</version></Package>'.encode()
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Package xmlns="{NS}">{types}'
+            f'<version>{VERSION}</version></Package>').encode()
 
 
 def app_files(name: str = "Acme_CI", *, header: str | None = None, global_extra: str = "",
@@ -80,7 +81,8 @@ def app_files(name: str = "Acme_CI", *, header: str | None = None, global_extra:
     return files
 
 
-def start_deploy(handle, session: str, files: dict[str, bytes], options: dict | None = None) -> tuple[int, dict]:  # noqa: ANN001
+def start_deploy(handle, session: str, files: dict[str, bytes],  # noqa: ANN001 - a SimHandle
+                 options: dict | None = None) -> tuple[int, dict]:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         for name, data in files.items():
@@ -131,7 +133,8 @@ def retrieve(handle, members: dict[str, list[str]]) -> ET.Element:  # noqa: ANN0
     session = sid(handle)
     types = "".join("<met:types>" + "".join(f"<met:members>{m}</met:members>" for m in names)
                     + f"<met:name>{t}</met:name></met:types>" for t, names in members.items())
-    status, answer = soap(handle, session, "retrieve", f"<met:retrieveRequest><met:apiVersion>{VERSION}</met:apiVersion>"
+    status, answer = soap(handle, session, "retrieve",
+                          f"<met:retrieveRequest><met:apiVersion>{VERSION}</met:apiVersion>"
                           f"<met:unpackaged>{types}</met:unpackaged></met:retrieveRequest>")
     assert status == 200
     job = answer.findtext(f"{SOAP}Body/{MD}retrieveResponse/{MD}result/{MD}id")
@@ -259,8 +262,8 @@ def test_a_deploy_changes_the_app_as_a_page_save_does(sim_factory, tmp_path):
     before, key, secret = app.changed_at, app.consumer_key, app.consumer_secret
     _, cert = generate_key_and_cert(tmp_path, "ci")
     pem = cert.read_text().strip()
-    result = deploy(handle, app_files(global_extra=f"<certificate>{pem}</certificate>"
-                                                   "<isClientCredentialsFlowEnabled>true</isClientCredentialsFlowEnabled>"))
+    extra = f"<certificate>{pem}</certificate><isClientCredentialsFlowEnabled>true</isClientCredentialsFlowEnabled>"
+    result = deploy(handle, app_files(global_extra=extra))
     assert result["status"] == "Succeeded"
     assert app.jwt_enabled and app.certificate_pem.strip() == pem and app.client_credentials_enabled
     assert app.changed_at > before  # propagation starts again, as after a save on the pages
@@ -367,7 +370,8 @@ def test_a_page_made_app_retrieves_with_its_id_and_without_its_secret(sim_factor
     assert result.findtext(MD + "status") == "Succeeded" and result.findall(MD + "messages") == []
     properties = {p.findtext(MD + "type"): p for p in result.findall(MD + "fileProperties")}
     assert properties["ExternalClientApplication"].findtext(MD + "id") == app.id
-    assert properties["ExternalClientApplication"].findtext(MD + "fileName") == "unpackaged/externalClientApps/Page_Made.eca"
+    header = properties["ExternalClientApplication"]
+    assert header.findtext(MD + "fileName") == "unpackaged/externalClientApps/Page_Made.eca"
     files = zip_files(result)
     assert "unpackaged/package.xml" in files
     assert element(files["unpackaged/externalClientApps/Page_Made.eca"], "label") == "Page Made"

@@ -86,7 +86,8 @@ class MetadataClient:
             return exc.code, body
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise OrgUnavailableError(f"{what}: cannot reach {urllib.parse.urlsplit(url).hostname} ({reason})") from None
+            host = urllib.parse.urlsplit(url).hostname
+            raise OrgUnavailableError(f"{what}: cannot reach {host} ({reason})") from None
 
     def _rest(self, path: str, what: str, data: bytes | None = None, content_type: str = "") -> dict:
         headers = {**self.api.headers(), "Accept": "application/json"}
@@ -141,7 +142,8 @@ class MetadataClient:
         body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"json\"\r\n"
                 f"Content-Type: application/json\r\n\r\n{json.dumps(options)}\r\n"
                 f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"deploy.zip\"\r\n"
-                f"Content-Type: application/zip\r\n\r\n").encode() + buffer.getvalue() + f"\r\n--{boundary}--\r\n".encode()
+                f"Content-Type: application/zip\r\n\r\n").encode()
+        body += buffer.getvalue() + f"\r\n--{boundary}--\r\n".encode()
         started = self._rest("metadata/deployRequest", "deploying metadata", body,
                              f"multipart/form-data; boundary={boundary}")
         deploy_id = str(started.get("id", ""))

@@ -43,7 +43,8 @@ class Jobs:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, kind: str, prefix: str, caller, work: Callable[[], dict[str, Any]], **extra: Any) -> Job:  # noqa: ANN001
+    def start(self, kind: str, prefix: str, caller, work: Callable[[], dict[str, Any]],  # noqa: ANN001 - ApiCaller
+              **extra: Any) -> Job:
         now = time.time()
         latency = self.org.latency
         steps = [latency.api_delay() for _ in range(_STEPS)] if latency is not None else [0.0] * _STEPS
