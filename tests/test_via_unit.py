@@ -170,3 +170,21 @@ def test_an_inventory_org_s_via_reaches_its_task(tmp_path, monkeypatch):
                                                                          "https://acme.my.salesforce.com"))
     attempts = OrgAttempts(inv, dry_run=True)
     assert attempts.task(inv.org("a")).via == "api" and attempts.task(inv.org("b")).via == "auto"
+
+
+def test_the_job_report_says_which_path_made_each_org_s_app(tmp_path):
+    from provisioner.one_org import OrgOutcome
+
+    from .test_job_unit import inventory_of, run_job
+
+    async def work(browser, org, events, deadline):  # noqa: ANN001
+        if org.name == "a":
+            return OrgOutcome(status="created", verified=True, via="api", via_reason="auto: the org's API ...")
+        return OrgOutcome(status="unchanged", verified=True, via="browser", via_reason="auto: the API is not ...")
+
+    report, _, _ = run_job(inventory_of(tmp_path, "a", "b"), work)
+    by_name = {org.name: org for org in report.orgs}
+    assert (by_name["a"].via, by_name["b"].via) == ("api", "browser")
+    assert by_name["b"].via_reason.startswith("auto: the API is not")
+    saved = {org["name"]: org for org in report.to_dict()["orgs"]}
+    assert saved["a"]["via"] == "api" and saved["b"]["via_reason"] == by_name["b"].via_reason

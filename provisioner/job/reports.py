@@ -37,6 +37,8 @@ class OrgResult:
     verified: bool = False  # the JWT bearer exchange worked with the written credentials
     app_name: str | None = None
     plan: list[str] = field(default_factory=list)  # --dry-run: what would change
+    via: str = ""  # "api" | "browser": the path that made the app (README "Browser or API")
+    via_reason: str = ""  # why that path (one line, no secret)
 
     @property
     def failed(self) -> bool:

@@ -156,7 +156,8 @@ class JobRunner:
                         result = OrgResult(name=org.name, status=outcome.status, changes=list(outcome.changes),
                                            plan=list(outcome.plan), artifacts=list(outcome.artifacts),
                                            credentials=list(outcome.credentials), verified=outcome.verified,
-                                           app_name=outcome.app_name)
+                                           app_name=outcome.app_name, via=getattr(outcome, "via", ""),
+                                           via_reason=getattr(outcome, "via_reason", ""))
                         break
                     except asyncio.CancelledError:
                         raise
