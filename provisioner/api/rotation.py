@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable
 
 from .. import stored_credentials
@@ -94,9 +95,13 @@ def rotate(api: ApiSession, api_name: str, file: CredentialsFile, prove: Prover,
                 raise RotationError(f"the credentials file holds consumer key {_short(stored.consumer_key)}, which "
                                     f"is not app {api_name}'s: run `provisioner setup` to write its credentials")
             with progress.step("stage", f"new consumer key and secret for {api_name}"):
-                pending = rest.stage(api, consumer)
+                pending, raced = _stage(api, consumer, progress)
             secrets.add(pending.secret)
             done.append("stage")
+            resumed = raced
+            if raced:  # the other run may have switched already: the primary is read again
+                current = rest.primary(api, consumer)
+                secrets.add(current.consumer_secret)
         else:
             secrets.add(pending.secret)
             progress.info(f"finishing the rotation under way ({pending.state} staged credentials found)")
@@ -158,6 +163,21 @@ def rotate(api: ApiSession, api_name: str, file: CredentialsFile, prove: Prover,
                           credentials=[str(p.resolve()) for p in file.targets.paths()])
 
 
+def _stage(api: ApiSession, consumer: rest.Consumer, progress) -> tuple[rest.StagedCredentials, bool]:  # noqa: ANN001
+    """(the new staged set, False); or, when another run staged one since we looked (one set per consumer),
+    (that set, True): this run finishes that rotation."""
+    try:
+        return rest.stage(api, consumer), False
+    except rest.RestError as exc:
+        if exc.status != 400:
+            raise
+        live = [s for s in rest.staged(api, consumer) if s.state != "Expired"]
+        if len(live) != 1:
+            raise
+        progress.info("another run staged credentials meanwhile: finishing that rotation")
+        return live[0], True
+
+
 def _drop_expired(api: ApiSession, consumer: rest.Consumer, sets: list[rest.StagedCredentials],
                   progress) -> rest.StagedCredentials | None:  # noqa: ANN001
     """The staged set a rotation is under way with, after deleting expired ones (they only block staging)."""
@@ -179,6 +199,60 @@ def _short(key: str) -> str:
 
 def _one_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+# --- from the credentials files setup wrote ---------------------------------------------------------------------
+PROVERS = ("auto", "jwt", "client-credentials", "both")
+
+
+def rotate_targets(api: ApiSession, api_name: str, targets: CredentialTargets, *, key_path: Path | None,
+                   cert_path: Path | None, progress, secrets: SecretSet, prove: str = "auto",  # noqa: ANN001
+                   prove_seconds: float = 600.0, instance_url: str | None = None) -> RotationResult:
+    """Rotate the app whose credentials `targets` hold (`setup`'s files; the nightly job's too), proving each pair
+    as `prove` says; `key_path`/`cert_path`: the pair setup used (the JWT proof, and the files name it)."""
+    from ..errors import ConfigError
+
+    stored = stored_credentials.read(targets)
+    if stored is None:
+        raise ConfigError(f"no credentials to rotate in {', '.join(map(str, targets.paths()))}: every credentials "
+                          "file must exist and agree (run `provisioner setup` first)")
+    key_pem = key_path.read_text(encoding="utf-8") if key_path else None
+    secrets.update([s for s in (stored.consumer_secret, key_pem) if s])
+    facts = OrgOutcome(status="rotated", api_name=api_name, username=stored.username, login_url=stored.login_url,
+                       instance_url=stored.instance_url,
+                       private_key_path=str(key_path.resolve()) if key_path else None,
+                       certificate_path=str(cert_path.resolve()) if cert_path else None)
+    prover = prover_for(prove, stored, key_pem, instance_url=instance_url or stored.instance_url or stored.login_url,
+                        prove_seconds=prove_seconds, progress=progress)
+    return rotate(api, api_name, CredentialsFile(targets, facts, key_pem), prover, progress, secrets=secrets)
+
+
+def prover_for(kind: str, stored: stored_credentials.StoredCredentials, key_pem: str | None, *, instance_url: str,
+               prove_seconds: float, progress) -> Prover:  # noqa: ANN001
+    """auto: JWT bearer where the private key is at hand, else client credentials."""
+    from ..errors import ConfigError
+
+    def retrying(attempt: int, answer: str | None) -> None:
+        progress.info(f"token exchange attempt {attempt} refused ({answer}): retrying while the org propagates")
+
+    if kind not in PROVERS:
+        raise ConfigError(f"prove: one of {', '.join(PROVERS)}, not {kind!r}")
+    if kind == "auto":
+        kind = "jwt" if key_pem and stored.username else "client-credentials"
+    provers = []
+    if kind in ("jwt", "both"):
+        if not key_pem:
+            raise ConfigError("a JWT proof needs the private key setup used (--out-dir's server.key, or --key/--cert)")
+        provers.append(jwt_prover(login_url=stored.login_url or instance_url, username=stored.username,
+                                  key_pem=key_pem, instance_url=instance_url, budget_seconds=prove_seconds,
+                                  on_attempt=retrying))
+    if kind in ("client-credentials", "both"):
+        if not stored.consumer_secret:
+            raise ConfigError("a client credentials proof needs the consumer secret in the credentials file (this "
+                              "credentials style stores none)")
+        provers.append(client_credentials_prover(token_url_base=instance_url, budget_seconds=prove_seconds,
+                                                 on_attempt=retrying))
+    return both(*provers)
 
 
 # --- proving a pair ----------------------------------------------------------------------------------------------
@@ -242,5 +316,5 @@ def both(*provers: Prover) -> Prover:
     return prove
 
 
-__all__ = ["CredentialsFile", "Prover", "RotationResult", "STEPS", "both", "client_credentials_prover",
-           "jwt_prover", "rotate"]
+__all__ = ["CredentialsFile", "PROVERS", "Prover", "RotationResult", "STEPS", "both", "client_credentials_prover",
+           "jwt_prover", "prover_for", "rotate", "rotate_targets"]

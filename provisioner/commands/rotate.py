@@ -20,7 +20,7 @@ from . import common, options
 from .options import ConnectionFlags, OutputFlags, SpecFlags
 
 DEFAULT_PROVE_SECONDS = 600.0
-PROVERS = ("auto", "jwt", "client-credentials", "both")
+PROVERS = ("auto", "jwt", "client-credentials", "both")  # provisioner/api/rotation.py PROVERS
 
 ROTATE_OPTIONS = (
     click.option("--session-file", type=click.Path(dir_okay=False, allow_dash=True),
@@ -65,7 +65,7 @@ def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, output_fla
             rotate_flags: RotateFlags) -> None:
     """Give the app a new consumer key and secret: stage, prove, write, switch, prove again, delete the old."""
     from ..api import rotation
-    from ..one_org import CredentialTargets, OrgOutcome
+    from ..one_org import CredentialTargets
     from ..progress import Progress
 
     secrets = common.run_secrets()
@@ -85,18 +85,16 @@ def command(connection_flags: ConnectionFlags, spec_flags: SpecFlags, output_fla
         raise ConfigError(f"the credentials file belongs to app {stored.api_name}, not {spec.api_name}: give its spec "
                           "(--spec / --api-name)")
     key_path, cert_path = _key_pair_paths(output_flags)
-    key_pem = key_path.read_text(encoding="utf-8") if key_path else None
-    if key_pem:
-        secrets.add(key_pem)
+    if rotate_flags.prove in ("jwt", "both") and key_path is None:  # said before the login, not after it
+        raise ConfigError("--prove jwt needs the private key setup used (--out-dir's server.key, or --key/--cert)")
+    if rotate_flags.prove in ("client-credentials", "both") and not stored.consumer_secret:
+        raise ConfigError("--prove client-credentials needs the consumer secret in the credentials file (this "
+                          "credentials style stores none)")
     progress = Progress(mode="json" if as_json else "auto", secrets=secrets)
     api = _api_session(connection_flags, rotate_flags, stored, secrets, progress)
-    facts = OrgOutcome(status="rotated", app_name=spec.name, api_name=spec.api_name, username=stored.username,
-                       login_url=stored.login_url, instance_url=stored.instance_url,
-                       private_key_path=str(key_path.resolve()) if key_path else None,
-                       certificate_path=str(cert_path.resolve()) if cert_path else None)
-    prove = _prover(rotate_flags, stored, key_pem, progress)
-    result = rotation.rotate(api, spec.api_name, rotation.CredentialsFile(targets, facts, key_pem), prove, progress,
-                             secrets=secrets)
+    result = rotation.rotate_targets(api, spec.api_name, targets, key_path=key_path, cert_path=cert_path,
+                                     progress=progress, secrets=secrets, prove=rotate_flags.prove,
+                                     prove_seconds=rotate_flags.prove_seconds, instance_url=rotate_flags.instance_url)
     shown = result.summary()
     if not rotate_flags.show_secret:
         shown["consumer_secret"] = mask(result.consumer_secret, keep=0)
@@ -122,32 +120,6 @@ def _key_pair_paths(output: OutputFlags) -> tuple[Path | None, Path | None]:
             raise ConfigError(f"private key {key} does not exist")
         return None, None
     return key, cert if cert.is_file() else None
-
-
-def _prover(flags: RotateFlags, stored, key_pem: str | None, progress):  # noqa: ANN001, ANN202
-    from ..api import rotation
-
-    def retrying(attempt: int, answer: str | None) -> None:
-        progress.info(f"token exchange attempt {attempt} refused ({answer}): retrying while the org propagates")
-
-    kind = flags.prove
-    if kind == "auto":
-        kind = "jwt" if key_pem and stored.username else "client-credentials"
-    instance_url = flags.instance_url or stored.instance_url or stored.login_url
-    provers = []
-    if kind in ("jwt", "both"):
-        if not key_pem:
-            raise ConfigError("--prove jwt needs the private key setup used (--out-dir's server.key, or --key/--cert)")
-        provers.append(rotation.jwt_prover(login_url=stored.login_url or instance_url, username=stored.username,
-                                           key_pem=key_pem, instance_url=instance_url,
-                                           budget_seconds=flags.prove_seconds, on_attempt=retrying))
-    if kind in ("client-credentials", "both"):
-        if not stored.consumer_secret:
-            raise ConfigError("--prove client-credentials needs the consumer secret in the credentials file (this "
-                              "credentials style stores none)")
-        provers.append(rotation.client_credentials_prover(token_url_base=instance_url,
-                                                          budget_seconds=flags.prove_seconds, on_attempt=retrying))
-    return rotation.both(*provers)
 
 
 def _api_session(connection: ConnectionFlags, flags: RotateFlags, stored, secrets, progress):  # noqa: ANN001, ANN202
