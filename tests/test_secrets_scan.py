@@ -61,8 +61,10 @@ def a_clean_run(root: Path) -> SecretsScan:
     """Artifacts of every kind, none holding a secret; the credentials written (which do)."""
     for artifact in ARTIFACTS:
         plant(root, artifact, "nothing to see")
-    (root / "out" / "credentials.json").write_text(json.dumps({"consumer_key": "3MVGkey",
-                                                               "consumer_secret": "C0nsumer-Secret-9931"}))
+    (root / "out" / "credentials.json").write_text(json.dumps({
+        "consumer_key": "3MVGkey", "consumer_secret": "C0nsumer-Secret-9931",
+        "private_key_path": str(root / "out" / "server.key")}))  # a path: printed, and no secret
+    plant(root, "log", f"private key: {root / 'out' / 'server.key'}")
     scan = SecretsScan([root])
     scan.add_secrets(SECRET)
     scan.add_output("stdout", "app created\n")

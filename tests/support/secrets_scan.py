@@ -32,6 +32,8 @@ HOLDERS = {"credentials.env", "credentials.json", "org.env", "sim.env", "server.
 HOLDER_SUFFIXES = (".key",)
 #: the names of values in a holder that are secrets
 SECRET_NAME_PARTS = ("PASSWORD", "SECRET", "TOKEN", "PRIVATE_KEY")
+#: ... unless they name where a secret is (SALESFORCE_PRIVATE_KEY_PATH, IMAP_PASSWORD_FILE)
+NOT_SECRET_NAME_ENDS = ("PATH", "FILE")
 
 CALL_SECTIONS = pytest.StashKey[list]()
 
@@ -99,7 +101,8 @@ def holder_secrets(path: Path) -> list[str]:
         items = record.items() if isinstance(record, dict) else []
     else:
         items = dotenv_values(path, interpolate=False).items()
-    values = [str(v) for k, v in items if v and any(part in k.upper() for part in SECRET_NAME_PARTS)]
+    values = [str(v) for k, v in items if v and any(part in k.upper() for part in SECRET_NAME_PARTS)
+              and not k.upper().endswith(NOT_SECRET_NAME_ENDS)]
     return [form for v in values for form in (pem_secret_forms(v) if "PRIVATE KEY-----" in v else [v])]
 
 
