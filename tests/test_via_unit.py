@@ -188,3 +188,100 @@ def test_the_job_report_says_which_path_made_each_org_s_app(tmp_path):
     assert by_name["b"].via_reason.startswith("auto: the API is not")
     saved = {org["name"]: org for org in report.to_dict()["orgs"]}
     assert saved["a"]["via"] == "api" and saved["b"]["via_reason"] == by_name["b"].via_reason
+
+
+# --- a session that ends under a step: log in again, once ----------------------------------------------------------
+ORG = type("Org", (), {"username": "admin@acme.example", "sf_target_org": None, "login_url": ""})()
+
+
+class FlowStub:
+    class timeouts:  # noqa: N801 - FlowSession.timeouts' shape
+        page_ms = 5_000
+
+    def __init__(self, url="https://acme.my.salesforce.com/?ec=302&startURL=%2Flightning"):
+        class Page:
+            pass
+
+        self.page = Page()
+        self.page.url = url
+
+
+def test_an_api_step_whose_session_ended_logs_in_again_takes_the_new_session_and_runs_once_more(monkeypatch):
+    from provisioner import provision
+    from provisioner.api import from_login as fl
+
+    logins, sessions = [], iter(["00D!first", "00D!second"])
+
+    async def enter_org(session, org):  # noqa: ANN001
+        logins.append(org)
+        return "https://acme.lightning.force.com"
+
+    async def api_session(context, org, instance_url, secrets):  # noqa: ANN001
+        return ApiSession(fl.my_domain_url(instance_url), next(sessions))
+
+    monkeypatch.setattr(provision, "enter_org", enter_org)
+    monkeypatch.setattr(fl, "api_session", api_session)
+    monkeypatch.setattr(via, "probe", lambda api, username, timeout=30: (_ for _ in ()).throw(
+        ApiUnavailableError("the org refused the API session")))
+    login = provision._ApiLogin(None, FlowStub(), ORG, SecretSet())
+    used = []
+
+    async def step():
+        used.append(login.session.session_id)
+        if len(used) == 1:
+            raise ApiUnavailableError("the org refused the API session (expired or not valid for the API)")
+        return "done"
+
+    async def scenario():
+        await login.connect("https://acme.lightning.force.com")
+        return await login.again_after_login(step)
+
+    assert asyncio.run(scenario()) == "done"
+    assert used == ["00D!first", "00D!second"] and logins == [ORG]
+
+
+def test_an_api_step_failing_while_the_session_still_works_is_not_retried(monkeypatch):
+    from provisioner import provision
+    from provisioner.errors import MetadataDeployError
+
+    monkeypatch.setattr(via, "probe", lambda api, username, timeout=30: None)
+    login = provision._ApiLogin(None, FlowStub(), ORG, SecretSet())
+    login.session = ApiSession("https://acme.my.salesforce.com", "00D!s")
+    calls = []
+
+    async def step():
+        calls.append(1)
+        raise ApiUnavailableError("INSUFFICIENT_ACCESS: use of the Metadata API requires ModifyMetadata")
+
+    with pytest.raises(ApiUnavailableError, match="INSUFFICIENT_ACCESS"):
+        asyncio.run(login.again_after_login(step))
+
+    async def failed_deploy():
+        calls.append(2)
+        raise MetadataDeployError("the metadata deploy failed: bad callback URL")
+
+    with pytest.raises(MetadataDeployError):
+        asyncio.run(login.again_after_login(failed_deploy))
+    assert calls == [1, 2]
+
+
+def test_a_page_step_cut_short_by_the_login_page_logs_in_again(monkeypatch):
+    from provisioner import provision
+
+    logins = []
+
+    async def enter_org(session, org):  # noqa: ANN001
+        logins.append(org)
+        return "https://acme.lightning.force.com"
+
+    monkeypatch.setattr(provision, "enter_org", enter_org)
+    tries = []
+
+    async def step():
+        tries.append(1)
+        if len(tries) == 1:
+            raise OrgUnavailableError("the page went away")
+        return "saved"
+
+    assert asyncio.run(provision._again_after_login(FlowStub(), "org", step)) == "saved"
+    assert logins == ["org"] and len(tries) == 2
