@@ -180,3 +180,20 @@ def test_sf_org_login_jwt_works_with_credentials_read_over_rest_by_the_api_path(
     # the session id the API path used is masked like any secret: no browser session id in the output
     for session_id in handle.org.sessions:
         assert session_id not in proc.stdout + proc.stderr
+
+
+@pytest.mark.sfcli
+def test_with_target_org_the_api_path_uses_the_salesforce_cli_s_token(sim_factory, tmp_path, sf):  # noqa: F811
+    from .test_target_org_e2e import authorise
+    from .test_target_org_e2e import setup as setup_with_cli
+
+    handle = sim_factory(mail="embedded", admin_totp=False, unrecognised_device=True)
+    info = handle.info()
+    authorise(sf, handle, "viaorg")
+    proc = setup_with_cli(tmp_path, sf, info, "-o", "viaorg", "--via", "api", "--json")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout)["result"]
+    assert result["via"] == "api" and result["status"] == "created" and result["verified"] is True
+    assert result["consumer_key"] == handle.org.app_by_api_name(result["api_name"]).consumer_key
+    events = [event["kind"] for event in handle.org.events]
+    assert "frontdoor_login" in events and "login_succeeded" not in events
