@@ -17,7 +17,8 @@ from provisioner.spec import load_spec
 
 from .support.async_browser import with_browser
 
-pytestmark = pytest.mark.e2e
+#: every artifact these tests write is scanned for the run's secrets afterwards (tests/support/secrets_scan.py)
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("secrets_scan")]
 
 FAST = Timeouts(page_ms=20_000, mail_s=30, settle_ms=20_000)
 
