@@ -82,10 +82,12 @@ def test_via_api_creates_changes_nothing_and_repairs_drift_made_on_the_pages(sim
         again = await timed(browser, api, times, "api no change")
         on_pages = await timed(browser, replace(api, via="browser"), times, "browser no change (app made via api)")
         drift = await run_org(browser, replace(api, via="browser", spec=drifted), Steps(), secrets=SecretSet())
+        planned = await run_org(browser, replace(api, dry_run=True), Steps(), secrets=SecretSet())
+        still_drifted = the_app(handle, spec).description
         repaired = await run_org(browser, api, Steps(), secrets=SecretSet())
-        return created, again, on_pages, drift, repaired
+        return created, again, on_pages, drift, (planned, still_drifted), repaired
 
-    created, again, on_pages, drift, repaired = with_browser(scenario)
+    created, again, on_pages, drift, (planned, still_drifted), repaired = with_browser(scenario)
     print(f"\nvia timings (fast profile): {json.dumps(times)}")
     assert created.status == "created" and created.verified, created
     assert created.via == "api" and "--via api" in created.via_reason
@@ -100,6 +102,10 @@ def test_via_api_creates_changes_nothing_and_repairs_drift_made_on_the_pages(sim
 
     assert drift.status == "updated" and drift.via == "browser"
     assert any("Description" in line for line in drift.changes), drift.changes
+    # a dry run via the API plans the repair and changes nothing
+    assert planned.status == "planned" and planned.via == "api" and not planned.credentials
+    assert any("Description" in line for line in planned.plan), planned.plan
+    assert still_drifted == "changed by hand on the Setup page"
     assert repaired.status == "updated" and repaired.via == "api", repaired
     assert any("Description" in line for line in repaired.changes), repaired.changes
     assert any("timeout" in line.lower() for line in repaired.changes), repaired.changes
