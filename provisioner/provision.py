@@ -280,15 +280,15 @@ async def _credentials(request: ProvisionRequest, result: ProvisionResult, sessi
     """Over Connect REST when the API path was taken and the org allows it; else revealed on the app's page."""
     kind = app_kind(request.spec.app_type)
     if api is not None:
-        from .api import credentials_of_app as rest_credentials
+        from .api import credentials as rest_credentials
 
-        app_id = api.app_id(ref)
+        app_id = api.app_id(ref) or None  # a new app has no OAuth usage yet: found by the id the metadata gave
         allowed, why_not = await api.again_after_login(
-            lambda: asyncio.to_thread(rest_credentials.allowed, api.session, ref.api_name, app_id))
+            lambda: asyncio.to_thread(rest_credentials.credentials_allowed, api.session, ref.api_name, app_id))
         if allowed:
             try:
                 found = await api.again_after_login(
-                    lambda: asyncio.to_thread(rest_credentials.read, api.session, ref.api_name, app_id))
+                    lambda: asyncio.to_thread(rest_credentials.read_credentials, api.session, ref.api_name, app_id))
             except (CredentialsApiDisabledError, ApiUnavailableError) as exc:
                 why_not = _first_line(exc)
             else:
