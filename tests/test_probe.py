@@ -24,7 +24,8 @@ from provisioner.sim.variants import VARIANTS
 
 from .test_provision_e2e import seed_app
 
-pytestmark = pytest.mark.e2e
+#: every artifact these tests write is scanned for the run's secrets afterwards (tests/support/secrets_scan.py)
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("secrets_scan")]
 ROOT = Path(__file__).resolve().parent.parent
 #: what the relabel tests rename: words added in the middle, so the code's label no longer matches
 RENAMED = {"External Client App Name": "External Client App Display Name"}
@@ -146,8 +147,9 @@ def test_a_relabelled_control_is_named_and_its_override_makes_probe_and_setup_wo
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert report["overrides"] == {str(overrides): ["eca_form.NAME"]}
 
-    setup_args = ("setup", "--out-dir", str(tmp_path / "out"), "--page-timeout", "8", "--mail-timeout", "10",
-                  "--verify-seconds", "60")
+    # the Setup pages (--via browser): the API path (the default where the org allows it) never meets the control
+    setup_args = ("setup", "--via", "browser", "--out-dir", str(tmp_path / "out"), "--page-timeout", "8",
+                  "--mail-timeout", "10", "--verify-seconds", "60")
     # without the override setup stops on that control, naming it; with it (environment variable) setup succeeds
     failed = cli(tmp_path, info, *setup_args)
     assert failed.returncode == LocatorNotFoundError.exit_code, failed.stderr[-3000:]
