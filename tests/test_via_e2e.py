@@ -203,3 +203,24 @@ def test_with_target_org_the_api_path_uses_the_salesforce_cli_s_token(sim_factor
     assert result["consumer_key"] == handle.org.app_by_api_name(result["api_name"]).consumer_key
     events = [event["kind"] for event in handle.org.events]
     assert "frontdoor_login" in events and "login_succeeded" not in events
+
+
+def test_a_user_without_modify_metadata_auto_falls_back_at_the_first_retrieve_and_api_exits_37(sim_factory,
+                                                                                                tmp_path):
+    from provisioner.errors import ApiUnavailableError
+
+    handle = sim_factory(mail="embedded", variant="email-admin")
+    handle.admin.modify_metadata = False  # API Enabled, but no Modify Metadata / Modify All Data
+    auto = task_for(handle.info(), tmp_path, "auto")
+
+    async def scenario(browser):  # noqa: ANN001
+        with pytest.raises(ApiUnavailableError) as refused:
+            await run_org(browser, replace(auto, via="api"), Steps(), secrets=SecretSet())
+        assert not handle.org.apps, "the API path stopped before deploying anything"
+        return refused.value, await run_org(browser, auto, Steps(), secrets=SecretSet())
+
+    refused, fell_back = with_browser(scenario)
+    assert refused.exit_code == 37 and "INSUFFICIENT_ACCESS" in str(refused)
+    assert fell_back.status == "created" and fell_back.verified and fell_back.via == "browser"
+    assert "auto: the API is not available" in fell_back.via_reason and "INSUFFICIENT_ACCESS" in fell_back.via_reason
+    the_app(handle, auto.spec)
