@@ -167,7 +167,8 @@ def test_via_api_for_a_user_without_api_access_exits_37_with_one_line(sim_factor
 
 
 @pytest.mark.sfcli
-def test_sf_org_login_jwt_works_with_credentials_read_over_rest_by_the_api_path(sim_factory, tmp_path, sf):  # noqa: F811
+def test_sf_org_login_jwt_works_with_credentials_read_over_rest_by_the_api_path(sim_factory, tmp_path,
+                                                                                sf):  # noqa: F811
     handle = sim_factory(mail="embedded", variant="rest-secrets")
     info = handle.info()
     env_file = write_env(tmp_path / "org.env", info)
