@@ -88,7 +88,8 @@ def independent_jwt_login(token_url: str, consumer_key: str, username: str, key_
         return json.loads(exc.read())
 
 
-def test_setup_writes_credentials_that_a_jwt_client_and_the_sf_cli_accept(org, tmp_path, sf):  # noqa: F811
+def test_setup_writes_credentials_that_a_jwt_client_and_the_sf_cli_accept(org, tmp_path, sf,  # noqa: F811
+                                                                            secrets_scan):
     handle, info = org
     env_file = write_env(tmp_path / "org.env", info)
     proc = setup(tmp_path, "--env-file", str(env_file), "--json", "--format", "both")
@@ -162,7 +163,7 @@ def test_sf_login_without_sf_on_path_explains_how_to_install_it(org, tmp_path):
     ({"SALESFORCE_TOTP_SECRET": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}, TotpRejectedError, ["verification code"]),
     ({"IMAP_PASSWORD": "wrong-imap-password"}, ImapLoginError, ["imap"]),
 ])
-def test_login_failures_end_in_one_line(org, tmp_path, override, error, words):
+def test_login_failures_end_in_one_line(org, tmp_path, override, error, words, secrets_scan):
     _, info = org
     proc = setup(tmp_path, "--env-file", str(write_env(tmp_path / "org.env", info, **override)))
     last = assert_failed_cleanly(proc, error.exit_code, *words, tmp_path=tmp_path)
@@ -182,7 +183,7 @@ def test_no_verification_email_within_the_timeout(sim_factory, mailbox, dovecot,
     assert_failed_cleanly(proc, NoVerificationEmailError.exit_code, "verification", tmp_path=tmp_path)
 
 
-def test_unknown_profile_names_it_and_saves_masked_artifacts(org, tmp_path):
+def test_unknown_profile_names_it_and_saves_masked_artifacts(org, tmp_path, secrets_scan):
     _, info = org
     proc = setup(tmp_path, "--env-file", str(write_env(tmp_path / "org.env", info)), "--profile", "Astronauts")
     last = assert_failed_cleanly(proc, UnknownProfileError.exit_code, "Astronauts", tmp_path=tmp_path)
@@ -190,7 +191,7 @@ def test_unknown_profile_names_it_and_saves_masked_artifacts(org, tmp_path):
     assert str(html) in last and info["password"] not in html.read_text()
 
 
-def test_app_name_taken_by_an_app_that_does_not_match(org, tmp_path):
+def test_app_name_taken_by_an_app_that_does_not_match(org, tmp_path, secrets_scan):
     handle, info = org
     keys = generate_key_and_cert(tmp_path / "other-keys")
     seed_app(handle, Path(keys[1]).read_text(), name="Salesforce CLI JWT", api_name="Someone_Elses_App")
