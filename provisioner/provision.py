@@ -131,7 +131,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
             result.instance_url = await enter_org(session, org)
         api = _ApiLogin(context, session, org, secrets)
-        chosen = await _choose_via(request, api, result.instance_url)
+        chosen = await _choose_via(request, api, result.instance_url, recording=recorder.active)
         _info(progress, f"via {chosen.path}: {chosen.reason}")
 
         with _step(progress, STEP_APP, spec.name):
@@ -260,9 +260,10 @@ class _ApiLogin:
         return await step()
 
 
-async def _choose_via(request: ProvisionRequest, api: _ApiLogin, instance_url: str) -> via_path.Via:
+async def _choose_via(request: ProvisionRequest, api: _ApiLogin, instance_url: str, *,
+                      recording: bool = False) -> via_path.Via:
     """The path for this run (provisioner/api/via.py): asked for, or what the org allows this login."""
-    chosen = via_path.browser_only(request.via, request.spec.app_type)
+    chosen = via_path.browser_only(request.via, request.spec.app_type, recording=recording)
     if chosen is not None:
         return chosen
     try:

@@ -118,6 +118,9 @@ def test_api_for_a_connected_app_is_refused_before_the_browser_and_auto_takes_th
     assert chosen.path == "browser" and "connected_app has no API path" in chosen.reason
     assert via.browser_only("browser", "external_client_app").path == "browser"
     assert via.browser_only("auto", "external_client_app") is None
+    recorded = via.browser_only("auto", "external_client_app", recording=True)
+    assert recorded.path == "browser" and "recorded" in recorded.reason
+    assert via.browser_only("api", "external_client_app", recording=True) is None
     with pytest.raises(ConfigError):
         via.check_requested("sideways", "external_client_app")
 

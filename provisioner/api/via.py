@@ -46,12 +46,15 @@ def check_requested(requested: str, app_type: str) -> None:
                                   "Client Apps); use --via browser or auto")
 
 
-def browser_only(requested: str, app_type: str) -> Via | None:
-    """The pages without asking the org anything: asked for, or the app type has no API path."""
+def browser_only(requested: str, app_type: str, *, recording: bool = False) -> Via | None:
+    """The pages without asking the org anything: asked for, the app type has no API path, or `auto` in a recorded
+    run (a recording exists to show the pages; `--via api` is still honoured)."""
     if requested == VIA_BROWSER:
         return Via(VIA_BROWSER, "--via browser: the Setup pages")
     if app_type not in API_APP_TYPES:
         return Via(VIA_BROWSER, f"app_type {app_type} has no API path: the Setup pages")
+    if recording and requested == VIA_AUTO:
+        return Via(VIA_BROWSER, "auto: a recorded run shows the Setup pages")
     return None
 
 
