@@ -119,6 +119,17 @@ password_env = "SHARED_IMAP_PASSWORD"
         sim.stop()
 
 
+@pytest.fixture(autouse=True)
+def fleet_scanned(fleet, secrets_scan):
+    """After each test: the fleet's folder (reports, events, artifacts) and every run's output hold none of the
+    fleet's secrets (tests/support/secrets_scan.py); the credentials files are the only place for them."""
+    secrets_scan.add_root(fleet.root)
+    secrets_scan.allow(fleet.root / "creds")
+    secrets_scan.add_secrets(fleet.env["SHARED_IMAP_PASSWORD"])
+    for sim in fleet.sims.values():
+        secrets_scan.watch(sim)
+
+
 def provisioned(fleet: Fleet) -> None:
     """Precondition of the later tests: every org has the app (a run if one does not)."""
     if any(len(fleet.apps(org)) != 1 for org in fleet.sims):

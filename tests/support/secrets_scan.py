@@ -114,7 +114,8 @@ class SecretsScan:
         self.secrets = SecretSet()
         self.texts: dict[str, str | bytes] = {}
         self.allowed: set[Path] = set()
-        self.sims: list = []
+        self.sims: list = []  # orgs whose secrets count (sim_factory's; a module's own with watch())
+        self.factory_sims: list = []  # sim_factory's list of this test's orgs (read, never changed: it stops them)
 
     def add_secrets(self, *values: str | None) -> None:
         self.secrets.update(values)
@@ -127,8 +128,18 @@ class SecretsScan:
         self.roots.append(Path(path))
 
     def allow(self, path: Path) -> None:
-        """A file whose job is to hold a secret (beyond the usual names): skipped, and read for its secrets."""
+        """A file whose job is to hold a secret (beyond the usual names), or a folder of such files: skipped, and
+        read for their secrets."""
         self.allowed.add(Path(path).resolve())
+
+    def watch(self, handle) -> None:  # noqa: ANN001 - SimHandle
+        """An org the test did not start with sim_factory (a module's fleet): its secrets count too."""
+        watch_sim(handle)
+        self.sims.append(handle)
+
+    def is_allowed(self, path: Path) -> bool:
+        resolved = path.resolve()
+        return resolved in self.allowed or any(parent in self.allowed for parent in resolved.parents)
 
     def files(self) -> list[Path]:
         return sorted(p for root in self.roots if root.exists() for p in ([root] if root.is_file() else root.rglob("*"))
@@ -140,14 +151,14 @@ class SecretsScan:
 
     def gathered(self) -> SecretSet:
         secrets = SecretSet(self.secrets)
-        for handle in self.sims:
+        for handle in [*self.factory_sims, *self.sims]:
             secrets.update(sim_secrets(handle))
         for holder in self.holders():
             secrets.update(holder_secrets(holder))
         return secrets
 
     def holders(self) -> list[Path]:
-        return [p for p in self.files() if is_holder(p) or p.resolve() in self.allowed]
+        return [p for p in self.files() if is_holder(p) or self.is_allowed(p)]
 
     def findings(self) -> list[Finding]:
         secrets, holders = self.gathered(), self.holders()
@@ -184,8 +195,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):  # noqa
 def secrets_scan(request: pytest.FixtureRequest, tmp_path: Path, sim_factory,  # noqa: ANN001
                  monkeypatch: pytest.MonkeyPatch) -> SecretsScan:
     scan = SecretsScan([tmp_path])
-    scan.sims = sim_factory.handles  # the same list: orgs the test starts later are in it too
-    for handle in scan.sims:
+    scan.factory_sims = sim_factory.handles  # the same list: orgs the test starts later are in it too
+    for handle in scan.factory_sims:
         watch_sim(handle)
     sim_factory.on_start.append(watch_sim)
     _record_subprocess_output(monkeypatch, scan)
