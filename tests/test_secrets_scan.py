@@ -46,7 +46,8 @@ ARTIFACTS = {
                                  zipped("trace.network", f"Cookie: sid={text}")),
     "probe bundle": lambda root, text: (root / "bundle.zip", zipped("report.json", f'{{"page": "{text}"}}')),
     "recording index": lambda root, text: (root / "recordings" / "run" / "index.html", f"<p>{text}</p>"),
-    "captions": lambda root, text: (root / "recordings" / "run" / "video.vtt", f"WEBVTT\n\n00:01.000 --> 00:02.000\n{text}\n"),
+    "captions": lambda root, text: (root / "recordings" / "run" / "video.vtt",
+                                    f"WEBVTT\n\n00:01.000 --> 00:02.000\n{text}\n"),
 }
 
 
