@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from . import certs, credentials
+from . import certs, credentials, stored_credentials
 from .credential_styles import CredentialFacts, CredentialFormat, env_values, key_value
 from .config import MailboxSettings, OrgSettings
 from .spec import AppSpec
@@ -121,6 +121,10 @@ class OrgOutcome:
     via_reason: str = ""
     credentials_via: str = ""  # "rest" | "browser": where this run read the consumer secret ("" when it did not)
     credentials_reason: str = ""  # the API path reading it on the page: the setting that would allow REST
+    #: the login's API session (provisioner/api/session.py) when the run made one: a secret, never serialised
+    api_session: Any = field(default=None, repr=False, compare=False)
+    rotated: bool = False  # the nightly job rotated the pair after the run (rotate_after_days)
+    previous_consumer_key: str = ""  # the key the rotation replaced
 
     def summary(self) -> dict[str, Any]:
         """The keys `setup --json` prints (README); the consumer secret in clear: callers mask it."""
@@ -189,6 +193,8 @@ def write_credentials(targets: CredentialTargets, outcome: OrgOutcome, key_pem: 
     if targets.json_file is not None:
         credentials.write_json(targets.json_file, credential_record(outcome, targets.format, key_pem))
         written.append(str(Path(targets.json_file).resolve()))
+    # a new key restarts the clock of a kept issue record (the nightly job's rotate_after_days creates it)
+    stored_credentials.note_issued(targets, outcome.consumer_key, create=False)
     return written
 
 
@@ -310,6 +316,7 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
             via=getattr(result, "via", ""), via_reason=getattr(result, "via_reason", ""),
             credentials_via=getattr(result, "credentials_via", ""),
             credentials_reason=getattr(result, "credentials_reason", ""),
+            api_session=getattr(result, "api_session", None),
             private_key_path=None if task.dry_run else str(Path(pair.key_path).resolve()),
             certificate_path=None if task.dry_run else str(Path(pair.cert_path).resolve()))
     if task.dry_run:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .credential_styles import CredentialFacts, env_values
@@ -124,4 +125,70 @@ def prove(stored: StoredCredentials, org, spec, key_pem: str):  # noqa: ANN001, 
     return token
 
 
-__all__ = ["StoredCredentials", "read", "prove"]
+# --- when the pair was issued (the nightly job's rotate_after_days) -----------------------------------------------
+#: beside the first credentials file: `<file>.issued.json` = {"consumer_key": ..., "issued_at": ISO 8601 UTC}
+ISSUED_SUFFIX = ".issued.json"
+
+
+@dataclass(frozen=True)
+class Issued:
+    consumer_key: str
+    issued_at: datetime
+
+    def age_days(self, now: datetime | None = None) -> float:
+        return ((now or datetime.now(timezone.utc)) - self.issued_at).total_seconds() / 86400
+
+
+def issued_path(targets) -> Path | None:  # noqa: ANN001 - one_org.CredentialTargets
+    paths = targets.paths()
+    return Path(str(paths[0]) + ISSUED_SUFFIX) if paths else None
+
+
+def read_issued(targets) -> Issued | None:  # noqa: ANN001
+    """The record beside the credentials, or None when there is none or it cannot be read (the clock starts again)."""
+    path = issued_path(targets)
+    if path is None or not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        issued_at = datetime.fromisoformat(record["issued_at"])
+        key = str(record["consumer_key"])
+    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    if issued_at.tzinfo is None:
+        issued_at = issued_at.replace(tzinfo=timezone.utc)
+    return Issued(consumer_key=key, issued_at=issued_at) if key else None
+
+
+def note_issued(targets, consumer_key: str, *, create: bool, now: datetime | None = None) -> Issued | None:  # noqa: ANN001
+    """The one writer of the record: kept as it is while it names `consumer_key`; written anew (issued now) when it
+    names another key (a new pair: revealed for a new app, or rotated), or when there is none and `create` (the
+    first run that keeps the clock). Atomic, 0600, like the credentials. None: no record and not `create`."""
+    path = issued_path(targets)
+    if path is None or not consumer_key:
+        return None
+    current = read_issued(targets)
+    if current is not None and current.consumer_key == consumer_key:
+        return current
+    if current is None and not (create or path.exists()):
+        return None
+    return _write_issued(path, consumer_key, now or datetime.now(timezone.utc))
+
+
+def keep_issued(targets, consumer_key: str, issued_at: datetime) -> Issued | None:  # noqa: ANN001
+    """The record names `consumer_key` with an earlier pair's clock: a rotation that stopped half-way (the files may
+    hold its new pair already) stays due, so the next run finishes it."""
+    path = issued_path(targets)
+    return _write_issued(path, consumer_key, issued_at) if path is not None and consumer_key else None
+
+
+def _write_issued(path: Path, consumer_key: str, issued_at: datetime) -> Issued:
+    from .credentials import write_json
+
+    issued = Issued(consumer_key=consumer_key,
+                    issued_at=issued_at.astimezone(timezone.utc).replace(microsecond=0))
+    write_json(path, {"consumer_key": issued.consumer_key, "issued_at": issued.issued_at.isoformat()})
+    return issued
+
+
+__all__ = ["Issued", "StoredCredentials", "issued_path", "keep_issued", "note_issued", "prove", "read", "read_issued"]

@@ -52,10 +52,12 @@ class JobEvents:
             text = f"{result.status}" + (f": {'; '.join(detail)}" if detail else "")
             if result.verified:
                 text += " (credentials verified)"
+            if result.rotated:
+                text += " (key and secret rotated)"
         self.emit("org_finished", f"{text} [{result.duration_seconds:.1f} s]", org=result.name,
                   status=result.status, attempts=result.attempts, duration_seconds=result.duration_seconds,
                   changes=result.changes, cause=result.cause, exit_code=result.exit_code,
-                  verified=result.verified, artifacts=result.artifacts)
+                  verified=result.verified, artifacts=result.artifacts, rotated=result.rotated)
         if result.failed:  # an annotation on the workflow run (GitHub Actions only), even with --quiet
             with self._lock:
                 github_actions.error(self.secrets.mask(f"{result.name}: {result.cause} (exit {result.exit_code})"),

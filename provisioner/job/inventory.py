@@ -27,10 +27,11 @@ DEFAULT_RETRIES = 2
 DEFAULT_OUTPUT_DIR = "provisioner-out"
 
 _DEFAULT_KEYS = {"spec", "concurrency", "budget_seconds", "retries", "output_dir", "mailbox", "key_file", "cert_file",
-                 "credentials", "via"}
+                 "credentials", "via", "rotate_after_days"}
 _ORG_KEYS = {
     "name", "login_url", "username", "password_env", "password_file", "password", "totp_secret_env",
     "mailbox", "spec", "credentials", "sandbox", "key_file", "cert_file", "email", "shard", "target_org", "via",
+    "rotate_after_days",
 }
 _MAILBOX_KEYS = {"host", "port", "user", "password_env", "password_file", "ssl", "folder", "allow_plaintext", "ca_file",
                  "oauth2"}
@@ -140,6 +141,8 @@ class OrgEntry:
     target_org: str | None = None
     #: "auto" | "api" | "browser": which path makes the app (provisioner/api/via.py)
     via: str = DEFAULT_VIA
+    #: rotate the consumer key and secret (provisioner/api/rotation.py) once they are older than this; None: never
+    rotate_after_days: int | None = None
 
     def org_settings(self, secrets: "OrgSecrets", where: str):  # noqa: ANN201 - provisioner.config.OrgSettings
         """The org's settings for its turn: from the Salesforce CLI with `target_org`, else from the entry."""
@@ -192,6 +195,7 @@ class Defaults:
     cert_file: Path | None = None
     credentials: dict[str, str] = field(default_factory=dict)  # style / embed_key for every org
     via: str = DEFAULT_VIA  # every org's path unless the org names its own
+    rotate_after_days: int | None = None  # every org's, unless the org names its own
 
 
 @dataclass(frozen=True)
@@ -264,7 +268,7 @@ def _parse_defaults(raw: dict, base: Path, where: str) -> Defaults:
     _no_unknown(credentials, _DEFAULT_CREDENTIALS_KEYS, f"{where} credentials")
     _credential_format(credentials, "defaults", f"{where} credentials")  # a typo stops the run before any org
     return Defaults(spec=spec, concurrency=concurrency, budget_seconds=budget, retries=retries, credentials=credentials,
-                    via=_via(raw, where, DEFAULT_VIA),
+                    via=_via(raw, where, DEFAULT_VIA), rotate_after_days=_days(raw, where, None),
                     output_dir=output_dir, mailbox=mailbox, key_file=_path(raw, "key_file", where, base),
                     cert_file=_checked_cert_file(_path(raw, "cert_file", where, base), where))
 
@@ -331,6 +335,7 @@ def _parse_org(raw: dict, defaults: Defaults, base: Path, where: str, warnings: 
         cert_file=_checked_cert_file(org_cert, where) if org_cert else defaults.cert_file, email=email,
         shard=_int(raw, "shard", where, None, minimum=1) if "shard" in raw else None,
         credential_format=credential_format, target_org=target_org, via=_via(raw, where, defaults.via),
+        rotate_after_days=_days(raw, where, defaults.rotate_after_days),
     )
 
 
@@ -339,6 +344,17 @@ def _via(raw: dict, where: str, default: str) -> str:
     value = _str(raw, "via", where) or default
     if value not in VIA_CHOICES:
         raise ConfigError(f"{where}: key 'via' must be one of {', '.join(VIA_CHOICES)}, not {value!r}")
+    return value
+
+
+def _days(raw: dict, where: str, default: int | None) -> int | None:
+    """rotate_after_days: a whole number of days, at least 1."""
+    if "rotate_after_days" not in raw:
+        return default
+    value = raw["rotate_after_days"]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: key 'rotate_after_days' must be a whole number of days, at least 1, "
+                          f"not {value!r}")
     return value
 
 

@@ -15,6 +15,8 @@ STYLE = {"enum": ["provisioner", "sf-cli", "sfdx-hardis"]}
 EMBED_KEY = {"enum": ["pem", "base64"]}
 VIA = {"enum": ["auto", "api", "browser"],
        "description": "how the app is made: the Setup pages, the Metadata API, or the API where the org allows it"}
+ROTATE_AFTER_DAYS = {"type": "integer", "minimum": 1,
+                     "description": "rotate the consumer key and secret once they are older than this many days"}
 
 MAILBOX_OAUTH2 = {
     "client_id": STRING, "tenant": STRING, "token_url": STRING, "scope": STRING,
@@ -35,7 +37,7 @@ DEFAULTS = {
     "budget_seconds": {"type": "number", "exclusiveMinimum": 0}, "retries": {"type": "integer", "minimum": 0},
     "output_dir": PATH, "mailbox": {"$ref": "#/$defs/mailbox"}, "key_file": PATH, "cert_file": PATH,
     "credentials": {"type": "object", "additionalProperties": False, "properties": DEFAULT_CREDENTIALS},
-    "via": VIA,
+    "via": VIA, "rotate_after_days": ROTATE_AFTER_DAYS,
 }
 ORG = {
     "name": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"},
@@ -49,7 +51,7 @@ ORG = {
     "shard": {"type": "integer", "minimum": 1, "description": "pin the org to shard K of `run --shard K/N`"},
     "target_org": {**STRING, "description": "an org the Salesforce CLI is logged in to (alias or username): its "
                                             "session logs in, instead of login_url and a password"},
-    "via": VIA,
+    "via": VIA, "rotate_after_days": ROTATE_AFTER_DAYS,
 }
 
 

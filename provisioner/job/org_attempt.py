@@ -18,6 +18,7 @@ from ..flows.session import Timeouts
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, RecorderFactory, run_org
 from ..redact import SecretSet
 from .inventory import Inventory, OrgEntry
+from .rotation_due import rotate_if_due
 
 #: the longest a nightly org waits for a new app to propagate (its budget may cut it shorter): the top of the
 #: reported range (2-10 minutes, up to 30 for External Client Apps)
@@ -48,10 +49,14 @@ class OrgAttempts:
         outcome = await run_org(browser, task, OrgProgress(events, org.name), recorder=recorder,
                                 secrets=self.secrets, deadline=deadline, provision=self.provision,
                                 verify=self.verify, browser_done=BROWSER_DONE.get())
+        await rotate_if_due(browser, task, outcome, org.rotate_after_days, OrgProgress(events, org.name),
+                            self.secrets)
         if outcome.credentials:
             events.step(org.name, "credentials written: " + ", ".join(outcome.credentials))
         if outcome.verified:
             events.step(org.name, "verify: JWT bearer exchange worked")
+        if outcome.rotated:
+            events.step(org.name, f"rotated: the previous key {outcome.previous_consumer_key[:8]}... is deleted")
         return outcome
 
     def task(self, org: OrgEntry, attempt: int = 1) -> OrgTask:

@@ -39,6 +39,8 @@ class OrgResult:
     plan: list[str] = field(default_factory=list)  # --dry-run: what would change
     via: str = ""  # "api" | "browser": the path that made the app (README "Browser or API")
     via_reason: str = ""  # why that path (one line, no secret)
+    rotated: bool = False  # rotate_after_days: the pair was rotated after the run
+    previous_consumer_key: str | None = None  # the key the rotation replaced (deleted); only when rotated
 
     @property
     def failed(self) -> bool:
@@ -77,6 +79,9 @@ class RunReport:
 
     def to_dict(self) -> dict:
         data = asdict(self)
+        for org in data["orgs"]:
+            if not org.get("rotated"):
+                org.pop("previous_consumer_key", None)
         data["version"] = REPORT_VERSION
         data["summary"] = self.summary()
         return data

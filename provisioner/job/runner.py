@@ -157,7 +157,10 @@ class JobRunner:
                                            plan=list(outcome.plan), artifacts=list(outcome.artifacts),
                                            credentials=list(outcome.credentials), verified=outcome.verified,
                                            app_name=outcome.app_name, via=getattr(outcome, "via", ""),
-                                           via_reason=getattr(outcome, "via_reason", ""))
+                                           via_reason=getattr(outcome, "via_reason", ""),
+                                           rotated=getattr(outcome, "rotated", False),
+                                           previous_consumer_key=getattr(outcome, "previous_consumer_key", "")
+                                           or None)
                         break
                     except asyncio.CancelledError:
                         raise

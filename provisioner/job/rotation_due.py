@@ -1,0 +1,94 @@
+"""The nightly job's `rotate_after_days`: after an org's run succeeded, rotate its consumer key and secret once the
+pair is older than that (provisioner/api/rotation.py, the same rotation as `provisioner rotate`).
+
+A pair's age comes from the issue record beside its credentials (stored_credentials.note_issued): written when a
+pair is first seen by a job that keeps the clock, and again whenever the key changes (a new app's pair, a
+rotation). A rotation that stops (RotationError, exit 90) fails the org and keeps the old pair's clock, so the next
+night's run is due again and finishes the rotation from the org's staged state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from .. import stored_credentials
+from ..errors import RotationError
+from ..one_org import OrgOutcome, OrgTask
+from ..redact import SecretSet
+
+#: how long each token exchange that proves a new pair is retried while the org propagates it
+PROVE_SECONDS = 600.0
+
+
+def due(task: OrgTask, outcome: OrgOutcome, days: int | None, progress) -> stored_credentials.Issued | None:  # noqa: ANN001
+    """The issue record when the pair is older than `days` (None: not due, or rotation not asked for)."""
+    if days is None or task.dry_run or not outcome.consumer_key:
+        return None
+    issued = stored_credentials.note_issued(task.targets, outcome.consumer_key, create=True)
+    if issued is None:
+        return None
+    age = issued.age_days()
+    if age < days:
+        progress.info(f"credentials issued {age:.0f} day(s) ago: rotation due after {days}")
+        return None
+    progress.info(f"credentials issued {age:.0f} day(s) ago, rotation due after {days}: rotating")
+    return issued
+
+
+async def rotate_if_due(browser, task: OrgTask, outcome: OrgOutcome, days: int | None, progress,  # noqa: ANN001
+                        secrets: SecretSet) -> None:
+    """Rotate when due; the outcome then holds the new pair, `rotated` and `previous_consumer_key`. Raises the
+    rotation's error (RotationError 90, CredentialsApiDisabledError 38 naming the setting, ...)."""
+    from ..api import rotation
+
+    issued = due(task, outcome, days, progress)
+    if issued is None:
+        return
+    api = outcome.api_session or await _login_session(browser, task, secrets, progress)
+    key_path = Path(outcome.private_key_path) if outcome.private_key_path else None
+    cert_path = Path(outcome.certificate_path) if outcome.certificate_path else None
+    try:
+        result = await asyncio.to_thread(
+            rotation.rotate_targets, api, outcome.api_name or task.spec.api_name, task.targets, key_path=key_path,
+            cert_path=cert_path, progress=progress, secrets=secrets, prove="auto", prove_seconds=PROVE_SECONDS,
+            instance_url=outcome.instance_url or None)
+    except RotationError:
+        held = stored_credentials.read(task.targets)
+        if held is not None:  # the files may hold the new pair already: the clock stays the old pair's
+            stored_credentials.keep_issued(task.targets, held.consumer_key, issued.issued_at)
+        raise
+    secrets.add(result.consumer_secret)
+    stored_credentials.note_issued(task.targets, result.consumer_key, create=True)
+    outcome.consumer_key, outcome.consumer_secret = result.consumer_key, result.consumer_secret
+    outcome.rotated, outcome.previous_consumer_key = True, result.previous_key
+
+
+async def _login_session(browser, task: OrgTask, secrets: SecretSet, progress):  # noqa: ANN001, ANN202
+    """An API session of a login of its own, for a run that made none (the Setup pages' path): the Salesforce CLI's
+    token with target_org, else a browser login in a context of its own, closed before this returns."""
+    from ..api.from_login import api_session, from_cli
+
+    org = task.org
+    if org.sf_target_org:
+        return await asyncio.to_thread(from_cli, org.sf_target_org, org.login_url, secrets)
+    from ..flows.session import FlowSession
+    from ..provision import enter_org
+
+    code_waiter = None
+    if task.mailbox is not None:
+        from ..mail import CodeWaiter
+
+        mailbox = task.mailbox
+        recipient = org.email or (mailbox.user if "@" in mailbox.user else org.username)
+        code_waiter = lambda purpose: CodeWaiter(mailbox, recipient=recipient, username=org.username)  # noqa: E731
+    with progress.step("login", f"{org.username} at {org.login_url}, for the rotation's API session"):
+        context = await browser.new_context()
+        try:
+            page = await context.new_page()
+            page.set_default_timeout(task.timeouts.page_ms)
+            session = FlowSession(page=page, timeouts=task.timeouts, code_waiter=code_waiter, secrets=secrets)
+            instance_url = await enter_org(session, org)
+            return await api_session(context, org, instance_url, secrets)
+        finally:
+            await context.close()
