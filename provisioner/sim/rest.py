@@ -144,6 +144,10 @@ def _records(org: SimOrg, sobject: str) -> tuple[str, list[str], list[dict[str, 
         with org.lock:
             rows = [_user_record(org, u) for u in org.users.values()]
         return "User", list(_USER_FIELDS), rows
+    if kind == "externalclientapplication":  # a standard object (API 56.0+): the apps, used yet or not
+        with org.lock:
+            rows = [_eca_record(app) for app in org.apps.values() if app.kind == "external_client_app"]
+        return "ExternalClientApplication", list(_ECA_FIELDS), rows
     if getattr(org.config, "is_dev_hub", False):  # a Dev Hub's objects; elsewhere INVALID_TYPE, as on a real org
         if kind == "scratchorginfo":
             with org.lock:
@@ -156,6 +160,17 @@ def _records(org: SimOrg, sobject: str) -> tuple[str, list[str], list[dict[str, 
 
 _USER_FIELDS = ("Id", "Username", "Name", "FirstName", "LastName", "Email", "IsActive", "ProfileId",
                 "LanguageLocaleKey", "TimeZoneSidKey")
+
+
+#: the ExternalClientApplication object's fields this org serves (Object Reference: ExternalClientApplication)
+_ECA_FIELDS = ("Id", "DeveloperName", "MasterLabel", "ContactEmail", "Description", "DistributionState",
+               "NamespacePrefix")
+
+
+def _eca_record(app) -> dict[str, Any]:  # noqa: ANN001 - model.ExternalClientApp
+    return {"Id": app.id, "DeveloperName": app.api_name, "MasterLabel": app.name, "ContactEmail": app.contact_email,
+            "Description": app.description or None, "DistributionState": app.distribution_state,
+            "NamespacePrefix": None}
 
 
 def _attributes(version: str, sobject: str, record_id: str) -> dict[str, str]:
