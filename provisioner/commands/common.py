@@ -79,16 +79,24 @@ def run_and_report(task: OrgTask, run: RunFlags, *, sim_note: str | None = None)
 
 
 def _print_text(result: dict[str, Any], dry_run: bool, note: str | None) -> None:
+    """The result for a person: the same facts as `--json` (README "Credentials"), the secret as the caller shows it."""
     if dry_run:
         click.echo("Plan (dry run, nothing changed):")
         for line in result.get("plan") or ["nothing to change"]:
             click.echo(f"  - {line}")
+        _print_via(result)
         return
     click.echo(f"App {result['app_name']} ({result['api_name']}): {result['status']}")
     for line in result.get("changes") or []:
         click.echo(f"  changed: {line}")
+    _print_via(result)
     click.echo(f"  consumer key:     {result['consumer_key']}")
     click.echo(f"  consumer secret:  {result['consumer_secret']}")
+    if result.get("credentials_via"):
+        reason = f" ({result['credentials_reason']})" if result.get("credentials_reason") else ""
+        click.echo(f"  secret read via:  {result['credentials_via']}{reason}")
+    elif result.get("revealed") is False:
+        click.echo("  secret read via:  not read again (the stored credentials still work)")
     click.echo(f"  username:         {result['username']}")
     click.echo(f"  instance:         {result['instance_url']}")
     click.echo(f"  private key:      {result['private_key_path']}")
@@ -103,6 +111,13 @@ def _print_text(result: dict[str, Any], dry_run: bool, note: str | None) -> None
         click.echo(f"  sfdx-project:     {result['sfdx_project']['file']} ({what})")
     if note:
         click.echo(note)
+
+
+def _print_via(result: dict[str, Any]) -> None:
+    """Which path made the app and why (README "Browser or API: which path")."""
+    if result.get("via"):
+        reason = f" ({result['via_reason']})" if result.get("via_reason") else ""
+        click.echo(f"  via:              {result['via']}{reason}")
 
 
 #: never handed to `sf`: the admin's and the mailbox's secrets (it needs none of them for a JWT login)
