@@ -126,7 +126,8 @@ def prove(stored: StoredCredentials, org, spec, key_pem: str):  # noqa: ANN001, 
 
 
 # --- when the pair was issued (the nightly job's rotate_after_days) -----------------------------------------------
-#: beside the first credentials file: `<file>.issued.json` = {"consumer_key": ..., "issued_at": ISO 8601 UTC}
+#: beside the first credentials file: `<file>.issued.json` = {"consumer_key", "issued_at" (ISO 8601, UTC),
+#: "rotating" (a rotation started and not finished yet)}
 ISSUED_SUFFIX = ".issued.json"
 
 
@@ -134,6 +135,8 @@ ISSUED_SUFFIX = ".issued.json"
 class Issued:
     consumer_key: str
     issued_at: datetime
+    #: a rotation started from this record and has not finished: due whatever the age, until it has
+    rotating: bool = False
 
     def age_days(self, now: datetime | None = None) -> float:
         return ((now or datetime.now(timezone.utc)) - self.issued_at).total_seconds() / 86400
@@ -153,17 +156,20 @@ def read_issued(targets) -> Issued | None:  # noqa: ANN001
         record = json.loads(path.read_text(encoding="utf-8"))
         issued_at = datetime.fromisoformat(record["issued_at"])
         key = str(record["consumer_key"])
-    except (OSError, ValueError, KeyError, TypeError, UnicodeDecodeError):
+        rotating = record.get("rotating", False) is True
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError):
         return None
     if issued_at.tzinfo is None:
         issued_at = issued_at.replace(tzinfo=timezone.utc)
-    return Issued(consumer_key=key, issued_at=issued_at) if key else None
+    return Issued(consumer_key=key, issued_at=issued_at, rotating=rotating) if key else None
 
 
 def note_issued(targets, consumer_key: str, *, create: bool, now: datetime | None = None) -> Issued | None:  # noqa: ANN001
-    """The one writer of the record: kept as it is while it names `consumer_key`; written anew (issued now) when it
-    names another key (a new pair: revealed for a new app, or rotated), or when there is none and `create` (the
-    first run that keeps the clock). Atomic, 0600, like the credentials. None: no record and not `create`."""
+    """Called wherever a pair is written or found: the record is kept as it is while it names `consumer_key`; written
+    anew (issued now) when it names another key (a new pair: a new app's, or a rotation's), or when there is none and
+    `create` (the first run that keeps the clock). During a rotation (`rotating`) the new pair the rotation writes
+    keeps the old pair's clock, so a rotation cut short (exit 90, or killed) stays due and the next run finishes it.
+    None: no record and not `create`."""
     path = issued_path(targets)
     if path is None or not consumer_key:
         return None
@@ -172,23 +178,38 @@ def note_issued(targets, consumer_key: str, *, create: bool, now: datetime | Non
         return current
     if current is None and not (create or path.exists()):
         return None
-    return _write_issued(path, consumer_key, now or datetime.now(timezone.utc))
+    if current is not None and current.rotating:
+        return _write_issued(path, Issued(consumer_key, current.issued_at, rotating=True))
+    return _write_issued(path, Issued(consumer_key, now or datetime.now(timezone.utc)))
 
 
-def keep_issued(targets, consumer_key: str, issued_at: datetime) -> Issued | None:  # noqa: ANN001
-    """The record names `consumer_key` with an earlier pair's clock: a rotation that stopped half-way (the files may
-    hold its new pair already) stays due, so the next run finishes it."""
-    path = issued_path(targets)
-    return _write_issued(path, consumer_key, issued_at) if path is not None and consumer_key else None
+def rotation_started(targets, issued: Issued) -> Issued:  # noqa: ANN001
+    """Before a rotation's first step: the record says one is under way (kept until `rotation_finished`)."""
+    return _write_issued(issued_path(targets), Issued(issued.consumer_key, issued.issued_at, rotating=True))
 
 
-def _write_issued(path: Path, consumer_key: str, issued_at: datetime) -> Issued:
+def rotation_not_started(targets, issued: Issued) -> Issued:  # noqa: ANN001
+    """The rotation was refused before it changed anything (the org's setting, a permission): the record as it was."""
+    return _write_issued(issued_path(targets), Issued(issued.consumer_key, issued.issued_at))
+
+
+def rotation_finished(targets, consumer_key: str, now: datetime | None = None) -> Issued:  # noqa: ANN001
+    """The rotation's new pair is in the files and the old one deleted: its clock starts now."""
+    return _write_issued(issued_path(targets), Issued(consumer_key, now or datetime.now(timezone.utc)))
+
+
+def _write_issued(path: Path, issued: Issued) -> Issued:
+    """The one writer of the record: atomic, 0600, like the credentials."""
     from .credentials import write_json
 
-    issued = Issued(consumer_key=consumer_key,
-                    issued_at=issued_at.astimezone(timezone.utc).replace(microsecond=0))
-    write_json(path, {"consumer_key": issued.consumer_key, "issued_at": issued.issued_at.isoformat()})
+    issued = Issued(issued.consumer_key, issued.issued_at.astimezone(timezone.utc).replace(microsecond=0),
+                    issued.rotating)
+    record = {"consumer_key": issued.consumer_key, "issued_at": issued.issued_at.isoformat()}
+    if issued.rotating:
+        record["rotating"] = True
+    write_json(path, record)
     return issued
 
 
-__all__ = ["Issued", "StoredCredentials", "issued_path", "keep_issued", "note_issued", "prove", "read", "read_issued"]
+__all__ = ["Issued", "StoredCredentials", "issued_path", "note_issued", "prove", "read", "read_issued",
+           "rotation_finished", "rotation_not_started", "rotation_started"]

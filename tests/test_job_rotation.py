@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from dotenv import dotenv_values
 
+from provisioner.api import credentials as rest
+from provisioner.api.session import ApiSession
+
 from .support.eca_app import jwt_bearer
 
 pytestmark = pytest.mark.e2e
@@ -139,6 +142,20 @@ rotate_after_days = 30
     assert status != 200
     assert new["SALESFORCE_CONSUMER_SECRET"] not in second.stdout + second.stderr
     assert new["SALESFORCE_CONSUMER_SECRET"] not in (tmp_path / "out" / "report.json").read_text()
+
+    # a night cut short after staging (killed; the record says a rotation is under way): the next run finishes that
+    # rotation (the staged pair becomes the files' pair) instead of starting another, whatever the pair's age
+    api = ApiSession(open_org.base_url, open_org.cli_token())
+    staged = rest.stage(api, rest.find_consumer(api, API_NAME))
+    record = json.loads((creds / "open.env.issued.json").read_text())
+    (creds / "open.env.issued.json").write_text(json.dumps({**record, "rotating": True}))
+    third = _run(tmp_path, env)
+    assert third.returncode == 80, third.stdout + third.stderr  # the closed org still fails
+    finished = _report(tmp_path)["open"]
+    assert finished["rotated"] is True and finished["previous_consumer_key"] == new["SALESFORCE_CONSUMER_KEY"]
+    assert dotenv_values(creds / "open.env")["SALESFORCE_CONSUMER_KEY"] == staged.key == app.consumer_key
+    assert rest.staged(api, rest.find_consumer(api, API_NAME)) == []  # the old pair deleted, nothing left staged
+    assert json.loads((creds / "open.env.issued.json").read_text()).get("rotating") is None
 
 
 @pytest.mark.parametrize("value", ["0", "-3", '"30"', "1.5", "true"])

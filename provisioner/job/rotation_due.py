@@ -3,8 +3,9 @@ pair is older than that (provisioner/api/rotation.py, the same rotation as `prov
 
 A pair's age comes from the issue record beside its credentials (stored_credentials.note_issued): written when a
 pair is first seen by a job that keeps the clock, and again whenever the key changes (a new app's pair, a
-rotation). A rotation that stops (RotationError, exit 90) fails the org and keeps the old pair's clock, so the next
-night's run is due again and finishes the rotation from the org's staged state.
+rotation). A rotation marks the record before its first step and clears it after its last: one that stops
+(RotationError, exit 90, fails the org) or is killed stays due, and the next night's run finishes it from the org's
+staged state (rotation.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 from pathlib import Path
 
 from .. import stored_credentials
-from ..errors import RotationError
+from ..errors import ProvisionerError, RotationError
 from ..one_org import OrgOutcome, OrgTask
 from ..redact import SecretSet
 
@@ -29,6 +30,9 @@ def due(task: OrgTask, outcome: OrgOutcome, days: int | None, progress) -> store
     if issued is None:
         return None
     age = issued.age_days()
+    if issued.rotating:
+        progress.info("a rotation a run before this one started is not finished: finishing it")
+        return issued
     if age < days:
         progress.info(f"credentials issued {age:.0f} day(s) ago: rotation due after {days}")
         return None
@@ -48,18 +52,18 @@ async def rotate_if_due(browser, task: OrgTask, outcome: OrgOutcome, days: int |
     api = outcome.api_session or await _login_session(browser, task, secrets, progress)
     key_path = Path(outcome.private_key_path) if outcome.private_key_path else None
     cert_path = Path(outcome.certificate_path) if outcome.certificate_path else None
+    stored_credentials.rotation_started(task.targets, issued)  # a rotation cut short stays due (exit 90, a kill)
     try:
         result = await asyncio.to_thread(
             rotation.rotate_targets, api, outcome.api_name or task.spec.api_name, task.targets, key_path=key_path,
             cert_path=cert_path, progress=progress, secrets=secrets, prove="auto", prove_seconds=PROVE_SECONDS,
             instance_url=outcome.instance_url or None)
-    except RotationError:
-        held = stored_credentials.read(task.targets)
-        if held is not None:  # the files may hold the new pair already: the clock stays the old pair's
-            stored_credentials.keep_issued(task.targets, held.consumer_key, issued.issued_at)
+    except ProvisionerError as exc:
+        if not isinstance(exc, RotationError) and not issued.rotating:
+            stored_credentials.rotation_not_started(task.targets, issued)  # refused before any change (e.g. 38)
         raise
     secrets.add(result.consumer_secret)
-    stored_credentials.note_issued(task.targets, result.consumer_key, create=True)
+    stored_credentials.rotation_finished(task.targets, result.consumer_key)
     outcome.consumer_key, outcome.consumer_secret = result.consumer_key, result.consumer_secret
     outcome.rotated, outcome.previous_consumer_key = True, result.previous_key
 
