@@ -17,13 +17,15 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import jwt
 
 from .errors import VerifyError
 from .hosts import check_login_url
+
+T = TypeVar("T")
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 PRODUCTION_LOGIN = "https://login.salesforce.com"
@@ -169,7 +171,26 @@ def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_p
     except (ValueError, TypeError, jwt.PyJWTError):
         raise VerifyError("the private key cannot sign a JWT: it must be an unencrypted RSA key in PEM form") from None
     url = token_host + "/services/oauth2/token"
-    status, body = _post_form(url, {"grant_type": JWT_BEARER, "assertion": assertion}, timeout)
+    return _token(url, {"grant_type": JWT_BEARER, "assertion": assertion}, timeout, token_host,
+                  lambda error, description: _explain(error, description, token_host, consumer_key=consumer_key,
+                                                      username=username, audience=audience))
+
+
+def exchange_client_credentials(token_host: str, consumer_key: str, consumer_secret: str,
+                                timeout: float = 30.0) -> TokenResult:
+    """One client credentials exchange at `<token_host>/services/oauth2/token` (the org's My Domain);
+    TokenRefused / VerifyError on failure."""
+    token_host = check_login_url(token_host, "instance URL")
+    return _token(token_host + "/services/oauth2/token",
+                  {"grant_type": "client_credentials", "client_id": consumer_key, "client_secret": consumer_secret},
+                  timeout, token_host,
+                  lambda error, description: f"the client credentials exchange was refused ({error}: {description})")
+
+
+def _token(url: str, form: dict[str, str], timeout: float, token_host: str,
+           explain: Callable[[str, str], str]) -> TokenResult:
+    """Post one token request; the token, or TokenRefused with the org's answer (`explain` words it)."""
+    status, body = _post_form(url, form, timeout)
     try:
         data = json.loads(body)
     except ValueError:
@@ -180,8 +201,34 @@ def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_p
         return TokenResult(data["access_token"], data.get("instance_url", ""), data.get("id", ""),
                            data.get("scope", ""))
     error, description = str(data.get("error", f"HTTP {status}")), str(data.get("error_description", ""))
-    raise TokenRefused(_explain(error, description, token_host, consumer_key=consumer_key, username=username,
-                                audience=audience), error, description, token_host)
+    raise TokenRefused(explain(error, description), error, description, token_host)
+
+
+def retry_while_propagating(exchange: Callable[[], T], *, budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+                            on_attempt: Callable[[int, str | None], None] | None = None,
+                            first_delay: float = 2.0, max_delay: float = 30.0) -> T:
+    """`exchange()` until it works, retrying only the answers of a propagating app, for at most `budget_seconds`.
+    `on_attempt(attempt, answer)` is called after each refused attempt that will be retried."""
+    started = time.monotonic()
+    deadline = started + budget_seconds
+    delay = first_delay
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return exchange()
+        except TokenRefused as refused:
+            remaining = deadline - time.monotonic()
+            if not refused.propagating:
+                raise
+            if remaining <= 0:
+                raise VerifyError(f"{refused} (still refused after {attempt} attempts in "
+                                  f"{time.monotonic() - started:.0f} s)") from None
+            if on_attempt is not None:
+                on_attempt(attempt, refused.answer)
+            # Waiting on Salesforce's own propagation: there is no state to watch, only the answer to poll.
+            time.sleep(min(delay, remaining))
+            delay = min(delay * 1.5, max_delay)
 
 
 def verify_with_retry(login_url: str, consumer_key: str, username: str, private_key_pem: str, *,
@@ -195,24 +242,7 @@ def verify_with_retry(login_url: str, consumer_key: str, username: str, private_
     instance when it is not known. `on_attempt(attempt, answer)` is called after each refused attempt that will be
     retried (answer: the org's error in short).
     """
-    started = time.monotonic()
-    deadline = started + budget_seconds
-    delay = first_delay
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            return exchange_jwt(login_url, consumer_key, username, private_key_pem, audience, timeout,
-                                instance_url=instance_url)
-        except TokenRefused as refused:
-            remaining = deadline - time.monotonic()
-            if not refused.propagating:
-                raise
-            if remaining <= 0:
-                raise VerifyError(f"{refused} (still refused after {attempt} attempts in "
-                                  f"{time.monotonic() - started:.0f} s)") from None
-            if on_attempt is not None:
-                on_attempt(attempt, refused.answer)
-            # Waiting on Salesforce's own propagation: there is no state to watch, only the answer to poll.
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 1.5, max_delay)
+    return retry_while_propagating(
+        lambda: exchange_jwt(login_url, consumer_key, username, private_key_pem, audience, timeout,
+                             instance_url=instance_url),
+        budget_seconds=budget_seconds, on_attempt=on_attempt, first_delay=first_delay, max_delay=max_delay)

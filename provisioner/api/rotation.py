@@ -16,8 +16,6 @@ Rotated one its old pair; the files tell whether the new pair was written.
 
 from __future__ import annotations
 
-import json
-import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -270,40 +268,11 @@ def jwt_prover(*, login_url: str, username: str, key_pem: str, instance_url: str
 
 def client_credentials_prover(*, token_url_base: str, budget_seconds: float, on_attempt=None) -> Prover:  # noqa: ANN001
     """A client credentials exchange with the key and secret, retried while the org answers as a propagating app."""
-    from ..hosts import check_login_url
-    from ..verify import TokenRefused, _post_form, is_propagation_answer
-
-    url = check_login_url(token_url_base, "instance URL") + "/services/oauth2/token"
-
-    def once(key: str, secret: str) -> None:
-        status, body = _post_form(url, {"grant_type": "client_credentials", "client_id": key,
-                                        "client_secret": secret}, 30.0)
-        try:
-            data = json.loads(body)
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise VerifyError(f"{url} answered HTTP {status} without an OAuth response")
-        if status == 200 and data.get("access_token"):
-            return
-        error, description = str(data.get("error", f"HTTP {status}")), str(data.get("error_description", ""))
-        raise TokenRefused(f"the client credentials exchange was refused ({error}: {description})", error,
-                           description, url)
+    from ..verify import exchange_client_credentials, retry_while_propagating
 
     def prove(key: str, secret: str) -> None:
-        deadline, delay, attempt = time.monotonic() + budget_seconds, 2.0, 0
-        while True:
-            attempt += 1
-            try:
-                return once(key, secret)
-            except TokenRefused as refused:
-                if not is_propagation_answer(refused.error, refused.description, url) \
-                        or time.monotonic() + delay > deadline:
-                    raise
-                if on_attempt is not None:
-                    on_attempt(attempt, refused.answer)
-                time.sleep(delay)  # the org's propagation has no state to watch: only its answer to poll
-                delay = min(delay * 1.5, 30.0)
+        retry_while_propagating(lambda: exchange_client_credentials(token_url_base, key, secret),
+                                budget_seconds=budget_seconds, on_attempt=on_attempt)
 
     return prove
 
