@@ -14,8 +14,11 @@ import pytest
 
 from provisioner import stored_credentials
 from provisioner.api import rotation
+from provisioner.api import via
 from provisioner.api.session import ApiSession
-from provisioner.errors import ConfigError, CredentialsApiDisabledError, RotationError
+from provisioner.errors import ApiUnavailableError, ConfigError, CredentialsApiDisabledError, RotationError
+from provisioner.flows.session import Timeouts
+from provisioner.job import rotation_due
 from provisioner.job.inventory import parse_inventory
 from provisioner.job.reports import OrgResult, RunReport
 from provisioner.job.rotation_due import rotate_if_due
@@ -114,9 +117,12 @@ class _Task:
     def __init__(self, targets: CredentialTargets) -> None:
         self.targets, self.dry_run = targets, False
         self.spec = type("Spec", (), {"api_name": "CI"})()
+        self.org = type("Org", (), {"username": "bot@example.test", "sf_target_org": None})()
+        self.timeouts = Timeouts()
 
 
 API = ApiSession("https://acme.my.salesforce.com", "00Dsession!token")
+FRESH = ApiSession("https://acme.my.salesforce.com", "00Dfresh!token")
 
 
 def _outcome(key: str = "KEY1") -> OrgOutcome:
@@ -125,8 +131,19 @@ def _outcome(key: str = "KEY1") -> OrgOutcome:
     return outcome
 
 
-def _run(targets, outcome, days, monkeypatch, rotate) -> _Progress:  # noqa: ANN001
+def _run(targets, outcome, days, monkeypatch, rotate, *, answers: bool = True) -> _Progress:  # noqa: ANN001
     calls = []
+
+    def probe(api, username, **kw):  # noqa: ANN001, ANN003, ANN202
+        if not answers:
+            raise ApiUnavailableError("the login's session is not valid for the API (Salesforce: 401)")
+
+    async def login(browser, task, secrets, progress):  # noqa: ANN001, ANN202
+        progress.info("logged in again")
+        return FRESH
+
+    monkeypatch.setattr(via, "probe", probe)
+    monkeypatch.setattr(rotation_due, "_login_session", login)
 
     def fake(api, api_name, targets_, **kw):  # noqa: ANN001, ANN003, ANN202
         calls.append((api, api_name, kw))
@@ -167,6 +184,18 @@ def test_an_older_pair_is_rotated_with_the_runs_session(targets, monkeypatch) ->
     assert (issued.consumer_key, issued.rotating) == ("KEY2", False) and issued.age_days() < 1
 
 
+def test_a_session_that_no_longer_answers_is_replaced_by_a_login(targets, monkeypatch) -> None:  # noqa: ANN001
+    write_credentials(targets, _facts("KEY1"))
+    stored_credentials.note_issued(targets, "KEY1", create=True, now=NOW - timedelta(days=31))
+    progress = _run(targets, _outcome(), 30, monkeypatch, _rotated, answers=False)
+    assert [api for api, _, _ in progress.calls] == [FRESH] and "logged in again" in progress.lines
+    # a run that made no API session (the Setup pages' path) logs in for the rotation
+    stored_credentials.rotation_finished(targets, "KEY2", now=NOW - timedelta(days=31))
+    outcome = _facts("KEY2")
+    progress = _run(targets, outcome, 30, monkeypatch, _rotated)
+    assert [api for api, _, _ in progress.calls] == [FRESH] and outcome.rotated
+
+
 def test_a_rotation_cut_short_stays_due_until_finished(targets, monkeypatch) -> None:  # noqa: ANN001
     write_credentials(targets, _facts("KEY1"))
     old_clock = NOW - timedelta(days=31)
@@ -196,7 +225,8 @@ def test_a_refusal_before_any_change_leaves_the_record_as_it_was(targets, monkey
         raise CredentialsApiDisabledError('the org setting "Allow access to External Client App consumer secrets '
                                           'via REST API" is off')
 
-    with pytest.raises(CredentialsApiDisabledError):
+    with pytest.raises(CredentialsApiDisabledError, match=r"^rotating the credentials \(rotate_after_days = 30\): "
+                       "the org setting"):
         _run(targets, _outcome(), 30, monkeypatch, refused)
     assert stored_credentials.read_issued(targets) == stored_credentials.Issued("KEY1", old_clock)
 

@@ -14,7 +14,7 @@ import asyncio
 from pathlib import Path
 
 from .. import stored_credentials
-from ..errors import ProvisionerError, RotationError
+from ..errors import ApiUnavailableError, ProvisionerError, RotationError
 from ..one_org import OrgOutcome, OrgTask
 from ..redact import SecretSet
 
@@ -49,7 +49,7 @@ async def rotate_if_due(browser, task: OrgTask, outcome: OrgOutcome, days: int |
     issued = due(task, outcome, days, progress)
     if issued is None:
         return
-    api = outcome.api_session or await _login_session(browser, task, secrets, progress)
+    api = await _session(browser, task, outcome, secrets, progress)
     key_path = Path(outcome.private_key_path) if outcome.private_key_path else None
     cert_path = Path(outcome.certificate_path) if outcome.certificate_path else None
     stored_credentials.rotation_started(task.targets, issued)  # a rotation cut short stays due (exit 90, a kill)
@@ -61,11 +61,28 @@ async def rotate_if_due(browser, task: OrgTask, outcome: OrgOutcome, days: int |
     except ProvisionerError as exc:
         if not isinstance(exc, RotationError) and not issued.rotating:
             stored_credentials.rotation_not_started(task.targets, issued)  # refused before any change (e.g. 38)
+        # the org's app is fine: the line says it is the rotation that failed (same kind, same exit code)
+        exc.args = (f"rotating the credentials (rotate_after_days = {days}): {exc}",)
         raise
     secrets.add(result.consumer_secret)
     stored_credentials.rotation_finished(task.targets, result.consumer_key)
     outcome.consumer_key, outcome.consumer_secret = result.consumer_key, result.consumer_secret
     outcome.rotated, outcome.previous_consumer_key = True, result.previous_key
+
+
+async def _session(browser, task: OrgTask, outcome: OrgOutcome, secrets: SecretSet, progress):  # noqa: ANN001, ANN202
+    """The run's own API session while it still answers (verify may have waited out a long propagation), else a
+    login of its own."""
+    from ..api import via
+
+    if outcome.api_session is not None:
+        try:
+            await asyncio.to_thread(via.probe, outcome.api_session, task.org.username,
+                                    timeout=task.timeouts.page_ms / 1000)
+            return outcome.api_session
+        except ApiUnavailableError:
+            progress.info("the run's API session no longer answers: logging in again for the rotation")
+    return await _login_session(browser, task, secrets, progress)
 
 
 async def _login_session(browser, task: OrgTask, secrets: SecretSet, progress):  # noqa: ANN001, ANN202
