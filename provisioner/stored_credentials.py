@@ -164,7 +164,8 @@ def read_issued(targets) -> Issued | None:  # noqa: ANN001
     return Issued(consumer_key=key, issued_at=issued_at, rotating=rotating) if key else None
 
 
-def note_issued(targets, consumer_key: str, *, create: bool, now: datetime | None = None) -> Issued | None:  # noqa: ANN001
+def note_issued(targets, consumer_key: str, *, create: bool,  # noqa: ANN001
+                now: datetime | None = None) -> Issued | None:
     """Called wherever a pair is written or found: the record is kept as it is while it names `consumer_key`; written
     anew (issued now) when it names another key (a new pair: a new app's, or a rotation's), or when there is none and
     `create` (the first run that keeps the clock). During a rotation (`rotating`) the new pair the rotation writes

@@ -117,7 +117,8 @@ rotate_after_days = 30
     assert rotated["previous_consumer_key"] == old["SALESFORCE_CONSUMER_KEY"]
     assert closed["status"] == "failed" and closed["exit_code"] == 38, closed
     assert "Allow access to External Client App consumer secrets via REST API" in closed["cause"], closed["cause"]
-    assert closed["cause"].startswith("rotating the credentials (rotate_after_days = 30): ") and "\n" not in closed["cause"]
+    assert closed["cause"].startswith("rotating the credentials (rotate_after_days = 30): ")
+    assert "\n" not in closed["cause"]
     assert dotenv_values(creds / "closed.env") == closed_before  # nothing half-done to the closed org's files
 
     new = dotenv_values(creds / "open.env")

@@ -22,7 +22,8 @@ from ..redact import SecretSet
 PROVE_SECONDS = 600.0
 
 
-def due(task: OrgTask, outcome: OrgOutcome, days: int | None, progress) -> stored_credentials.Issued | None:  # noqa: ANN001
+def due(task: OrgTask, outcome: OrgOutcome, days: int | None,
+        progress) -> stored_credentials.Issued | None:  # noqa: ANN001
     """The issue record when the pair is older than `days` (None: not due, or rotation not asked for)."""
     if days is None or task.dry_run or not outcome.consumer_key:
         return None
