@@ -20,7 +20,7 @@ from provisioner.errors import ApiUnavailableError, ConfigError, CredentialsApiD
 from provisioner.flows.session import Timeouts
 from provisioner.job import rotation_due
 from provisioner.job.inventory import parse_inventory
-from provisioner.job.reports import OrgResult, RunReport
+from provisioner.job.reports import OrgResult, RunReport, junit_xml, step_summary
 from provisioner.job.rotation_due import rotate_if_due
 from provisioner.one_org import CredentialTargets, OrgOutcome, write_credentials
 from provisioner.redact import SecretSet
@@ -241,3 +241,8 @@ def test_the_report_says_rotated_and_the_previous_key_only_when_rotated() -> Non
     assert orgs["b"]["rotated"] is False and "previous_consumer_key" not in orgs["b"]
     again = RunReport.from_dict(report.to_dict())
     assert [(o.rotated, o.previous_consumer_key) for o in again.orgs] == [(True, "KEY1"), (False, None)]
+    junit = junit_xml(report)
+    assert junit.count("rotated: true (previous consumer key KEY1)") == 1
+    rows = {line.split("|")[1].strip(): line for line in step_summary(report).splitlines() if line.startswith("| a ")
+            or line.startswith("| b ")}
+    assert "key and secret rotated" in rows["a"] and "rotated" not in rows["b"]

@@ -209,6 +209,8 @@ def _failure_text(org: OrgResult) -> str:
 
 def _system_out(org: OrgResult) -> str:
     lines = [f"status: {org.status}", f"attempts: {org.attempts}", f"verified: {str(org.verified).lower()}"]
+    if org.rotated:
+        lines.append(f"rotated: true (previous consumer key {org.previous_consumer_key})")
     lines += [f"change: {c}" for c in org.changes]
     lines += [f"plan: {p}" for p in org.plan]
     lines += [f"credentials: {p}" for p in org.credentials]
@@ -233,6 +235,8 @@ def step_summary(report: RunReport, *, secrets: SecretSet | None = None) -> str:
             detail = "; ".join(org.plan if org.status == "planned" else org.changes)
             if org.verified:
                 detail = (detail + "; " if detail else "") + "credentials verified"
+            if org.rotated:
+                detail = (detail + "; " if detail else "") + "key and secret rotated"
         outcome = f"**{org.status}**" if org.failed else org.status
         lines.append(f"| {_cell(org.name)} | {outcome} | {org.attempts} | {org.duration_seconds:.1f} | "
                      f"{_cell(detail)} |")
