@@ -10,6 +10,12 @@ click, then `wait()`:
 Only messages that arrived after `__enter__` count, so a code from an earlier login can never be reused;
 `rebase()` moves that point to "now" (before clicking "Resend Code").
 
+Which code, when several came (late, twice, out of order, a superseded code's mail again after the new one): the one a
+person would type, the newest Salesforce sent for this request. A mail whose own Date is before the request (an earlier
+login's or verification's code that arrived only now) counts only when nothing sent after the request came within
+STALE_GRACE_SECONDS (a clock ahead of Salesforce's must not make every login fail). Each `wait()` hands over a code
+sent after every code it handed over before: after Salesforce refused one, call `wait()` again for the next mail.
+
 The IMAP password (or OAuth2 token) never crosses a network in clear text: with `ssl` the connection is TLS from
 the first byte; without it, STARTTLS is used whenever the server offers it, and a plaintext login is made only to
 this machine (loopback) or when `allow_plaintext` says so. Certificates are verified against the system's CAs, or
@@ -60,6 +66,13 @@ _USED_MESSAGE_IDS: set[str] = set()
 MAX_RECONNECTS = 5
 LOGIN_UNAVAILABLE_SECONDS = 60.0
 
+#: a mail whose Date is this much before the request was sent for an earlier one (the Date has whole seconds, and
+#: this machine's clock may be a little ahead of Salesforce's)
+DATE_SKEW_SECONDS = 3.0
+#: how long a mail sent for an earlier request is held back while the newest one may still come (mail is late by
+#: seconds, rarely by more); after that it is typed, in case this machine's clock is ahead of Salesforce's
+STALE_GRACE_SECONDS = 30.0
+
 #: Servers drop an IDLE after ~30 minutes (RFC 2177 says re-issue before 29); we re-issue much sooner.
 IDLE_REFRESH_SECONDS = 240.0
 
@@ -103,6 +116,10 @@ class CodeWaiter:
         self._uidvalidity: int | None = None
         self._entered_at = 0.0
         self._rejected: set[int] = set()  # UIDs already examined that do not match
+        #: matching mails sent before the request (UID -> (sent_at, code, Message-ID)): typed only after the grace
+        self._stale: dict[int, tuple[float, str, str]] = {}
+        #: (sent_at, UID) of the last code handed over: the next one must be newer (that one was used or refused)
+        self._handed: tuple[float, int] | None = None
         self._reconnects = 0
         #: the OAuth2 token of the current connection (None: password log-in)
         self._token: AccessToken | None = None
@@ -306,6 +323,8 @@ class CodeWaiter:
             self._uidvalidity = status.get(b"UIDVALIDITY")
             self._baseline_uid = 1
             self._rejected.clear()
+            self._stale.clear()
+            self._handed = None if self._handed is None else (self._handed[0], 0)
 
     # --- waiting -------------------------------------------------------------------------------------------------
 
@@ -319,15 +338,21 @@ class CodeWaiter:
                 code = self._check()
                 if code:
                     return code
+                grace_left = self._entered_at + STALE_GRACE_SECONDS - time.time()
+                if self._stale and grace_left <= 0:
+                    return self._hand_stale()
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 if self._renew_due():
                     self._renew()
                     continue  # check again at once: mail may have come while the old token was ending
-                self._idle(min(remaining, self.idle_refresh, self._seconds_until_renewal()))
+                wake = min(remaining, self.idle_refresh, self._seconds_until_renewal())
+                self._idle(min(wake, max(grace_left, 0.05)) if self._stale else wake)
             except _DROPPED as exc:
                 self._reconnect(exc)
+        if self._stale:
+            return self._hand_stale()
         raise NoVerificationEmailError(
             f"no verification email for {self.recipient} arrived in {self.mailbox.describe()} within {timeout:g}s"
         )
@@ -345,6 +370,7 @@ class CodeWaiter:
         self._baseline_uid = int(status[b"UIDNEXT"])
         self._entered_at = time.time()
         self._rejected.clear()
+        self._stale.clear()
 
     def _idle(self, seconds: float) -> None:
         """One IDLE round: returns on any mailbox event or after `seconds` (then the caller re-checks)."""
@@ -358,16 +384,17 @@ class CodeWaiter:
             client.idle_done()
 
     def _check(self) -> str | None:
-        """UID SEARCH above the baseline; return the code of the newest matching message, if any.
+        """UID SEARCH above the baseline; return the code of the newest matching message sent for this request.
 
         Newest by the message's own Date (the time Salesforce sent it), then by UID: mail can arrive out of order,
         and a superseded code's mail can come after the new one. A message whose code this process already used
-        (the same Message-ID, delivered twice or again later) never counts again."""
+        (the same Message-ID, delivered twice or again later) never counts again, nor one sent before the code this
+        waiter handed over last. One sent before the request waits in `_stale` (see STALE_GRACE_SECONDS)."""
         client = self._client
         # Servers (Dovecot) run a command against the mailbox view from before it; NOOP makes new mail visible.
         client.noop()
         uids = [uid for uid in client.search(["UID", f"{self._baseline_uid}:*"]) if uid >= self._baseline_uid]
-        fresh = sorted(uid for uid in uids if uid not in self._rejected)
+        fresh = sorted(uid for uid in uids if uid not in self._rejected and uid not in self._stale)
         if not fresh:
             return None
         fetched = client.fetch(fresh, ["BODY.PEEK[]", "INTERNALDATE"])
@@ -378,17 +405,41 @@ class CodeWaiter:
             if raw is None:
                 continue
             found = self._candidate(raw) if self._arrived_after_enter(data) else None
-            if found is None or found[2] in _USED_MESSAGE_IDS:
+            if found is None or found[2] in _USED_MESSAGE_IDS or not self._after_handed(found[1], uid):
                 self._rejected.add(uid)
                 continue
             code, sent_at, message_id = found
+            if sent_at and sent_at < self._entered_at - DATE_SKEW_SECONDS:
+                self._stale[uid] = (sent_at, code, message_id)  # sent for an earlier request
+                continue
             if best is None or (sent_at, uid) > best[:2]:
                 best = (sent_at, uid, code, message_id)
         if best is None:
             return None
-        if best[3]:
-            _USED_MESSAGE_IDS.add(best[3])
-        return best[2]
+        return self._hand(*best)
+
+    def _after_handed(self, sent_at: float, uid: int) -> bool:
+        """Sent after the code handed over last (that one was used or refused: an older one is older still)."""
+        if self._handed is None:
+            return True
+        handed_at, handed_uid = self._handed
+        if sent_at and handed_at:
+            return sent_at >= handed_at  # the Date has whole seconds: the same second may still be the newer mail
+        return uid > handed_uid  # no usable Date: arrival order
+
+    def _hand(self, sent_at: float, uid: int, code: str, message_id: str) -> str:
+        if message_id:
+            _USED_MESSAGE_IDS.add(message_id)
+        self._handed = (sent_at, uid)
+        self._stale = {u: c for u, c in self._stale.items() if u != uid and self._after_handed(c[0], u)}
+        return code
+
+    def _hand_stale(self) -> str:
+        """Nothing sent after the request came within the grace: the newest of those sent before it."""
+        uid, (sent_at, code, message_id) = max(self._stale.items(), key=lambda item: (item[1][0], item[0]))
+        log.warning("the only verification mail for %s is dated before the code was requested; typing it (this "
+                    "machine's clock may be ahead of Salesforce's)", self.recipient)
+        return self._hand(sent_at, uid, code, message_id)
 
     def _candidate(self, raw: bytes) -> tuple[str, float, str] | None:
         """(code, when it was sent, Message-ID) of a matching message; None for any other message."""

@@ -7,6 +7,7 @@ import ssl
 import threading
 import time
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 
 import imapclient
 import pytest
@@ -28,11 +29,16 @@ def salesforce_email(
     subject: str = "Verify your identity in Salesforce",
     html: bool = True,
     label: str = "Verification Code:",
+    sent_at: float | None = None,
+    message_id: str | None = None,
 ) -> bytes:
     msg = EmailMessage()
     msg["From"] = f"Salesforce <{sender}>"
     msg["To"] = to
     msg["Subject"] = subject
+    if sent_at is not None:  # Salesforce's own Date (when it sent the mail), as real mail has
+        msg["Date"] = formatdate(sent_at, localtime=True)
+        msg["Message-ID"] = message_id or make_msgid(domain="sfdc.net")
     text = (
         f"You're trying to access Salesforce from a new device or browser ({org}).\n\n"
         f"{label} {code}\n\nIf you didn't try to log in, contact your Salesforce administrator.\n"
@@ -169,6 +175,45 @@ def test_rebase_waits_for_a_code_newer_than_the_last_one(mailbox):
         assert waiter.wait(timeout=10) == "300002"
 
 
+# --- which code when mail is late, twice or out of order (the soak's mail faults) -------------------------------------
+
+
+def test_a_late_mail_of_an_earlier_request_does_not_win_over_the_newest(mailbox):
+    """An earlier login's code (sent a minute ago, never used) arrives after the request, before this login's own
+    mail: a person skips it and waits for the code sent for this login."""
+    with CodeWaiter(mailbox.settings(), recipient=mailbox.address, org_name=ORG) as waiter:
+        deliver(mailbox, salesforce_email(mailbox.address, "700001", sent_at=time.time() - 60))
+        timer = deliver_later(mailbox, salesforce_email(mailbox.address, "700002", sent_at=time.time()), delay=1.0)
+        assert waiter.wait(timeout=10) == "700002"
+        timer.join()
+
+
+def test_after_a_refused_code_the_next_wait_hands_only_a_newer_one(mailbox):
+    """The code handed over was refused: its duplicate, and a mail sent before it that arrives late (out of order),
+    never come back; the next mail sent after it does."""
+    now = time.time()
+    first = salesforce_email(mailbox.address, "710002", sent_at=now + 2, message_id="<a@sfdc.net>")
+    with CodeWaiter(mailbox.settings(), recipient=mailbox.address, org_name=ORG) as waiter:
+        deliver(mailbox, first)
+        assert waiter.wait(timeout=10) == "710002"
+        deliver(mailbox, first)  # delivered twice
+        deliver(mailbox, salesforce_email(mailbox.address, "710001", sent_at=now))  # overtaken on the way
+        timer = deliver_later(mailbox, salesforce_email(mailbox.address, "710003", sent_at=now + 5), delay=1.0)
+        assert waiter.wait(timeout=10) == "710003"
+        timer.join()
+
+
+def test_a_mail_dated_before_the_request_is_typed_when_nothing_newer_comes(mailbox, monkeypatch):
+    """A clock ahead of Salesforce's makes the right mail look old: after the grace it is still typed."""
+    monkeypatch.setattr(mail, "STALE_GRACE_SECONDS", 1.0)
+    with CodeWaiter(mailbox.settings(), recipient=mailbox.address, org_name=ORG) as waiter:
+        deliver(mailbox, salesforce_email(mailbox.address, "720001", sent_at=time.time() - 40))
+        deliver(mailbox, salesforce_email(mailbox.address, "720000", sent_at=time.time() - 50))
+        started = time.monotonic()
+        assert waiter.wait(timeout=10) == "720001"
+        assert 0.5 <= time.monotonic() - started < 5
+
+
 def test_sandbox_subject_prefix(mailbox):
     sandbox_subject = "Sandbox: Verify your identity in Salesforce"
     with CodeWaiter(mailbox.settings(), recipient=mailbox.address, subject_prefix="Sandbox: ") as waiter:
@@ -230,9 +275,10 @@ def test_reconnects_after_dropped_connections_up_to_a_limit(mailbox):
         _drop(waiter)
         deliver(mailbox, salesforce_email(mailbox.address, "777777"))
         assert waiter.wait(timeout=10) == "777777"
-        for _ in range(MAX_RECONNECTS - 1):
+        for n in range(MAX_RECONNECTS - 1):
             _drop(waiter)
-            assert waiter.wait(timeout=10) == "777777"  # reopened from the same UID: the code is still there
+            deliver(mailbox, salesforce_email(mailbox.address, f"77777{n}"))  # arrives while the connection is down
+            assert waiter.wait(timeout=10) == f"77777{n}"  # reopened from the same UID: the code is still there
         _drop(waiter)
         with pytest.raises(MailConnectionError) as info:
             waiter.wait(timeout=5)
