@@ -72,8 +72,10 @@ def test_usage_lists_an_app_only_once_it_has_usage(sim_factory, tmp_path) -> Non
     api = ApiSession(handle.base_url, handle.cli_token())
     status, body = _raw(handle, "GET", "apps/oauth/usage", api.session_id)
     assert status == 200 and body["apps"] == []
-    assert rest.credentials_allowed(api, API_NAME)[0] is False
-    # the id a Metadata retrieve gives finds it all the same
+    # not in OAuth Usage: the client finds it by SOQL on ExternalClientApplication instead
+    assert rest.find_app_id(api, API_NAME)[0] == ready.app.id
+    assert rest.credentials_allowed(api, API_NAME)[0] is True
+    # and the id a Metadata retrieve gives finds it without asking
     found = rest.read_credentials(api, API_NAME, app_id=ready.app.id)
     assert found.consumer_secret == ready.app.consumer_secret
     assert client_credentials(handle.base_url, ready.app.consumer_key, ready.app.consumer_secret)[0] == 200

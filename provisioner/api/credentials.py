@@ -10,15 +10,13 @@ refusal is CredentialsApiDisabledError naming what would allow it.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from ..errors import ApiUnavailableError, CredentialsApiDisabledError, OrgUnavailableError
 from ..flows.types import ConsumerCredentials
+from . import http
 from .session import ApiSession
 
 SETTING = "Allow access to External Client App consumer secrets via REST API"
@@ -65,26 +63,10 @@ def call(api: ApiSession, method: str, path: str, body: Any = None) -> Any:
     """One REST call under /services/data/vNN.0/; the parsed JSON (None for 204). Refusals become the project's
     errors: the setting or permission (CredentialsApiDisabledError), no API (ApiUnavailableError), the org down
     (OrgUnavailableError), anything else RestError with Salesforce's own errorCode and message."""
-    url = api.rest_url(path)
-    data = json.dumps(body).encode() if body is not None else None
-    headers = {**api.headers(), "Accept": "application/json"}
-    if data is not None:
-        headers["Content-Type"] = "application/json"
-    request = urllib.request.Request(url, data=data, method=method, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, raw = exc.code, exc.read()
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise OrgUnavailableError(f"cannot reach {api.instance_url}: {getattr(exc, 'reason', exc)}") from None
-    try:
-        parsed = json.loads(raw) if raw else None
-    except ValueError:
-        parsed = None
+    status, parsed = http.rest(api, method, path, json_body=body, timeout=TIMEOUT_SECONDS)
     if 200 <= status < 300:
         return parsed
-    code, message = _error_of(parsed, status)
+    code, message = http.rest_error(parsed, status)
     where = f"{method} {path.split('?')[0]}"
     if status >= 500:
         raise OrgUnavailableError(f"{where}: HTTP {status} ({code}: {message})")
@@ -97,14 +79,6 @@ def call(api: ApiSession, method: str, path: str, body: Any = None) -> Any:
     if code == "INVALID_SESSION_ID":
         raise ApiUnavailableError("the org refused the API session (expired or not valid for the API)")
     raise RestError(f"{where}: HTTP {status} ({code}: {message})", status, code)
-
-
-def _error_of(parsed: Any, status: int) -> tuple[str, str]:
-    """Salesforce's REST errors: a list of {errorCode, message}."""
-    first = parsed[0] if isinstance(parsed, list) and parsed else parsed
-    if isinstance(first, dict):
-        return str(first.get("errorCode") or f"HTTP {status}"), str(first.get("message") or "")
-    return f"HTTP {status}", ""
 
 
 def _quoted(value: str) -> str:

@@ -14,9 +14,6 @@ import io
 import json
 import logging
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
 import zipfile
@@ -24,8 +21,8 @@ from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from provisioner.errors import ApiUnavailableError, MetadataDeployError, OrgUnavailableError
-from provisioner.hosts import is_loopback
 
+from . import http
 from .session import ApiSession
 
 log = logging.getLogger(__name__)
@@ -65,42 +62,32 @@ def _poll_waits(timeout: float):  # noqa: ANN202
 
 class MetadataClient:
     def __init__(self, api: ApiSession, *, timeout: float = 300.0, request_timeout: float = 60.0):
-        parts = urllib.parse.urlsplit(api.instance_url)
-        if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback(parts.hostname or "")):
-            raise ApiUnavailableError(f"the API needs an https instance URL (http only on this machine), not "
-                                      f"{parts.scheme}://{parts.hostname}")
+        http.check_instance(api)
         self.api = api
         self.timeout = timeout
         self.request_timeout = request_timeout
 
     # --- plumbing ----------------------------------------------------------------------------------------------
     def _send(self, url: str, data: bytes | None, headers: dict[str, str], what: str) -> tuple[int, bytes]:
-        request = urllib.request.Request(url, data=data, headers=headers, method="POST" if data is not None else "GET")
         try:
-            with urllib.request.urlopen(request, timeout=self.request_timeout) as response:
-                return response.status, response.read()
-        except urllib.error.HTTPError as exc:
-            body = exc.read()
-            if exc.code >= 500 and b"Fault" not in body:
-                raise OrgUnavailableError(f"{what}: the org answered HTTP {exc.code}") from None
-            return exc.code, body
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            reason = getattr(exc, "reason", exc)
-            host = urllib.parse.urlsplit(url).hostname
-            raise OrgUnavailableError(f"{what}: cannot reach {host} ({reason})") from None
+            status, body = http.send(url, method="POST" if data is not None else "GET", data=data, headers=headers,
+                                     timeout=self.request_timeout)
+        except OrgUnavailableError as exc:
+            raise OrgUnavailableError(f"{what}: {exc}") from None
+        if status >= 500 and b"Fault" not in body:  # a SOAP fault comes with 500: it is an answer, not an outage
+            raise OrgUnavailableError(f"{what}: the org answered HTTP {status}")
+        return status, body
 
     def _rest(self, path: str, what: str, data: bytes | None = None, content_type: str = "") -> dict:
-        headers = {**self.api.headers(), "Accept": "application/json"}
-        if content_type:
-            headers["Content-Type"] = content_type
-        status, body = self._send(self.api.rest_url(path), data, headers, what)
         try:
-            answer = json.loads(body or b"null")
-        except ValueError:
-            answer = None
+            status, answer = http.rest(self.api, "POST" if data is not None else "GET", path, data=data,
+                                       content_type=content_type, timeout=self.request_timeout)
+        except OrgUnavailableError as exc:
+            raise OrgUnavailableError(f"{what}: {exc}") from None
+        if status >= 500:
+            raise OrgUnavailableError(f"{what}: the org answered HTTP {status}")
         if status >= 400:
-            error = answer[0] if isinstance(answer, list) and answer and isinstance(answer[0], dict) else {}
-            code, message = error.get("errorCode", f"HTTP {status}"), error.get("message", "")
+            code, message = http.rest_error(answer, status)
             raise ApiUnavailableError(f"{what}: the Metadata API refused the session ({code}: {message})")
         if not isinstance(answer, dict):
             raise OrgUnavailableError(f"{what}: the org's answer was not JSON")

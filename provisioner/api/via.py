@@ -10,12 +10,10 @@ then, before anything changed), and `auto` falls back at that point too (`fall_b
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 
 from ..errors import ApiUnavailableError, ConfigError, OrgUnavailableError
+from . import http
 from .session import ApiSession
 
 VIA_BROWSER, VIA_API, VIA_AUTO = "browser", "api", "auto"
@@ -61,16 +59,13 @@ def browser_only(requested: str, app_type: str, *, recording: bool = False) -> V
 def probe(api: ApiSession, username: str, *, timeout: float = 30.0) -> None:
     """The API's cheapest check with the session (blocking). ApiUnavailableError says why the API cannot be used;
     OrgUnavailableError when the org did not answer (a server error, the network)."""
-    request = urllib.request.Request(api.rest_url(""), headers={**api.headers(), "Accept": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout):  # noqa: S310 - https, or http on loopback only
-            return
-    except urllib.error.HTTPError as exc:
-        status, body = exc.code, _error_of(exc)
-    except (urllib.error.URLError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise OrgUnavailableError(f"the org's API did not answer at {api.instance_url}: {reason}") from None
-    code, message = body
+        status, answer = http.rest(api, "GET", "", timeout=timeout)
+    except OrgUnavailableError as exc:
+        raise OrgUnavailableError(f"the org's API did not answer at {api.instance_url}: {exc}") from None
+    if status < 300:
+        return
+    code, message = http.rest_error(answer, status)
     if status >= 500:
         raise OrgUnavailableError(f"the org's API answered {status} at {api.instance_url}: {code or message}")
     if code in _API_OFF:
@@ -79,16 +74,6 @@ def probe(api: ApiSession, username: str, *, timeout: float = 30.0) -> None:
         raise ApiUnavailableError(f"the login's session is not valid for the API (Salesforce: {code or status}: "
                                   f"{message})")
     raise ApiUnavailableError(f"the org's API refused the login's session ({status} {code}: {message})")
-
-
-def _error_of(exc: urllib.error.HTTPError) -> tuple[str, str]:
-    """(errorCode, message) of a REST error body ([{message, errorCode}]); empty when it is not that shape."""
-    try:
-        payload = json.loads(exc.read() or b"null")
-    except (ValueError, OSError):
-        return "", exc.reason or ""
-    first = payload[0] if isinstance(payload, list) and payload and isinstance(payload[0], dict) else {}
-    return str(first.get("errorCode") or ""), str(first.get("message") or exc.reason or "")
 
 
 def api_chosen(requested: str, api: ApiSession) -> Via:
