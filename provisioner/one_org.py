@@ -203,6 +203,8 @@ def key_pair(keys: KeySource, stack: ExitStack, *, dry_run: bool) -> certs.KeyPa
     if keys.key_path and keys.cert_path:
         return certs.load_pair(keys.key_path, keys.cert_path)
     key, cert = keys.home / "server.key", keys.home / "server.crt"
+    if not dry_run:  # a run killed between writing the key and its certificate left half a pair: finish it
+        certs.complete_pair(keys.home, common_name=keys.common_name)
     if key.exists() or cert.exists():
         return certs.load_pair(key, cert)  # half a pair is an error naming the missing file
     if dry_run:  # plan against a throwaway pair, as a first real run would upload a new one; removed on exit

@@ -94,6 +94,8 @@ class ProvisionResult:
     via_reason: str = ""
     credentials_via: str = ""  # "rest" | "browser" when revealed
     credentials_reason: str = ""  # the API path revealing on the page: what would allow REST
+    #: the login's API session when one was made (the nightly job's rotation reuses it); a secret, never shown
+    api_session: ApiSession | None = field(default=None, repr=False, compare=False)
 
     @property
     def status(self) -> str:
@@ -132,6 +134,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
             result.instance_url = await enter_org(session, org)
         api = _ApiLogin(context, session, org, secrets)
         chosen = await _choose_via(request, api, result.instance_url, recording=recorder.active)
+        result.api_session = api.session
         _info(progress, f"via {chosen.path}: {chosen.reason}")
 
         with _step(progress, STEP_APP, spec.name):

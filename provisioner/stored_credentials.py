@@ -93,16 +93,13 @@ def read(targets) -> StoredCredentials | None:  # noqa: ANN001 - one_org.Credent
 
 
 def _client_credentials(instance_url: str, consumer_key: str, consumer_secret: str) -> bool:
-    from .hosts import check_login_url
-    from .verify import _post_form
+    from .verify import TokenRefused, exchange_client_credentials
 
-    url = check_login_url(instance_url, "instance URL") + "/services/oauth2/token"
-    status, body = _post_form(url, {"grant_type": "client_credentials", "client_id": consumer_key,
-                                    "client_secret": consumer_secret}, CHECK_TIMEOUT_SECONDS)
     try:
-        return status == 200 and bool(json.loads(body).get("access_token"))
-    except (ValueError, AttributeError):
+        exchange_client_credentials(instance_url, consumer_key, consumer_secret, CHECK_TIMEOUT_SECONDS)
+    except TokenRefused:
         return False
+    return True
 
 
 def prove(stored: StoredCredentials, org, spec, key_pem: str):  # noqa: ANN001, ANN201

@@ -71,9 +71,7 @@ STEPS = [
     # the API path (issue 9): the org has the deploy but the command never sees its job; and the deploy done
     Step("API path: deploy sent", "metadata_deploy_started", via="api"),
     Step("API path: deploy applied", "metadata_deploy_done", via="api"),
-    Step("while writing the key pair", before_replacing="server.crt",
-         known_gap="a key without its certificate stops every later run (exit 6, 'certificate not found'): "
-                   "one_org.key_pair should finish the pair with certs.complete_pair"),
+    Step("while writing the key pair", before_replacing="server.crt"),
 ]
 
 
