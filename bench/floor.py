@@ -1,7 +1,9 @@
 """Wall time beside the floor: `provisioner setup` against a simulated org, a fresh create then a no-change re-run,
-on each latency profile. The org reports what it imposed (GET /floor, sim/latency.py Floor); the rest is the tool's.
+for each path (`--via browser`, `--via api`) on each latency profile. The org reports what it imposed (GET /floor,
+sim/latency.py Floor: page loads, API calls including the metadata deploy/retrieve jobs, mail, propagation); the rest
+is the tool's.
 
-Usage: python -m bench floor [--latency fast --latency realistic] [--json bench/out/floor.json]
+Usage: python -m bench floor [--via browser api] [--latency fast realistic] [--json bench/out/floor.json]
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ("create", "re-run")
+PATHS = ("browser", "api")
+PROFILES = ("fast", "realistic")
 
 
 def _inspect(sim, path: str, method: str = "GET") -> dict:
@@ -27,7 +31,7 @@ def _inspect(sim, path: str, method: str = "GET") -> dict:
         return json.loads(response.read())
 
 
-def _setup(sim, out: Path, extra_env: dict[str, str]) -> tuple[float, dict, list[dict]]:
+def _setup(sim, out: Path, via: str, extra_env: dict[str, str]) -> tuple[float, dict, list[dict]]:
     """One `provisioner setup --json` in its own process (start-up included): wall, its result, its step events."""
     info = sim.info()
     env = dict(os.environ, PYTHONPATH=str(ROOT), SALESFORCE_PASSWORD=info["password"],
@@ -35,7 +39,7 @@ def _setup(sim, out: Path, extra_env: dict[str, str]) -> tuple[float, dict, list
     command = [sys.executable, "-m", "provisioner.cli", "setup", "--json", "--login-url", info["login_url"],
                "--username", info["username"], "--email", info["email"], "--imap-host", info["imap_host"],
                "--imap-port", str(info["imap_port"]), "--imap-user", info["imap_user"], "--no-imap-ssl",
-               "--app-name", "Bench App", "--out-dir", str(out), "--format", "both",
+               "--app-name", "Bench App", "--via", via, "--out-dir", str(out), "--format", "both",
                "--credentials-json", str(out / "credentials.json"), "--credentials-env", str(out / ".env")]
     started = time.monotonic()
     proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
@@ -64,8 +68,9 @@ def totp_refusals(sim) -> tuple[int, float]:
     return len(events), sum(30 - e["at"] % 30 for e in events)
 
 
-def measure(profile: str, seed: int | None = None) -> list[dict]:
-    """A fresh create and a no-change re-run on one new simulated org of `profile`."""
+def measure(profile: str, via: str = "browser", seed: int | None = None) -> list[dict]:
+    """A fresh create and a no-change re-run over `via` on one new simulated org of `profile` (its settings as a new
+    real org's: External Client App secrets not readable over REST, so the API path reveals them on the page)."""
     sys.path.insert(0, str(ROOT))
     from provisioner.sim.app import SimOptions, start_sim
 
@@ -76,11 +81,12 @@ def measure(profile: str, seed: int | None = None) -> list[dict]:
             out = Path(tmp)
             for run in RUNS:
                 _inspect(sim, "/floor/reset", "POST")
-                wall, result, steps = _setup(sim, out, {})
+                wall, result, steps = _setup(sim, out, via, {})
                 floor = _inspect(sim, "/floor")
                 refused, refused_wait = totp_refusals(sim)
                 rows.append({
-                    "profile": profile, "run": run, "status": result.get("status"),
+                    "profile": profile, "via": via, "run": run, "status": result.get("status"),
+                    "used_via": result.get("via"), "credentials_via": result.get("credentials_via"),
                     "revealed": result.get("revealed", True), "verified": result.get("verified"),
                     "wall_seconds": round(wall, 2), "floor_seconds": floor["floor_seconds"],
                     "ratio": round(wall / floor["floor_seconds"], 2) if floor["floor_seconds"] else None,
@@ -110,12 +116,22 @@ def machine() -> str:
     return f"{os.cpu_count()} CPU ({model}), {mem_kib / 2**20:.0f} GiB, {platform.system()} {platform.release()}"
 
 
+def _path(row: dict) -> str:
+    """The path asked for; what was used when it differs, and where the secret was read when it was."""
+    text = row["via"] if row.get("used_via") in (None, row["via"]) else f"{row['via']} (used {row['used_via']})"
+    if row.get("credentials_via") and row["credentials_via"] != row.get("used_via"):
+        text += f", secret by {row['credentials_via']}"
+    return text
+
+
 def table(rows: list[dict]) -> str:
-    lines = ["| profile | run | status | wall s | floor s | ratio | × create | pages | TOTP refusals (wait s) | steps (s) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| profile | path | run | status | wall s | floor s | ratio | × create | pages | TOTP refusals (wait s) "
+             "| steps (s) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         steps = ", ".join(f"{s['step']} {s['seconds']:.1f}" for s in r["steps"] if s["seconds"] is not None)
-        lines.append(f"| {r['profile']} | {r['run']} | {r['status']}{'' if r['revealed'] else ' (kept)'} | "
+        status = f"{r['status']}{'' if r['revealed'] else ' (kept)'}"
+        lines.append(f"| {r['profile']} | {_path(r)} | {r['run']} | {status} | "
                      f"{r['wall_seconds']:.1f} | {r['floor_seconds']:.1f} | {r['ratio']} | {r['x_create']} | "
                      f"{r['page_visits']} | {r['totp_reused_refusals']} ({r['totp_wait_after_refusal_seconds']}) | "
                      f"{steps} |")
@@ -125,14 +141,19 @@ def table(rows: list[dict]) -> str:
 def main(argv: list[str]) -> int:
     import argparse
 
-    parser = argparse.ArgumentParser(prog="python -m bench floor", description=__doc__.splitlines()[0])
-    parser.add_argument("--latency", action="append", choices=["fast", "realistic"])
+    parser = argparse.ArgumentParser(prog="python -m bench floor",
+                                     description=" ".join(__doc__.split("\n\n")[0].split()))
+    parser.add_argument("--via", nargs="+", action="extend", choices=PATHS,
+                        help="the path(s) to measure (default: both, side by side)")
+    parser.add_argument("--latency", nargs="+", action="extend", choices=PROFILES,
+                        help="the latency profile(s) (default: both)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "floor.json")
     args = parser.parse_args(argv)
     rows = []
-    for profile in args.latency or ["fast", "realistic"]:
-        rows += measure(profile, args.seed)
+    for profile in dict.fromkeys(args.latency or PROFILES):
+        for via in dict.fromkeys(args.via or PATHS):
+            rows += measure(profile, via, args.seed)
     print(f"machine: {machine()}")
     print(table(rows))
     args.json.parent.mkdir(parents=True, exist_ok=True)
