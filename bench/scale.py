@@ -1,17 +1,21 @@
 """Scale: `provisioner run` over N simulated orgs (realistic profile by default): wall time, orgs per hour, and the
 peak memory (PSS, /proc/<pid>/smaps_rollup) of the whole process tree. Usage: python -m bench scale [--orgs 1 5 20]
-[--latency realistic] [--concurrency N] (default: runner.default_concurrency(), from this machine)."""
+[--latency realistic] [--via auto|api|browser] [--concurrency N] (default: runner.default_concurrency(), from this
+machine). The table says which path each run's orgs took (the inventory's `via`; `auto` takes the API where the
+org allows it)."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +41,7 @@ def tree_pss_bytes(root_pid: int) -> int:
     return total
 
 
-def one(orgs: int, latency: str, concurrency: int | None) -> dict:
+def one(orgs: int, latency: str, concurrency: int | None, via: str = "auto") -> dict:
     sys.path.insert(0, str(ROOT))
     from provisioner.sim.app import SimOptions, start_sim
 
@@ -55,8 +59,8 @@ def one(orgs: int, latency: str, concurrency: int | None) -> dict:
                 f'email = "{sim.admin.email}"\n[org.mailbox]\nhost = "{info["imap_host"]}"\n'
                 f'port = {info["imap_port"]}\nssl = false\nuser = "{info["imap_user"]}"\npassword_env = "S{i}_IMAP"\n')
         (root / "app.toml").write_text(SPEC)
-        (root / "inventory.toml").write_text('[defaults]\nspec = "app.toml"\nbudget_seconds = 1800\nretries = 1\n'
-                                             'output_dir = "out"\n\n' + "\n".join(entries))
+        (root / "inventory.toml").write_text(f'[defaults]\nspec = "app.toml"\nbudget_seconds = 1800\nretries = 1\n'
+                                             f'via = "{via}"\noutput_dir = "out"\n\n' + "\n".join(entries))
         command = [sys.executable, "-m", "provisioner.cli", "run", str(root / "inventory.toml")]
         if concurrency:
             command += ["--concurrency", str(concurrency)]
@@ -80,8 +84,11 @@ def one(orgs: int, latency: str, concurrency: int | None) -> dict:
     finally:
         for sim in sims:
             sim.stop()
+        shutil.rmtree(root, ignore_errors=True)  # keys and credentials of throw-away orgs
     ok = sum(1 for o in report["orgs"] if o["status"] != "failed")
+    used = Counter(o.get("via") or "?" for o in report["orgs"])
     return {"orgs": orgs, "latency": latency, "concurrency": concurrency or "default", "exit": proc.returncode,
+            "via": via, "used_via": dict(used),
             "ok": ok, "wall_seconds": round(wall, 1), "orgs_per_hour": round(ok * 3600 / wall, 1),
             "peak_pss_mib": round(peak[0] / 2**20), "last_error": (stderr.strip().splitlines() or [""])[-1]
             if proc.returncode else ""}
@@ -93,6 +100,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench scale", description=__doc__.splitlines()[0])
     parser.add_argument("--orgs", type=int, nargs="+", default=[1, 5, 20])
     parser.add_argument("--latency", default="realistic", choices=["fast", "realistic"])
+    parser.add_argument("--via", default="auto", choices=["auto", "api", "browser"])
     parser.add_argument("--concurrency", type=int, default=None)
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "scale.json")
     args = parser.parse_args(argv)
@@ -101,14 +109,16 @@ def main(argv: list[str]) -> int:
 
         args.concurrency = default_concurrency()
     rows = []
-    print("| orgs | profile | concurrency | ok | wall s | orgs/hour | × 1 org | peak PSS MiB |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| orgs | profile | path (used) | concurrency | ok | wall s | orgs/hour | × 1 org | peak PSS MiB |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for n in args.orgs:
-        row = one(n, args.latency, args.concurrency)
+        row = one(n, args.latency, args.concurrency, args.via)
         rows.append(row)
         row["x_one_org"] = round(row["wall_seconds"] / rows[0]["wall_seconds"], 2)
-        print(f"| {n} | {row['latency']} | {row['concurrency']} | {row['ok']} | {row['wall_seconds']} | "
-              f"{row['orgs_per_hour']} | {row['x_one_org']} | {row['peak_pss_mib']} |", flush=True)
+        used = ", ".join(f"{path} {count}" for path, count in sorted(row["used_via"].items()))
+        print(f"| {n} | {row['latency']} | {args.via} ({used}) | {row['concurrency']} | {row['ok']} | "
+              f"{row['wall_seconds']} | {row['orgs_per_hour']} | {row['x_one_org']} | {row['peak_pss_mib']} |",
+              flush=True)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"rows": rows}, indent=2) + "\n")
     print(f"JSON: {args.json}")
