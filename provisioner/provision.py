@@ -39,6 +39,7 @@ from .errors import (ApiUnavailableError, AppNameTakenError, ConfigError, Connec
                      CredentialsApiDisabledError, LoginError, MetadataDeployError, OrgSettingConflictError,
                      OrgUnavailableError, ProvisionerError, UnknownProfileError, VerificationLockedError)
 from .api import via as via_path
+from .api.login import ApiLogin
 from .api.session import ApiSession
 from .redact import SecretSet
 
@@ -132,8 +133,9 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
 
         with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
             result.instance_url = await enter_org(session, org)
-        api = _ApiLogin(context, session, org, secrets)
-        chosen = await _choose_via(request, api, result.instance_url, recording=recorder.active)
+        api = ApiLogin(context, org, secrets, relogin=lambda: enter_org(session, org), final=_FINAL,
+                       timeout=request.timeouts.page_ms / 1000)
+        chosen = await api.choose(request.via, spec.app_type, result.instance_url, recording=recorder.active)
         result.api_session = api.session
         _info(progress, f"via {chosen.path}: {chosen.reason}")
 
@@ -157,7 +159,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
         with _step(progress, STEP_POLICIES, spec.name):
             if chosen.path == via_path.VIA_API:
                 pol = await api.again_after_login(lambda: reconcile(
-                    _api_areas().MetadataPoliciesArea(api.session, app.ref, spec.policies), session,
+                    api.policies_area(app.ref, spec.policies), session,
                     dry_run=request.dry_run))
             else:
                 policies_area = kind.policies(app.ref, spec.policies)
@@ -211,75 +213,9 @@ async def enter_org(session: FlowSession, org: OrgSettings) -> str:
 _FINAL = (LoginError, VerificationLockedError, AppNameTakenError, UnknownProfileError, ConfigError,
           ConnectedAppsDisabledError, OrgSettingConflictError, ApiUnavailableError, MetadataDeployError,
           CredentialsApiDisabledError)
-#: on the API path a refused session is ApiUnavailableError too: it is final only when the session still works
-_API_FINAL = tuple(e for e in _FINAL if e is not ApiUnavailableError)
-
-
-def _api_areas():  # noqa: ANN202 - the module, imported when the API path is taken
-    from .api import areas
-
-    return areas
-
-
-class _ApiLogin:
-    """The API session of this run's login (provisioner/api/from_login.py), renewed with the login when it ends."""
-
-    def __init__(self, context, session: FlowSession, org: OrgSettings, secrets: SecretSet):  # noqa: ANN001
-        self.context, self.flow, self.org, self.secrets = context, session, org, secrets
-        self.session: ApiSession | None = None
-        self._app_area = None  # the last MetadataAppArea: it knows the app's id once it found or made the app
-
-    def app_area(self, spec: AppSpec, certificate_pem: str | None):  # noqa: ANN201 - api.areas.MetadataAppArea
-        self._app_area = _api_areas().MetadataAppArea(self.session, spec, certificate_pem)
-        return self._app_area
-
-    def app_id(self, ref: AppRef) -> str:
-        return self._app_area.app_id(ref) if self._app_area is not None else ""
-
-    async def connect(self, instance_url: str) -> ApiSession:
-        from .api import from_login
-
-        self.session = await from_login.api_session(self.context, self.org, instance_url, self.secrets)
-        return self.session
-
-    async def works(self) -> bool:
-        try:
-            await asyncio.to_thread(via_path.probe, self.session, self.org.username,
-                                    timeout=self.flow.timeouts.page_ms / 1000)
-        except ProvisionerError:
-            return False
-        return True
-
-    async def again_after_login(self, step: Callable[[], Awaitable[T]]) -> T:
-        """_again_after_login for API steps: when a step fails and the session no longer answers (it timed out,
-        an admin ended it), log in again, take the new session, run the step once more (it starts by finding the
-        app, so a deploy cut short is never made twice)."""
-        try:
-            return await step()
-        except ProvisionerError as exc:
-            if isinstance(exc, _API_FINAL) or await self.works():
-                raise
-        await self.connect(await enter_org(self.flow, self.org))
-        return await step()
-
-
-async def _choose_via(request: ProvisionRequest, api: _ApiLogin, instance_url: str, *,
-                      recording: bool = False) -> via_path.Via:
-    """The path for this run (provisioner/api/via.py): asked for, or what the org allows this login."""
-    chosen = via_path.browser_only(request.via, request.spec.app_type, recording=recording)
-    if chosen is not None:
-        return chosen
-    try:
-        session = await api.connect(instance_url)
-        await asyncio.to_thread(via_path.probe, session, request.org.username,
-                                timeout=request.timeouts.page_ms / 1000)
-    except ProvisionerError as exc:
-        return via_path.fall_back(request.via, exc)  # `api`: the error is the answer
-    return via_path.api_chosen(request.via, session)
-
 
 async def _credentials(request: ProvisionRequest, result: ProvisionResult, session: FlowSession,
-                       api: _ApiLogin | None, ref: AppRef, certificate_pem: str | None,
+                       api: ApiLogin | None, ref: AppRef, certificate_pem: str | None,
                        progress=None) -> ConsumerCredentials:  # noqa: ANN001
     """Over Connect REST when the API path was taken and the org allows it; else revealed on the app's page."""
     kind = app_kind(request.spec.app_type)

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from provisioner import sf_cli
 from provisioner.api import from_login, via
+from provisioner.api.login import ApiLogin
 from provisioner.api.session import ApiSession
 from provisioner.errors import ApiUnavailableError, ConfigError, LoginError, OrgUnavailableError
 from provisioner.job.inventory import load_inventory
@@ -222,11 +223,11 @@ def test_an_api_step_whose_session_ended_logs_in_again_takes_the_new_session_and
     async def api_session(context, org, instance_url, secrets):  # noqa: ANN001
         return ApiSession(fl.my_domain_url(instance_url), next(sessions))
 
-    monkeypatch.setattr(provision, "enter_org", enter_org)
     monkeypatch.setattr(fl, "api_session", api_session)
     monkeypatch.setattr(via, "probe", lambda api, username, timeout=30: (_ for _ in ()).throw(
         ApiUnavailableError("the org refused the API session")))
-    login = provision._ApiLogin(None, FlowStub(), ORG, SecretSet())
+    login = ApiLogin(None, ORG, SecretSet(), relogin=lambda: enter_org(None, ORG), final=provision._FINAL,
+                     timeout=30)
     used = []
 
     async def step():
@@ -248,7 +249,7 @@ def test_an_api_step_failing_while_the_session_still_works_is_not_retried(monkey
     from provisioner.errors import MetadataDeployError
 
     monkeypatch.setattr(via, "probe", lambda api, username, timeout=30: None)
-    login = provision._ApiLogin(None, FlowStub(), ORG, SecretSet())
+    login = ApiLogin(None, ORG, SecretSet(), relogin=lambda: None, final=provision._FINAL, timeout=30)
     login.session = ApiSession("https://acme.my.salesforce.com", "00D!s")
     calls = []
 
