@@ -7,12 +7,14 @@ nothing. Which one a page asks for is read from the page (its input, else its wo
 
 A refused code: "The allowed number of attempts has been exceeded" is a lock (about an hour): VerificationLockedError,
 never retried. A refused authenticator code may have been used already (a code is good once) or have rolled over
-while it was typed: one more try with the next step's code, then a clear error.
+while it was typed: one more try with the next step's code, then a clear error. A refused emailed code (a late mail of an
+earlier code came first): the next, newer mail, up to EMAILED_CODES codes.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Literal
@@ -27,6 +29,10 @@ from .locators import verification as V
 from .session import CodeWait, FlowSession
 
 TOTP_STEP_SECONDS = 30  # every authenticator app's step
+#: emailed codes typed for one prompt at most (each newer than the last; Salesforce locks after more wrong ones)
+EMAILED_CODES = 3
+#: Salesforce's words for a code it does not take (wrong, superseded, expired): worth waiting for the next mail
+CODE_REFUSED = re.compile(r"isn't valid|invalid or expired|has expired", re.I)
 Method = Literal["totp", "email", "sms"]
 
 
@@ -135,11 +141,16 @@ async def answer(session: FlowSession, method: Method, enter: Enter, mail: CodeW
             raise ConfigError(f"{where}: Salesforce emailed a verification code, but no mailbox is configured "
                               f"(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
         await session.chapter("Consumer key and secret", "Enter the code Salesforce emailed (read over IMAP)")
-        refused = await enter(await mail.code())
-        if refused is not None:
-            raise _refused(refused, where, SetupPageError(
-                f"{where}: Salesforce refused the emailed verification code ({refused}); the mailbox may have "
-                f"handed over an older code"))
+        for typed in range(1, EMAILED_CODES + 1):
+            refused = await enter(await mail.code())  # each one newer than the one refused before
+            if refused is None:
+                return
+            _raise_if_locked(refused, where)
+            if typed == EMAILED_CODES or not CODE_REFUSED.search(refused):
+                raise SetupPageError(f"{where}: Salesforce refused the emailed verification code ({refused}), "
+                                     f"{typed} code(s) typed")
+            # a late mail of an earlier code came first: the newer one is on its way
+            await session.chapter("Consumer key and secret", "The code was refused: wait for the newer mail")
         return
     authenticator = authenticator_of(session)
     if authenticator is None:

@@ -26,6 +26,10 @@ from .session import CodeWait, FlowSession
 
 #: challenges we answer at most this many times in one login (a loop would mean Salesforce keeps asking)
 MAX_CHALLENGES = 4
+#: emailed codes typed in one login at most (each one newer than the last; Salesforce ends a login after 5 wrong)
+EMAILED_CODES = 3
+#: Salesforce's words for a code it does not take (wrong, superseded by a newer one, expired): worth the next mail
+CODE_REFUSED = re.compile(r"code you entered isn't valid|invalid or expired|code has expired|isn't valid", re.I)
 
 
 def _is_success(url: str) -> bool:
@@ -255,25 +259,43 @@ async def _submit_totp(session: FlowSession, code: str) -> str:
 
 
 async def _answer_emailed_code(session: FlowSession, mail: CodeWait | None) -> str:
-    page, timeout = session.page, session.timeouts.page_ms
+    """Type the newest code mailed for this login. Refused as not valid (a late mail of an earlier code won the race,
+    or the code was superseded meanwhile): wait for the next mail and type that, as a person would, up to
+    EMAILED_CODES codes (Salesforce allows more wrong ones before it ends the login). A lock is final."""
+    page = session.page
     await session.chapter("Log in", "Salesforce emailed a verification code: read it from the mailbox over IMAP")
     if mail is None:
         raise ConfigError("Salesforce emailed a verification code, but no mailbox is configured "
                           "(set IMAP_HOST, IMAP_USER, IMAP_PASSWORD)")
-    try:
-        code = await mail.code()
-    except NoVerificationEmailError:
-        # the mail may have been lost: ask once more (the waiter is still listening; a newer code replaces the old)
-        resend = V.RESEND_CODE.on(page)
-        if not await resend.count():
-            raise
-        await session.chapter("Log in", "No verification email yet: ask Salesforce to send a new code")
-        await resend.first.click()
-        await V.EMAIL_CODE_INPUT.on(page).wait_for(state="visible", timeout=timeout)
-        code = await mail.code()
+    resent = False
+    for typed in range(1, EMAILED_CODES + 1):
+        try:
+            code = await mail.code()  # newer than any code typed before in this login
+        except NoVerificationEmailError:
+            # the mail may have been lost: ask once more (the waiter is still listening; a newer code replaces the old)
+            resend = V.RESEND_CODE.on(page)
+            if resent or not await resend.count():
+                raise
+            resent = True
+            await session.chapter("Log in", "No verification email yet: ask Salesforce to send a new code")
+            await resend.first.click()
+            await V.EMAIL_CODE_INPUT.on(page).wait_for(state="visible", timeout=session.timeouts.page_ms)
+            code = await mail.code()
+        try:
+            return await _submit_emailed_code(session, code)
+        except LoginError as exc:
+            if type(exc) is not LoginError or not CODE_REFUSED.search(str(exc)) or typed == EMAILED_CODES:
+                raise
+            await session.chapter("Log in", "The code was refused (an older mail came first): wait for the newer one")
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+async def _submit_emailed_code(session: FlowSession, code: str) -> str:
+    page, timeout = session.page, session.timeouts.page_ms
     async with session.recorder.secret_input(page, [V.EMAIL_CODE_INPUT.on(page)]):
         await V.EMAIL_CODE_INPUT.on(page).fill(code, timeout=timeout)
-        await V.SUBMIT.on(page).click(timeout=timeout)
+        async with page.expect_navigation(timeout=timeout):  # the page answers anew: an earlier error goes with it
+            await V.SUBMIT.on(page).click(timeout=timeout)
     return await _after_submit(session, failure_is=LoginError, answered=V.EMAIL_CODE_INPUT)
 
 
