@@ -12,6 +12,10 @@ browser and its concurrency. After each job, each run is judged from the outside
 - wrong credentials: a written file whose key or secret is not the org's, or whose key is refused;
 - failed: the job's named cause (error class and first line), grouped.
 
+The path (README "Browser or API"): `via` is written into each job's inventory (`browser`, `api` or `auto`); a run
+that took another path than the one asked for (`browser` or `api`) is not correct. `run_soaks` runs the same seeded
+soak once per path, so the figures can be read side by side (`provisioner soak --via both`, the default).
+
 `browser_killed` is caused here: at a drawn moment of a job, Chromium's main process gets SIGKILL. Every job's
 output (progress lines, reports, failure screenshots' HTML, artifacts) is scanned for every secret of its orgs.
 """
@@ -32,7 +36,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -65,6 +69,7 @@ class SoakOptions:
     retries: int = 3
     budget_seconds: float = 600.0
     work_dir: Path | None = None  # default: a temporary directory, removed afterwards
+    via: str = "auto"  # the inventory's `via`: browser | api | auto
 
 
 @dataclass
@@ -76,6 +81,7 @@ class RunJudgement:
     duplicates: int = 0
     wrong_credentials: str = ""
     attempts: int = 0
+    via: str = ""  # the path the run took
 
 
 @dataclass
@@ -90,9 +96,12 @@ class SoakReport:
     faults_fired: Counter = field(default_factory=Counter)
     browsers_killed: int = 0
     retried_runs: int = 0
+    via: str = "auto"
+    paths_taken: Counter = field(default_factory=Counter)  # "browser" | "api" -> runs
 
     def as_json(self) -> dict:
         return {
+            "via": self.via, "paths_taken": dict(self.paths_taken),
             "runs": self.runs, "correct": self.correct,
             "correct_percent": round(100.0 * self.correct / self.runs, 2) if self.runs else 0.0,
             "failed": dict(self.failed), "duplicates": self.duplicates, "wrong_credentials": self.wrong_credentials,
@@ -105,14 +114,16 @@ class SoakReport:
 
     def lines(self) -> list[str]:
         data = self.as_json()
-        out = [f"runs: {data['runs']}", f"correct: {data['correct']} ({data['correct_percent']} %)"]
+        out = [f"via: {self.via} (taken: " + (", ".join(f"{k} {v}" for k, v in sorted(self.paths_taken.items()))
+                                            or "none") + ")",
+               f"runs: {data['runs']}", f"correct: {data['correct']} ({data['correct_percent']} %)"]
         out.append("failed: " + (", ".join(f"{n} x {cause}" for cause, n in sorted(self.failed.items()))
                                  if self.failed else "0"))
         out += [f"duplicates created: {self.duplicates}",
                 f"wrong or unverified credentials written: {self.wrong_credentials}",
                 f"secrets found in output: {len(self.secret_findings)}",
                 f"time per run: median {data['seconds_median']} s, worst {data['seconds_worst']} s",
-                f"runs that needed a retry: {self.retried_runs}; browsers killed: {self.browsers_killed}",
+                f"runs that needed a retry: {self.retried_runs}", f"browsers killed: {self.browsers_killed}",
                 "faults met: " + (", ".join(f"{k}={v}" for k, v in sorted(self.faults_fired.items())) or "none")]
         return out
 
@@ -122,8 +133,37 @@ class SoakReport:
                 and not self.wrong_credentials and not self.secret_findings)
 
 
+#: `--via both`: the two paths a soak compares
+BOTH = ("browser", "api")
+
+
+def run_soaks(options: SoakOptions, paths: tuple[str, ...] = BOTH, *,
+              progress: Callable[[str], None] = lambda line: None) -> dict[str, SoakReport]:
+    """The same seeded soak once per path (same orgs, same fault draws where the paths meet the same occasions)."""
+    reports = {}
+    for path in paths:
+        work_dir = options.work_dir / path if options.work_dir else None
+        reports[path] = run_soak(replace(options, via=path, work_dir=work_dir),
+                                 progress=lambda line, path=path: progress(f"[{path}] {line}"))
+    return reports
+
+
+def side_by_side(reports: dict[str, SoakReport]) -> list[str]:
+    """One line per figure, one column per path."""
+    columns = {path: report.lines() for path, report in reports.items()}
+    if len(columns) == 1:
+        return next(iter(columns.values()))
+    names = [line.split(":", 1)[0] for line in next(iter(columns.values()))]
+    width = max(len(n) for n in names) + 1
+    out = [f"{'':{width}}  " + " | ".join(reports)]
+    for index, name in enumerate(names):
+        out.append(f"{name + ':':{width}}  " + " | ".join(lines[index].split(":", 1)[1].strip()
+                                                       for lines in columns.values()))
+    return out
+
+
 def run_soak(options: SoakOptions, *, progress: Callable[[str], None] = lambda line: None) -> SoakReport:
-    report = SoakReport()
+    report = SoakReport(via=options.via)
     rng = random.Random(f"soak-{options.seed}")
     with tempfile.TemporaryDirectory(prefix="soak-") as temp:
         root = Path(options.work_dir or temp)
@@ -137,6 +177,8 @@ def run_soak(options: SoakOptions, *, progress: Callable[[str], None] = lambda l
                 report.duplicates += judgement.duplicates
                 report.wrong_credentials += bool(judgement.wrong_credentials)
                 report.retried_runs += judgement.attempts > 1
+                if judgement.via:
+                    report.paths_taken[judgement.via] += 1
                 if judgement.correct:
                     report.correct += 1
                 else:
@@ -182,6 +224,7 @@ def _one_job(options: SoakOptions, root: Path, job: int, size: int, rng: random.
         (root / "app.toml").write_text(SPEC)
         (root / "inventory.toml").write_text(
             f'[defaults]\nspec = "app.toml"\nconcurrency = {size}\nbudget_seconds = {options.budget_seconds}\n'
+            f'via = "{options.via}"\n'
             f'retries = {options.retries}\noutput_dir = "out"\n\n' + "\n\n".join(orgs) + "\n")
         inventory = load_inventory(root / "inventory.toml")
         stream = io.StringIO()
@@ -198,7 +241,7 @@ def _one_job(options: SoakOptions, root: Path, job: int, size: int, rng: random.
         judgements = []
         for index, sim in enumerate(sims):
             result = next(r for r in run_report.orgs if r.name == f"org{index}")
-            judgement = _judge(sim, result, root / "creds" / f"org{index}.json", secrets)
+            judgement = _judge(sim, result, root / "creds" / f"org{index}.json", secrets, via=options.via)
             judgement.seconds = result.duration_seconds or wall
             judgements.append(judgement)
             for name, count in profile_of(sim.org).fired.items():
@@ -269,10 +312,11 @@ def kill_browser_processes(parent: int | None = None) -> int:
     return killed
 
 
-def _judge(sim, result, credentials_json: Path, secrets: SecretSet) -> RunJudgement:  # noqa: ANN001
+def _judge(sim, result, credentials_json: Path, secrets: SecretSet, *, via: str = "auto") -> RunJudgement:  # noqa: ANN001
     from .sim.inspect import org_state
 
-    judgement = RunJudgement(name=result.name, correct=False, seconds=0.0, attempts=result.attempts)
+    judgement = RunJudgement(name=result.name, correct=False, seconds=0.0, attempts=result.attempts,
+                             via=getattr(result, "via", "") or "")
     apps = [a for a in org_state(sim.org)["apps"] if str(a.get("api_name", "")).lower() == APP_API_NAME.lower()]
     judgement.duplicates = max(0, len(apps) - 1)
     if result.status == "failed":
@@ -292,6 +336,8 @@ def _judge(sim, result, credentials_json: Path, secrets: SecretSet) -> RunJudgem
     judgement.correct = not judgement.wrong_credentials and len(apps) == 1
     if not judgement.correct and not judgement.wrong_credentials:
         judgement.cause = f"{len(apps)} app(s) in the org"
+    if judgement.correct and via in BOTH and judgement.via != via:
+        judgement.correct, judgement.cause = False, f"asked for --via {via}, took {judgement.via or 'no path'}"
     return judgement
 
 
