@@ -185,7 +185,9 @@ def test_no_verification_email_within_the_timeout(sim_factory, mailbox, dovecot,
 
 def test_unknown_profile_names_it_and_saves_masked_artifacts(org, tmp_path, secrets_scan):
     _, info = org
-    proc = setup(tmp_path, "--env-file", str(write_env(tmp_path / "org.env", info)), "--profile", "Astronauts")
+    # the policies page's own screenshot is the artifact a user reads: pinned to the pages (auto takes the API)
+    proc = setup(tmp_path, "--env-file", str(write_env(tmp_path / "org.env", info)), "--profile", "Astronauts",
+                 "--via", "browser")
     last = assert_failed_cleanly(proc, UnknownProfileError.exit_code, "Astronauts", tmp_path=tmp_path)
     html = next((tmp_path / "out" / "artifacts").glob("*.html"))
     assert str(html) in last and info["password"] not in html.read_text()
