@@ -9,8 +9,10 @@ limit ...):
 - `api`: the Metadata API (and the REST secret where the org allows it). On `no-api-user` the API path cannot be
   taken: there `auto` is run and must fall back to the pages, saying why.
 Each run asserts the path that was taken (`via` in the outcome), so a change of the default cannot move a case
-silently to the other path. Cost (2 cores, measured): see the README's "Browser or API" timings; each case is one
-create and one no-change run.
+silently to the other path. Cost, measured on the 2 shared cores (one worker, a loaded machine): the 16 cases took
+842 s, about 60 s a case over the pages and about 45 s over the API (each case is a create and a no-change run, the
+second login waiting for a fresh authenticator step); the 8 API cases add about 6 min of mostly waiting, 2-3 min at
+-n 3, so every variant runs on both paths.
 """
 
 from __future__ import annotations
