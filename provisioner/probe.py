@@ -27,7 +27,7 @@ from provisioner.flows.session import FlowSession, Timeouts
 from .browser import write_private
 from .config import MailboxSettings, OrgSettings
 from .errors import ConfigError, LocatorNotFoundError, ProvisionerError, RecordingLeakError
-from .provision import enter_org
+from .provision import enter_org, open_context
 from .recording.scan import leaking_files
 from .redact import MASK, SecretSet
 from .spec import AppSpec
@@ -116,7 +116,7 @@ def _code_waiter_factory(request: ProbeRequest):  # noqa: ANN202 - as provision 
 async def probe(browser, request: ProbeRequest, masker: Masker) -> ProbeOutcome:  # noqa: ANN001
     """Log in, walk, write the bundle. Raises LoginError & co. as setup would; locator trouble is in the report."""
     walk = walk_flow.ProbeWalk(app_type=request.spec.app_type)
-    context = await browser.new_context(viewport=dict(VIEWPORT), accept_downloads=False)
+    context = await open_context(browser, viewport=dict(VIEWPORT), accept_downloads=False)
     stopped: str | None = None
     release: dict = {"api_version": None, "release": None}
     instance = ""

@@ -35,7 +35,7 @@ from .browser import blank_password_values, write_private
 from .certs import certificate_pem_for_upload
 from .config import MailboxSettings, OrgSettings
 from .spec import AppSpec
-from .errors import (ApiUnavailableError, AppNameTakenError, ConfigError, ConnectedAppsDisabledError,
+from .errors import (ApiUnavailableError, AppNameTakenError, BrowserUnavailableError, ConfigError, ConnectedAppsDisabledError,
                      CredentialsApiDisabledError, LoginError, MetadataDeployError, OrgSettingConflictError,
                      OrgUnavailableError, ProvisionerError, UnknownProfileError, VerificationLockedError)
 from .api import via as via_path
@@ -122,7 +122,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                              login_url=org.login_url, dry_run=request.dry_run)
     # a recorder records at its own size: the page is laid out at exactly that size, nothing cut or scaled
     viewport = recorder.viewport or DEFAULT_VIEWPORT
-    context = await browser.new_context(viewport=dict(viewport), accept_downloads=False)
+    context = await open_context(browser, viewport=dict(viewport), accept_downloads=False)
     page = session = None
     try:
         page = await context.new_page()
@@ -195,6 +195,21 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                 await context.close()
             except PlaywrightError:
                 pass  # the browser is already gone
+
+
+#: a live browser opens a context in well under a second; one killed a moment ago may still say it is connected
+#: and never answer
+CONTEXT_OPEN_SECONDS = 30.0
+
+
+async def open_context(browser, **options):  # noqa: ANN001, ANN201
+    """A new browser context, or BrowserUnavailableError when the browser does not answer (the nightly job then
+    launches another)."""
+    try:
+        return await asyncio.wait_for(browser.new_context(**options), timeout=CONTEXT_OPEN_SECONDS)
+    except TimeoutError:
+        raise BrowserUnavailableError(f"the browser did not open a page context within {CONTEXT_OPEN_SECONDS:g} s "
+                                      "(it may have died)") from None
 
 
 async def enter_org(session: FlowSession, org: OrgSettings) -> str:

@@ -21,7 +21,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
-from ..errors import OrgUnavailableError, ProvisionerError
+from ..errors import BrowserUnavailableError, OrgUnavailableError, ProvisionerError
 from ..one_org import OrgOutcome, video_recorder_factory
 from .events import JobEvents
 from .inventory import Inventory, OrgEntry
@@ -166,7 +166,10 @@ class JobRunner:
                         raise
                     except Exception as exc:  # noqa: BLE001 - every failure is this org's, never the run's
                         slot.release()
-                        if not _connected(browser) and browser_deaths < MAX_BROWSER_DEATHS:
+                        dead = isinstance(exc, BrowserUnavailableError) or not _connected(browser)
+                        if dead:
+                            browsers.discard(browser)  # one that stopped answering may still say it is connected
+                        if dead and browser_deaths < MAX_BROWSER_DEATHS:
                             browser_deaths += 1
                             self.events.org_retry(org.name, attempts, "the browser died during the attempt "
                                                   f"({one_line(exc)}); relaunching it", 0.0)
@@ -259,6 +262,8 @@ def _available_memory() -> int | None:
 
 #: how often one org's attempts may be cut short by the browser dying before that counts as a failed attempt
 MAX_BROWSER_DEATHS = 3
+#: how long closing a browser at the end of the run may take
+BROWSER_CLOSE_SECONDS = 10.0
 
 
 def _connected(browser: Any) -> bool:
@@ -290,6 +295,11 @@ class Browsers:
                 self.browser = await self._stack.enter_async_context(self.launch())
                 self.launches += 1
             return self.browser
+
+    def discard(self, browser: Any) -> None:
+        """The next org gets a new browser: this one died or stopped answering (closed when the run ends)."""
+        if self.launch is not None and browser is self.browser:
+            self.browser = None
 
     async def __aenter__(self) -> "Browsers":
         return self
@@ -324,6 +334,7 @@ async def _launch_default() -> AsyncIterator[Any]:
             yield browser
         finally:
             try:
-                await browser.close()
+                # bounded: a browser that stopped answering would not answer its close either
+                await asyncio.wait_for(browser.close(), timeout=BROWSER_CLOSE_SECONDS)
             except Exception:  # noqa: BLE001 - a browser that died (and was relaunched) has nothing left to close
                 pass
