@@ -86,7 +86,7 @@ def one(orgs: int, latency: str, concurrency: int | None, via: str = "auto") -> 
             sim.stop()
         shutil.rmtree(root, ignore_errors=True)  # keys and credentials of throw-away orgs
     ok = sum(1 for o in report["orgs"] if o["status"] != "failed")
-    used = Counter(o.get("via") or "?" for o in report["orgs"])
+    used = Counter(o.get("via") or "none (failed first)" for o in report["orgs"])
     return {"orgs": orgs, "latency": latency, "concurrency": concurrency or "default", "exit": proc.returncode,
             "via": via, "used_via": dict(used),
             "ok": ok, "wall_seconds": round(wall, 1), "orgs_per_hour": round(ok * 3600 / wall, 1),
