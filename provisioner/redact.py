@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import threading
 import urllib.parse
 import zipfile
 from dataclasses import dataclass
@@ -31,14 +32,25 @@ class SecretSet:
 
     def __init__(self, values: Iterable[str | None] = ()):
         self._values: set[str] = set()
+        # one run's set is shared by threads (verify masks its lines in a worker thread while another org's flow
+        # adds a secret): readers take a snapshot, never iterate the live set
+        self._lock = threading.Lock()
         for value in values:
             self.add(value)
 
+    def _snapshot(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._values)
+
     def add(self, value: str | None) -> None:
-        if value and str(value) not in self._values:
+        if not value:
+            return
+        with self._lock:
+            if str(value) in self._values:
+                return
             self._values.add(str(value))
-            for observer in SECRET_OBSERVERS:  # as soon as it is known: before anything can print it
-                observer(str(value))
+        for observer in SECRET_OBSERVERS:  # as soon as it is known: before anything can print it
+            observer(str(value))
 
     def update(self, values: Iterable[str | None]) -> None:
         for value in values:
@@ -51,19 +63,19 @@ class SecretSet:
         return bool(self._values)
 
     def __iter__(self):
-        return iter(sorted(self._values, key=len, reverse=True))
+        return iter(sorted(self._snapshot(), key=len, reverse=True))
 
     def __contains__(self, text: object) -> bool:
         """True when `text` contains any secret (in any of the encodings we scan for)."""
         if not isinstance(text, str):
             return False
-        return any(form in text for value in self._values for form in encodings(value))
+        return any(form in text for value in self._snapshot() for form in encodings(value))
 
     def mask(self, text: str) -> str:
         """Replace every secret (raw and encoded forms, longest first so overlaps are fully hidden) with MASK."""
         if not text or not self._values:
             return text
-        forms = sorted({form for value in self._values for form in encodings(value)}, key=len, reverse=True)
+        forms = sorted({form for value in self._snapshot() for form in encodings(value)}, key=len, reverse=True)
         for form in forms:
             if len(form) < MIN_SCAN_LENGTH:
                 # a two-letter password would otherwise garble every line it occurs in: mask it as a whole token
@@ -86,7 +98,7 @@ class SecretSet:
 
     def forms(self) -> dict[str, list[str]]:
         """Each secret's encoded forms, for scanning bytes."""
-        return {value: encodings(value) for value in self._values}
+        return {value: encodings(value) for value in self._snapshot()}
 
 
 def encodings(value: str) -> list[str]:
