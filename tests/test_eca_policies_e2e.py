@@ -39,9 +39,10 @@ def request_for(handle, tmp_path, spec_path=None, **overrides) -> ProvisionReque
                       totp_secret=info["totp_secret"])
     spec = load_spec(spec_path, overrides={"name": "Policy Check", **overrides}, default_contact_email=org.username)
     key, cert = generate_key_and_cert(tmp_path / "keys", common_name="policy-check")
-    # the admin signs in with an authenticator: no mail; the consumer secret is not read (reveal=False)
+    # the admin signs in with an authenticator: no mail; the consumer secret is not read (reveal=False); the Policies
+    # page is what this module tests (the API path's policies: tests/test_api_areas.py, tests/test_via_e2e.py)
     return ProvisionRequest(org=org, spec=spec, cert_path=cert, key_path=key, reveal=False,
-                            artifacts_dir=tmp_path / "artifacts", timeouts=FAST)
+                            artifacts_dir=tmp_path / "artifacts", timeouts=FAST, via="browser")
 
 
 def run(*requests: ProvisionRequest):

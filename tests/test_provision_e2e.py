@@ -48,8 +48,9 @@ def make_request(handle, mailbox, key_pair, tmp_path, **spec_overrides) -> Provi
                       totp_secret=info["totp_secret"])
     spec = load_spec(overrides={"name": "CI JWT", **spec_overrides}, default_contact_email=org.username)
     key, cert = key_pair
+    # the Setup pages are what this module tests (the API path: tests/test_via_e2e.py)
     return ProvisionRequest(org=org, spec=spec, cert_path=cert, key_path=key, mailbox=mailbox.settings(),
-                            artifacts_dir=tmp_path / "artifacts", timeouts=FAST)
+                            artifacts_dir=tmp_path / "artifacts", timeouts=FAST, via="browser")
 
 
 def run(*requests: ProvisionRequest):
@@ -233,7 +234,8 @@ def test_the_client_credentials_spec_end_to_end(org_with_mail, mailbox, key_pair
     spec = load_spec(SPECS / "integration-client-credentials.toml", {"run_as": "integration@acme.example"},
                      default_contact_email=org.username)
     request = ProvisionRequest(org=org, spec=spec, cert_path=key_pair[1], key_path=key_pair[0],
-                               mailbox=mailbox.settings(), artifacts_dir=tmp_path / "artifacts", timeouts=FAST)
+                               mailbox=mailbox.settings(), artifacts_dir=tmp_path / "artifacts", timeouts=FAST,
+                               via="browser")
     first, second = run(request, request)
 
     app = org_with_mail.org.app_by_api_name(spec.api_name)
