@@ -56,6 +56,7 @@ def _poll_waits(timeout: float):  # noqa: ANN202
     deadline, wait = time.monotonic() + timeout, FIRST_POLL
     while time.monotonic() < deadline:
         yield
+        # the deploy/retrieve job's status has no push: polling with backoff is how real clients wait on it
         time.sleep(min(wait, max(0.0, deadline - time.monotonic())))
         wait = min(wait * BACKOFF, MAX_POLL)
 
