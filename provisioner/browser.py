@@ -89,6 +89,31 @@ async def launch_browser_async(playwright, headless: bool = True, slow_mo: float
         raise _start_failed(kwargs, exc) from None
 
 
+class BrowserOnFirstUse:
+    """Chromium (and Playwright's driver) started when the first page context is asked for: a run that turns out
+    to need no page (a re-run that checked its app over the API with its stored credentials) starts neither."""
+
+    def __init__(self, headless: bool = True, slow_mo: float = 0):
+        from contextlib import AsyncExitStack
+
+        self._headless, self._slow_mo = headless, slow_mo
+        self._stack = AsyncExitStack()
+        self.browser = None
+
+    async def started(self):  # noqa: ANN201 - Playwright's Browser
+        """The browser, launched now if it was not yet (the launch has Playwright's own timeout)."""
+        if self.browser is None:
+            from playwright.async_api import async_playwright
+
+            playwright = await self._stack.enter_async_context(async_playwright())
+            self.browser = await launch_browser_async(playwright, headless=self._headless, slow_mo=self._slow_mo)
+            self._stack.push_async_callback(self.browser.close)
+        return self.browser
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+
 def _own_executable(playwright) -> str | None:
     try:
         return playwright.chromium.executable_path

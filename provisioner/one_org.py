@@ -296,12 +296,12 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
         request = ProvisionRequest(org=task.org, spec=task.spec, cert_path=pair.cert_path, key_path=pair.key_path,
                                    mailbox=task.mailbox, dry_run=task.dry_run, reveal=not task.dry_run and kept is None,
                                    artifacts_dir=task.artifacts_dir, timeouts=_within(task.timeouts, deadline),
-                                   secrets=secrets, via=task.via)
+                                   secrets=secrets, via=task.via, stored_session=_session_of(kept, secrets))
         result = await provision(browser, request, progress, recorder)
         if kept is not None and result.created:
             # the stored pair proved an app, but not the spec's (created just now): reveal the new one's
             progress.info("the stored credentials belong to another app: revealing the new app's")
-            kept, request.reveal = None, True
+            kept, request.reveal, request.stored_session = None, True, None
             result = await provision(browser, request, progress, recorder)
         if browser_done is not None:
             browser_done()
@@ -364,6 +364,18 @@ async def _stored_and_proved(task: OrgTask, key_pem: str, check_stored: CheckSto
     return stored, token
 
 
+def _session_of(kept, secrets: SecretSet):  # noqa: ANN001, ANN202 - ApiSession | None
+    """The stored credentials' token as an API session (the engine may then need no login); its token is a secret."""
+    if kept is None:
+        return None
+    from .api.via import session_of_token
+
+    session = session_of_token(kept[1])
+    if session is not None:
+        secrets.add(session.session_id)
+    return session
+
+
 def _verified_by(outcome: OrgOutcome, token) -> None:  # noqa: ANN001
     outcome.verified = True
     outcome.instance_url = getattr(token, "instance_url", "") or outcome.instance_url
@@ -423,16 +435,13 @@ def run_org_in_new_browser(task: OrgTask, progress, *, secrets: SecretSet, headl
     """`setup` and `demo`: one org in a browser of its own, closed before this returns."""
 
     async def main() -> OrgOutcome:
-        from playwright.async_api import async_playwright
-
-        from .browser import launch_browser_async
+        from .browser import BrowserOnFirstUse
 
         recorder = recorder_factory(task, secrets) if recorder_factory else None
-        async with async_playwright() as playwright:
-            browser = await launch_browser_async(playwright, headless=headless, slow_mo=slow_mo_ms)
-            try:
-                return await run_org(browser, task, progress, recorder=recorder, secrets=secrets)
-            finally:
-                await browser.close()
+        browser = BrowserOnFirstUse(headless=headless, slow_mo=slow_mo_ms)  # a re-run may need no page at all
+        try:
+            return await run_org(browser, task, progress, recorder=recorder, secrets=secrets)
+        finally:
+            await browser.close()
 
     return asyncio.run(main())

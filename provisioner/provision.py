@@ -75,6 +75,9 @@ class ProvisionRequest:
     secrets: SecretSet = field(default_factory=SecretSet, repr=False)
     #: "auto" | "api" | "browser": which path makes the app (provisioner/api/via.py)
     via: str = via_path.DEFAULT_VIA
+    #: the stored credentials' token as an API session (a re-run whose credentials proved themselves): the API path
+    #: can then check the app with no browser login at all; a secret, never shown
+    stored_session: ApiSession | None = field(default=None, repr=False)
 
 
 @dataclass
@@ -120,6 +123,8 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
     secrets.update([*org.secrets(), *(request.mailbox.secrets() if request.mailbox else [])])
     result = ProvisionResult(app_name=spec.name, api_name=spec.api_name, username=org.username,
                              login_url=org.login_url, dry_run=request.dry_run)
+    if await _without_login(request, result, progress, recorder, certificate_pem):
+        return result
     # a recorder records at its own size: the page is laid out at exactly that size, nothing cut or scaled
     viewport = recorder.viewport or DEFAULT_VIEWPORT
     context = await open_context(browser, viewport=dict(viewport), accept_downloads=False)
@@ -197,6 +202,45 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
                 pass  # the browser is already gone
 
 
+async def _without_login(request: ProvisionRequest, result: ProvisionResult, progress, recorder: Recorder,  # noqa: ANN001
+                         certificate_pem: str | None) -> bool:
+    """A re-run whose stored credentials proved themselves holds their token: an API session of the same user. The
+    API path checks (and repairs) the app and its policies with it, with no browser login: no password, no
+    authenticator code, no browser. False, and the run logs in as always, when there is no such session, the secret
+    is to be revealed, the pages are asked for (or recorded), or the API does not take the session; the steps find
+    the app first, so what was done here is never done twice."""
+    spec, api = request.spec, request.stored_session
+    if api is None or request.reveal or via_path.browser_only(request.via, spec.app_type, recording=recorder.active):
+        return False
+    from .api.areas import MetadataAppArea, MetadataPoliciesArea
+
+    try:
+        await asyncio.to_thread(via_path.probe, api, request.org.username, timeout=request.timeouts.page_ms / 1000)
+    except ProvisionerError as exc:
+        _info(progress, f"the stored credentials' session cannot use the API ({_first_line(exc)}): logging in")
+        return False
+    chosen = via_path.stored_session_chosen(request.via, api)
+    _info(progress, f"via {chosen.path}: {chosen.reason}")
+    step = STEP_APP
+    try:
+        with _step(progress, STEP_APP, spec.name):
+            app = await reconcile(MetadataAppArea(api, spec, certificate_pem), None, dry_run=request.dry_run)
+        step = STEP_POLICIES
+        with _step(progress, STEP_POLICIES, spec.name):
+            pol = await reconcile(MetadataPoliciesArea(api, app.ref, spec.policies), None, dry_run=request.dry_run)
+    except ProvisionerError as exc:
+        if isinstance(exc, _FINAL) and not isinstance(exc, ApiUnavailableError):
+            raise  # the login's session would meet the same answer
+        _info(progress, f"{step} with the stored credentials' session failed ({_first_line(exc)}): logging in")
+        return False
+    result.via, result.via_reason, result.api_session = chosen.path, chosen.reason, api
+    result.instance_url = api.instance_url
+    result.created = app.created
+    result.changes += app.changes + ([] if app.created else pol.changes)
+    result.plan += app.plan + pol.plan
+    return True
+
+
 #: a live browser opens a context in well under a second; one killed a moment ago may still say it is connected
 #: and never answer
 CONTEXT_OPEN_SECONDS = 30.0
@@ -205,6 +249,9 @@ CONTEXT_OPEN_SECONDS = 30.0
 async def open_context(browser, **options):  # noqa: ANN001, ANN201
     """A new browser context, or BrowserUnavailableError when the browser does not answer (the nightly job then
     launches another)."""
+    started = getattr(browser, "started", None)
+    if started is not None:  # browser.BrowserOnFirstUse: launched only now that a page is needed
+        browser = await started()
     try:
         return await asyncio.wait_for(browser.new_context(**options), timeout=CONTEXT_OPEN_SECONDS)
     except TimeoutError:

@@ -18,7 +18,10 @@ FIELD_ERROR_HELP = css(".slds-form-element__help")
 MAINTENANCE_PATH = "/msg/maintenanceandavailable.jsp"
 #: texts of the pages Salesforce serves when it cannot answer
 UNAVAILABLE_TEXTS = ("An internal server error has occurred", "Service Unavailable", "Down for Maintenance",
-                     "is down for maintenance", "temporarily unavailable")
+                     "is down for maintenance", "temporarily unavailable",
+                     # the internal error page's body, which is what an error element shows when a frame or an
+                     # action got that page: the same transient failure as its title
+                     "An error has occurred while processing your request")
 
 #: words in an error that point at the callback URL
 CALLBACK_ERROR_WORDS = ("callback",)

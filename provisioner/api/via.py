@@ -19,6 +19,8 @@ from .session import ApiSession
 VIA_BROWSER, VIA_API, VIA_AUTO = "browser", "api", "auto"
 VIA_CHOICES = (VIA_AUTO, VIA_API, VIA_BROWSER)
 DEFAULT_VIA = VIA_AUTO
+#: the OAuth scopes that reach the REST and Metadata APIs
+API_SCOPES = frozenset({"api", "full"})
 #: the app types the API path covers (a classic Connected App is made on the pages only, in this version)
 API_APP_TYPES = ("external_client_app",)
 #: what Salesforce answers when the API is off for the user (profile/permission set) or for the org (edition)
@@ -81,6 +83,22 @@ def api_chosen(requested: str, api: ApiSession) -> Via:
     return Via(VIA_API, f"{why}: Metadata API", api)
 
 
+def stored_session_chosen(requested: str, api: ApiSession) -> Via:
+    """A re-run whose stored credentials proved themselves: their token is this user's API session, so no login."""
+    why = "--via api" if requested == VIA_API else "auto"
+    return Via(VIA_API, f"{why}: the stored credentials' own session (JWT bearer), no browser login: Metadata API",
+               api)
+
+
+def session_of_token(token) -> ApiSession | None:  # noqa: ANN001 - verify.TokenResult
+    """The API session an OAuth token is, when its scopes reach the APIs (`api` or `full`); else None."""
+    scopes = set((getattr(token, "scope", "") or "").split())
+    access_token, instance_url = getattr(token, "access_token", ""), getattr(token, "instance_url", "")
+    if not access_token or not instance_url or not scopes & API_SCOPES:
+        return None
+    return ApiSession(instance_url=instance_url, session_id=access_token)
+
+
 def fall_back(requested: str, error: ApiUnavailableError) -> Via:
     """`auto` after the API said no: the pages, and why. `api` has no fallback: the error is the answer."""
     if requested != VIA_AUTO:
@@ -90,4 +108,4 @@ def fall_back(requested: str, error: ApiUnavailableError) -> Via:
 
 
 __all__ = ["API_APP_TYPES", "DEFAULT_VIA", "VIA_API", "VIA_AUTO", "VIA_BROWSER", "VIA_CHOICES", "Via", "api_chosen",
-           "browser_only", "check_requested", "fall_back", "probe"]
+           "browser_only", "check_requested", "fall_back", "probe", "session_of_token", "stored_session_chosen"]
