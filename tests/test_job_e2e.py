@@ -59,6 +59,11 @@ class Fleet:
     def apps(self, org: str) -> list[dict]:
         return inspect_api(self.sims[org], "/state")["apps"]
 
+    def forget_credentials(self, org: str) -> None:
+        """The org's run must log in: without stored credentials nothing can check the app but a login."""
+        for path in (self.root / "creds").glob(f"{org}.*"):
+            path.unlink()
+
     def username(self, org: str) -> str:
         return self.sims[org].info()["username"]
 
@@ -155,6 +160,8 @@ def test_first_run_creates_and_second_changes_nothing(fleet):
     second = fleet.report()
     assert fleet.statuses(second) == {"alpha": "unchanged", "beta": "unchanged", "gamma": "unchanged"}
     assert all(o["changes"] == [] and o["verified"] for o in second["orgs"])
+    # nothing to change and credentials that prove themselves: their own token checked the app, no login
+    assert all(o["via"] == "api" and "stored credentials" in o["via_reason"] for o in second["orgs"]), second
     assert all(len(fleet.apps(org)) == 1 for org in fleet.sims)
 
 
@@ -178,6 +185,7 @@ def test_wrong_password_fails_that_org_alone_in_both_reports(fleet):
     provisioned(fleet)
     gamma_user = fleet.username("gamma")
     inspect_api(fleet.sims["gamma"], f"/users/{gamma_user}", {"password": "Changed-By-An-Admin-1"})
+    fleet.forget_credentials("gamma")  # with them a re-run needs no login (their token checks the app)
     try:
         junit_path = fleet.root / "out" / "junit-wrongpw.xml"
         proc = fleet.run("--junit", str(junit_path), check_exit=80)
@@ -202,6 +210,7 @@ def test_wrong_password_fails_that_org_alone_in_both_reports(fleet):
 def test_a_maintenance_window_is_retried_and_the_org_still_succeeds(fleet):
     """A transient failure (the maintenance page at login) is retried with backoff; the retry gets through."""
     provisioned(fleet)
+    fleet.forget_credentials("beta")  # the secret is revealed again: a login, and its pages
     inspect_api(fleet.sims["beta"], "/faults", {"maintenance_pages": 1})  # only the first page request meets it
     fleet.run()
     report = fleet.report()
