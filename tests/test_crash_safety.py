@@ -54,6 +54,8 @@ class Step:
     org: tuple[tuple[str, object], ...] = ()
     #: a defect the step exposes that is not fixed yet (the test is a strict xfail until it is)
     known_gap: str = ""
+    #: the user's own credentials.env before the run (its other lines must survive the merge, and the kill)
+    existing_env: str = ""
 
 
 STEPS = [
@@ -72,6 +74,9 @@ STEPS = [
     Step("API path: deploy sent", "metadata_deploy_started", via="api"),
     Step("API path: deploy applied", "metadata_deploy_done", via="api"),
     Step("while writing the key pair", before_replacing="server.crt"),
+    # the user's .env holds lines of their own: the merge is written beside it and the kill comes before the rename
+    Step("while merging into the user's .env", before_replacing="credentials.env",
+         existing_env="# the user's own settings\nMY_SERVICE_URL=https://keep.example.test\nFEATURE_FLAG=on\n"),
 ]
 
 
@@ -150,6 +155,10 @@ def state_when_killed(step: Step, handle, out_dir: Path) -> None:  # noqa: ANN00
         assert "credentials.json" not in files and any(n.startswith(".credentials.json.") for n in files), files
     elif step.before_replacing == "server.crt":
         assert "server.key" in files and "server.crt" not in files, files
+    elif step.before_replacing == "credentials.env":
+        # the user's file is exactly as it was; the merged one never replaced it
+        assert (out_dir / "credentials.env").read_text() == step.existing_env
+        assert any(n.startswith(".credentials.env.") for n in files), files
 
 
 def assert_converged(handle, info: dict, out_dir: Path, result: dict) -> None:  # noqa: ANN001
@@ -179,6 +188,9 @@ def test_setup_killed_at_a_step_converges_when_run_again(step, sim_factory, tmp_
     info = handle.info()
     env_file = org_env_file(tmp_path, info)
     out_dir = tmp_path / "out"
+    if step.existing_env:
+        out_dir.mkdir()
+        (out_dir / "credentials.env").write_text(step.existing_env)
 
     crash(step, handle, tmp_path, env_file)
     state_when_killed(step, handle, out_dir)
@@ -187,3 +199,6 @@ def test_setup_killed_at_a_step_converges_when_run_again(step, sim_factory, tmp_
                            cwd=tmp_path, env=clean_env(), capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr[-3000:]
     assert_converged(handle, info, out_dir, json.loads(again.stdout)["result"])
+    if step.existing_env:  # the user's lines are still there, beside the credentials
+        merged = (out_dir / "credentials.env").read_text()
+        assert all(line in merged.splitlines() for line in step.existing_env.splitlines()), merged
