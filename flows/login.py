@@ -102,6 +102,8 @@ async def enter_with_session(session: FlowSession, instance_url: str, frontdoor_
         "success": lambda: page.wait_for_url(_is_success, timeout=timeout),
         "login page": lambda: L.USERNAME.on(page).wait_for(state="visible", timeout=timeout),
         "maintenance": lambda: page.wait_for_url(lambda u: waits.common.MAINTENANCE_PATH in u, timeout=timeout),
+        # Salesforce's internal error page answers a submit now and then: known at once, not after the timeout
+        "unavailable": lambda: waits.unavailable_notice(page).first.wait_for(state="visible", timeout=timeout),
     }
     try:
         winner = await waits.first_of(outcomes, timeout)
@@ -163,6 +165,8 @@ async def _after_submit(session: FlowSession, *, failure_is: type[LoginError], a
         "success": lambda: page.wait_for_url(_is_success, timeout=timeout),
         "error": lambda: error.first.wait_for(state="visible", timeout=timeout),
         "maintenance": lambda: page.wait_for_url(lambda u: waits.common.MAINTENANCE_PATH in u, timeout=timeout),
+        # Salesforce's internal error page answers a submit now and then: known at once, not after the timeout
+        "unavailable": lambda: waits.unavailable_notice(page).first.wait_for(state="visible", timeout=timeout),
     }
     outcomes["verification"] = lambda: _verification_page(session, answered)
     try:
@@ -170,8 +174,9 @@ async def _after_submit(session: FlowSession, *, failure_is: type[LoginError], a
     except PlaywrightTimeout:
         await waits.ensure_available(page)
         raise OrgUnavailableError(f"login did not finish within {timeout / 1000:.0f}s ({_where(page.url)})") from None
-    if winner == "maintenance":
+    if winner in ("maintenance", "unavailable"):
         await waits.ensure_available(page)
+        raise OrgUnavailableError(f"the org answered with its error page ({_where(page.url)})")
     if winner == "error":
         await _raise_login_error(session, failure_is=failure_is)
     return winner

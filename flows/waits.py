@@ -42,17 +42,28 @@ def classify(message: str, *, where: str = "") -> ProvisionerError:
     return SetupPageError(f"{prefix}{message}")
 
 
+def unavailable_notice(page: Page) -> Locator:
+    """The heading or text of Salesforce's internal error or maintenance page, as soon as it is on screen (its
+    title is only "Error | Salesforce"): a wait can race it against the page it hoped for."""
+    pattern = re.compile("|".join(re.escape(text) for text in common.UNAVAILABLE_TEXTS), re.IGNORECASE)
+    return page.get_by_text(pattern).filter(visible=True)
+
+
 async def ensure_available(page: Page) -> None:
     """The maintenance page or an internal server error page: a transient failure worth a retry."""
     if common.MAINTENANCE_PATH in page.url:
         raise OrgUnavailableError(f"the org is down for maintenance ({page.url.split('?')[0]})")
-    title = ""
+    title = notice = ""
     try:
         title = await page.title()
+        notices = unavailable_notice(page)
+        if await notices.count():
+            notice = await notices.first.inner_text(timeout=2000)
     except PlaywrightError:
-        return
-    if any(text.lower() in title.lower() for text in common.UNAVAILABLE_TEXTS):
-        raise OrgUnavailableError(f"the org is unavailable: {squash(title)}")
+        pass
+    for text in (title, notice):
+        if any(known.lower() in text.lower() for known in common.UNAVAILABLE_TEXTS):
+            raise OrgUnavailableError(f"the org is unavailable: {squash(text)}")
 
 
 async def settled(page: Page, timeout_ms: float) -> None:

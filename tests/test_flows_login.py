@@ -4,6 +4,8 @@ by Playwright routes, so no network is needed."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from provisioner.config import OrgSettings
@@ -82,3 +84,31 @@ def test_the_host_rule_salesforce_loopback_login_host_or_named():
     for url in ("https://salesforce.com.evil.example/", "https://evil.example/login", "https://127.0.0.1.nip.io/"):
         with pytest.raises(LoginError, match="was not typed"):
             _check_host_before_password(url, settings)
+
+
+def test_an_internal_error_page_answering_the_login_is_named_as_such_and_retried():
+    """Salesforce's error page (title "Error | Salesforce") answers the submit: the run says so and the job retries
+    it, rather than waiting out the page timeout and calling it a login that did not finish."""
+    from provisioner.errors import OrgUnavailableError
+    from provisioner.job.runner import is_transient
+    from provisioner.sim import messages
+
+    error_page = (f"<!doctype html><title>Error | Salesforce</title><div id=errorTitle>{messages.SERVER_ERROR_TITLE}"
+                  f"</div><div id=errorDesc>{messages.SERVER_ERROR}</div><p>Error ID: 1234567890-12345</p>")
+
+    async def scenario(page):  # noqa: ANN001
+        handle, posted = serve(page, {"https://acme.my.salesforce.com/login": (200, error_page),
+                                      "https://acme.my.salesforce.com/": (200, LOGIN_FORM)})
+        await page.route("**/*", handle)
+        # the page timeout is far away: the error page must be recognised when it shows, not when a wait gives up
+        # (the outer bound only keeps a regression from hanging the suite for ten minutes)
+        patient = Timeouts(page_ms=600_000, mail_s=5, settle_ms=600_000)
+        with pytest.raises(OrgUnavailableError) as failure:
+            await asyncio.wait_for(log_in(FlowSession(page=page, timeouts=patient),
+                                          org("https://acme.my.salesforce.com")), timeout=120)
+        return failure.value, posted
+
+    error, posted = with_page(scenario)
+    assert len(posted) == 1 and is_transient(error)
+    assert "An internal server error has occurred" in str(error) and "did not finish" not in str(error), str(error)
+    assert PASSWORD not in str(error)
