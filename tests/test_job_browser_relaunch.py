@@ -52,6 +52,7 @@ def test_the_job_relaunches_a_browser_that_stopped_answering(tmp_path):
     used: list[int] = []
 
     async def work(browser, org, events, deadline):  # noqa: ANN001
+        browser = await browser.started()  # the job hands out its browser when a page is needed
         used.append(browser.number)
         if browser.number == 0:  # the first browser stopped answering: what open_context reports
             raise BrowserUnavailableError("the browser did not open a page context within 30 s (it may have died)")
@@ -64,3 +65,18 @@ def test_the_job_relaunches_a_browser_that_stopped_answering(tmp_path):
     assert [o.status for o in report.orgs] == ["created"], report.orgs
     assert used == [0, 1], "the second attempt must get a newly launched browser, not the one that stopped answering"
     assert len(launched) == 2
+
+
+def test_a_job_whose_orgs_need_no_page_launches_no_browser(tmp_path):
+    """Orgs that checked their apps with their stored credentials' token never ask for a page: no Chromium."""
+    launched: list[StuckBrowser] = []
+
+    async def work(browser, org, events, deadline):  # noqa: ANN001
+        return OrgOutcome(status="unchanged", verified=True)
+
+    inv = inventory_of(tmp_path, "o1", "o2")
+    runner = JobRunner(inv, RunOptions(concurrency=2, budget_seconds=30, retries=0), work=work,
+                       launch=launcher(launched), events=JobEvents(stream=io.StringIO()))
+    report = asyncio.run(runner.run())
+    assert [o.status for o in report.orgs] == ["unchanged", "unchanged"]
+    assert launched == []

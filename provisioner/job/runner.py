@@ -149,7 +149,7 @@ class JobRunner:
                 while True:
                     attempts += 1
                     await slot.acquire()
-                    browser = await browsers.current()
+                    browser = BrowserWhenNeeded(browsers) if browsers.launch is not None else await browsers.current()
                     token = BROWSER_DONE.set(slot.release)
                     try:
                         outcome = await self.work(browser, org, self.events, deadline)
@@ -168,7 +168,8 @@ class JobRunner:
                         slot.release()
                         dead = isinstance(exc, BrowserUnavailableError) or not _connected(browser)
                         if dead:
-                            browsers.discard(browser)  # one that stopped answering may still say it is connected
+                            # one that stopped answering may still say it is connected
+                            browsers.discard(getattr(browser, "browser", browser))
                         if dead and browser_deaths < MAX_BROWSER_DEATHS:
                             browser_deaths += 1
                             self.events.org_retry(org.name, attempts, "the browser died during the attempt "
@@ -269,6 +270,26 @@ BROWSER_CLOSE_SECONDS = 10.0
 def _connected(browser: Any) -> bool:
     is_connected = getattr(browser, "is_connected", None)
     return bool(is_connected()) if callable(is_connected) else True
+
+
+class BrowserWhenNeeded:
+    """The run's browser for one attempt, asked for (launched, the first time) only when a page is needed: a night
+    whose orgs all check their apps with their stored credentials' token starts no Chromium at all."""
+
+    def __init__(self, browsers: "Browsers"):
+        self._browsers = browsers
+        self.browser: Any = None
+
+    async def started(self) -> Any:
+        if self.browser is None:
+            self.browser = await self._browsers.current()
+        return self.browser
+
+    async def new_context(self, **options: Any) -> Any:
+        return await (await self.started()).new_context(**options)
+
+    def is_connected(self) -> bool:
+        return self.browser is None or _connected(self.browser)
 
 
 class Browsers:
