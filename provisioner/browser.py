@@ -90,28 +90,25 @@ async def launch_browser_async(playwright, headless: bool = True, slow_mo: float
 
 
 class BrowserOnFirstUse:
-    """Chromium (and Playwright's driver) started when the first page context is asked for: a run that turns out
-    to need no page (a re-run that checked its app over the API with its stored credentials) starts neither."""
+    """A browser asked for (`launch()`, awaited) only when the first page context is opened: a run that turns out to
+    need no page (a re-run that checked its app over the API with its stored credentials' token) starts none.
+    `setup` launches its own this way; the nightly job's attempts take the run's shared one."""
 
-    def __init__(self, headless: bool = True, slow_mo: float = 0):
-        from contextlib import AsyncExitStack
-
-        self._headless, self._slow_mo = headless, slow_mo
-        self._stack = AsyncExitStack()
+    def __init__(self, launch):  # noqa: ANN001 - async () -> Playwright Browser
+        self._launch = launch
         self.browser = None
 
     async def started(self):  # noqa: ANN201 - Playwright's Browser
-        """The browser, launched now if it was not yet (the launch has Playwright's own timeout)."""
+        """The browser, launched now if it was not yet (the launch has its own timeout)."""
         if self.browser is None:
-            from playwright.async_api import async_playwright
-
-            playwright = await self._stack.enter_async_context(async_playwright())
-            self.browser = await launch_browser_async(playwright, headless=self._headless, slow_mo=self._slow_mo)
-            self._stack.push_async_callback(self.browser.close)
+            self.browser = await self._launch()
         return self.browser
 
-    async def close(self) -> None:
-        await self._stack.aclose()
+    async def new_context(self, **options):  # noqa: ANN003, ANN201
+        return await (await self.started()).new_context(**options)
+
+    def is_connected(self) -> bool:
+        return self.browser is None or self.browser.is_connected()
 
 
 def _own_executable(playwright) -> str | None:

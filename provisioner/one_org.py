@@ -435,13 +435,22 @@ def run_org_in_new_browser(task: OrgTask, progress, *, secrets: SecretSet, headl
     """`setup` and `demo`: one org in a browser of its own, closed before this returns."""
 
     async def main() -> OrgOutcome:
-        from .browser import BrowserOnFirstUse
+        from contextlib import AsyncExitStack
+
+        from .browser import BrowserOnFirstUse, launch_browser_async
 
         recorder = recorder_factory(task, secrets) if recorder_factory else None
-        browser = BrowserOnFirstUse(headless=headless, slow_mo=slow_mo_ms)  # a re-run may need no page at all
-        try:
-            return await run_org(browser, task, progress, recorder=recorder, secrets=secrets)
-        finally:
-            await browser.close()
+        async with AsyncExitStack() as stack:  # closes the browser and Playwright's driver, if they were started
+
+            async def launch():  # noqa: ANN202
+                from playwright.async_api import async_playwright
+
+                playwright = await stack.enter_async_context(async_playwright())
+                browser = await launch_browser_async(playwright, headless=headless, slow_mo=slow_mo_ms)
+                stack.push_async_callback(browser.close)
+                return browser
+
+            # a re-run may need no page at all
+            return await run_org(BrowserOnFirstUse(launch), task, progress, recorder=recorder, secrets=secrets)
 
     return asyncio.run(main())

@@ -21,6 +21,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Awaitable, Callable
 
+from ..browser import BrowserOnFirstUse
 from ..errors import BrowserUnavailableError, OrgUnavailableError, ProvisionerError
 from ..one_org import OrgOutcome, video_recorder_factory
 from .events import JobEvents
@@ -149,7 +150,9 @@ class JobRunner:
                 while True:
                     attempts += 1
                     await slot.acquire()
-                    browser = BrowserWhenNeeded(browsers) if browsers.launch is not None else await browsers.current()
+                    # the run's browser, launched only when a page is first needed (a night of token-checked orgs needs none)
+                    browser = (BrowserOnFirstUse(browsers.current) if browsers.launch is not None
+                               else await browsers.current())
                     token = BROWSER_DONE.set(slot.release)
                     try:
                         outcome = await self.work(browser, org, self.events, deadline)
@@ -270,26 +273,6 @@ BROWSER_CLOSE_SECONDS = 10.0
 def _connected(browser: Any) -> bool:
     is_connected = getattr(browser, "is_connected", None)
     return bool(is_connected()) if callable(is_connected) else True
-
-
-class BrowserWhenNeeded:
-    """The run's browser for one attempt, asked for (launched, the first time) only when a page is needed: a night
-    whose orgs all check their apps with their stored credentials' token starts no Chromium at all."""
-
-    def __init__(self, browsers: "Browsers"):
-        self._browsers = browsers
-        self.browser: Any = None
-
-    async def started(self) -> Any:
-        if self.browser is None:
-            self.browser = await self._browsers.current()
-        return self.browser
-
-    async def new_context(self, **options: Any) -> Any:
-        return await (await self.started()).new_context(**options)
-
-    def is_connected(self) -> bool:
-        return self.browser is None or _connected(self.browser)
 
 
 class Browsers:
