@@ -182,8 +182,13 @@ def test_an_org_that_cannot_be_reached_is_a_transient_error_without_the_session(
     assert down.value.transient and "secret-session" not in str(down.value)
 
 
-def test_a_deploy_that_is_not_done_in_time_is_a_transient_error(sim_factory, certificate):
-    handle = sim_factory(latency="realistic")  # a deploy takes about three API calls' time (~1 s)
+def test_a_deploy_that_is_not_done_in_time_is_a_transient_error(sim_factory, certificate, monkeypatch):
+    from provisioner.sim.metadata import jobs
+
+    # a deploy takes a number of API calls' time, drawn at random: make it far longer than the client's timeout, so
+    # a slow machine's first status check cannot find it done already (a draw of three short calls once did)
+    monkeypatch.setattr(jobs, "_STEPS", 300)
+    handle = sim_factory(latency="realistic")
     client = MetadataClient(api_of(handle), timeout=0.2)
     area = MetadataAppArea(api_of(handle), spec_for(handle), certificate)
     started = time.monotonic()
