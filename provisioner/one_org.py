@@ -339,10 +339,15 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
                 verify, outcome.login_url, outcome.consumer_key, outcome.username, key_pem,
                 instance_url=outcome.instance_url or None,
                 budget_seconds=_verify_budget(task.verify_seconds, deadline),
-                on_attempt=lambda attempt, why: progress.info(
-                    f"verify attempt {attempt} refused ({why}): the org is still propagating the app"))
+                on_attempt=lambda attempt, why: _say_refused(progress, attempt, why))
         _verified_by(outcome, token)
     return outcome
+
+
+def _say_refused(progress, attempt: int, why: str | None) -> None:  # noqa: ANN001
+    # attempts 1, 2, 4, 8, ...: a half-hour propagation is a handful of lines, not one per attempt
+    if attempt & (attempt - 1) == 0:
+        progress.info(f"verify attempt {attempt} refused ({why}): the org is still propagating the app")
 
 
 async def _stored_and_proved(task: OrgTask, key_pem: str, check_stored: CheckStored | None, progress,  # noqa: ANN001

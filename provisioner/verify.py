@@ -6,7 +6,8 @@ login host (test.salesforce.com for sandboxes, login.salesforce.com otherwise).
 
 Right after an app or its policies are saved a real org answers `invalid_client_id`, `app_not_found` or
 "user hasn't approved this consumer" for minutes (2-10, reported up to 30 for External Client Apps), so
-`verify_with_retry` keeps asking, with backoff, while the answer is one of those and the budget lasts. Every other
+`verify_with_retry` keeps asking while the answer is one of those and the budget lasts, each wait a tenth of the time
+waited so far. Every other
 answer is final at once, explained in one line naming the cause and the fix. Tokens and keys never appear in messages.
 """
 
@@ -35,6 +36,10 @@ GENERIC_LOGIN_HOSTS = ("login.salesforce.com", "test.salesforce.com")
 ASSERTION_LIFETIME_SECONDS = 180  # Salesforce asks for an `exp` within 3 minutes
 #: how long a just-saved app may take to propagate: the top of the reported range (2-10 min, up to 30 for ECAs)
 DEFAULT_BUDGET_SECONDS = 1800.0
+#: each wait between attempts is this share of the time already waited (within first_delay..max_delay): the attempt
+#: that succeeds comes at most about a tenth after propagation ended, whether it took seconds or half an hour. A
+#: backoff by a fixed factor overshoots by up to half the wait (e.g. 41.6 s for a 28 s propagation at 1.5x).
+WAIT_SHARE = 0.1
 NOT_APPROVED = "user hasn't approved this consumer"
 NOT_ADMIN_APPROVED = "user is not admin approved to access this app"
 APP_NOT_INSTALLED = "External client app is not installed in this org"
@@ -206,36 +211,40 @@ def _token(url: str, form: dict[str, str], timeout: float, token_host: str,
 
 def retry_while_propagating(exchange: Callable[[], T], *, budget_seconds: float = DEFAULT_BUDGET_SECONDS,
                             on_attempt: Callable[[int, str | None], None] | None = None,
-                            first_delay: float = 2.0, max_delay: float = 30.0) -> T:
+                            first_delay: float = 1.0, max_delay: float = 30.0) -> T:
     """`exchange()` until it works, retrying only the answers of a propagating app, for at most `budget_seconds`.
     `on_attempt(attempt, answer)` is called after each refused attempt that will be retried."""
     started = time.monotonic()
     deadline = started + budget_seconds
-    delay = first_delay
     attempt = 0
     while True:
         attempt += 1
         try:
             return exchange()
         except TokenRefused as refused:
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if not refused.propagating:
                 raise
             if remaining <= 0:
                 raise VerifyError(f"{refused} (still refused after {attempt} attempts in "
-                                  f"{time.monotonic() - started:.0f} s)") from None
+                                  f"{now - started:.0f} s)") from None
             if on_attempt is not None:
                 on_attempt(attempt, refused.answer)
             # Waiting on Salesforce's own propagation: there is no state to watch, only the answer to poll.
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 1.5, max_delay)
+            time.sleep(min(propagation_wait(now - started, first_delay, max_delay), remaining))
+
+
+def propagation_wait(waited: float, first_delay: float = 1.0, max_delay: float = 30.0) -> float:
+    """Seconds before the next attempt, after `waited` seconds of refusals (WAIT_SHARE of it, within bounds)."""
+    return min(max(first_delay, waited * WAIT_SHARE), max_delay)
 
 
 def verify_with_retry(login_url: str, consumer_key: str, username: str, private_key_pem: str, *,
                       instance_url: str | None = None, audience: str | None = None,
                       budget_seconds: float = DEFAULT_BUDGET_SECONDS, timeout: float = 30.0,
                       on_attempt: Callable[[int, str | None], None] | None = None,
-                      first_delay: float = 2.0, max_delay: float = 30.0) -> TokenResult:
+                      first_delay: float = 1.0, max_delay: float = 30.0) -> TokenResult:
     """Exchange until it works, retrying only the answers of a propagating app, for at most `budget_seconds`.
 
     `instance_url`: the org's My Domain (the token endpoint); `login_url` names the audience and stands in for the

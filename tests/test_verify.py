@@ -117,12 +117,36 @@ PROPAGATING = [("invalid_client_id", "client identifier invalid"),
                ("invalid_grant", "user hasn't approved this consumer")]
 
 
-def test_propagation_answers_back_off_without_fixed_sleeps(monkeypatch, env):
-    fake = FakeOrg(monkeypatch, PROPAGATING * 4)
-    result = verify_with_retry("https://login.salesforce.com", "3MVG9key", USERNAME, env.key_pem,
-                               instance_url="https://acme.my.salesforce.com", budget_seconds=1800)
-    assert result.instance_url == "https://acme.my.salesforce.com"
-    assert fake.sleeps[:4] == [2.0, 3.0, 4.5, 6.75] and max(fake.sleeps) == 30.0
+class PropagatingFor(FakeOrg):
+    """Refuses with the propagation answers until `seconds` after the first attempt, then answers with a token."""
+
+    def __init__(self, monkeypatch, seconds: float):
+        super().__init__(monkeypatch, [])
+        self.ends_at = self.now + seconds
+
+    def post(self, url, data, timeout):
+        if self.now < self.ends_at:
+            self.answers = [PROPAGATING[len(self.urls) % len(PROPAGATING)]]
+        return super().post(url, data, timeout)
+
+
+@pytest.mark.parametrize("propagation", [0.5, 5.0, 28.0, 120.0, 600.0, 1750.0])
+def test_the_working_answer_is_seen_soon_after_propagation_ends(monkeypatch, env, propagation):
+    # what a user waits for beyond Salesforce's own propagation: about a tenth of it, never a fixed step's worth
+    fake = PropagatingFor(monkeypatch, propagation)
+    verify_with_retry("https://login.salesforce.com", "3MVG9key", USERNAME, env.key_pem,
+                      instance_url="https://acme.my.salesforce.com", budget_seconds=1800)
+    late = fake.now - fake.ends_at
+    assert 0 <= late <= max(1.0, 0.1 * propagation + 0.01)
+    # ten early tries, a tenth more each up to 5 min (36), then two a minute: under 100 in the half-hour budget
+    assert len(fake.urls) <= 100
+
+
+def test_propagation_waits_grow_with_the_time_waited_and_are_capped(monkeypatch, env):
+    fake = FakeOrg(monkeypatch, PROPAGATING * 30)
+    verify_with_retry("https://login.salesforce.com", "3MVG9key", USERNAME, env.key_pem,
+                      instance_url="https://acme.my.salesforce.com", budget_seconds=1800)
+    assert fake.sleeps[:3] == [1.0, 1.0, 1.0] and max(fake.sleeps) == 30.0
     assert fake.sleeps == sorted(fake.sleeps)  # growing, capped: never a fixed interval
 
 
