@@ -76,10 +76,12 @@ async def log_in(session: FlowSession, org) -> str:  # noqa: ANN001 - provisione
 
 
 async def enter_with_session(session: FlowSession, instance_url: str, frontdoor_url: str, *, target_org: str = "",
-                             trusted_hosts: tuple[str, ...] = (), totp_secret: str | None = None) -> str:
-    """Open Setup through the front door with a session the Salesforce CLI holds (`sf org open --url-only`'s
-    single-use link, or frontdoor.jsp with its access token): no password, TOTP or login page. Returns the instance
-    URL. An org that shows its login page instead refused the token: one LoginError line says what to run.
+                             trusted_hosts: tuple[str, ...] = (), totp_secret: str | None = None,
+                             whose: str = "the Salesforce CLI's") -> str:
+    """Open Setup through the front door with a session held already (the Salesforce CLI's: `sf org open
+    --url-only`'s single-use link, or frontdoor.jsp with its access token; or a re-run's stored credentials' token,
+    `whose`): no password, TOTP or login page. Returns the instance URL. An org that shows its login page instead
+    refused the token: one LoginError line says what to run.
     `totp_secret`: the admin's authenticator, for the verifications Setup still asks for (consumer details)."""
     page, timeout = session.page, session.timeouts.page_ms
     identity.remember_authenticator(session, totp_secret)
@@ -90,9 +92,9 @@ async def enter_with_session(session: FlowSession, instance_url: str, frontdoor_
             session.keep_secret(value)
     host = urlsplit(frontdoor_url).hostname or ""
     if not is_trusted_login_host(host, (urlsplit(instance_url).hostname or "", *trusted_hosts)):
-        raise LoginError(f"the Salesforce CLI's front door link points at {host}, which is not a Salesforce domain, "
+        raise LoginError(f"{whose} front door link points at {host}, which is not a Salesforce domain, "
                          "loopback or the org's instance: it was not opened")
-    await session.chapter("Log in", f"Open Setup with the Salesforce CLI's session for {target_org or host}")
+    await session.chapter("Log in", f"Open Setup with {whose} session for {target_org or host}")
     try:
         await page.goto(frontdoor_url, wait_until="domcontentloaded", timeout=timeout)
     except PlaywrightError as exc:
@@ -114,8 +116,8 @@ async def enter_with_session(session: FlowSession, instance_url: str, frontdoor_
     await waits.ensure_available(page)
     if winner == "login page":
         again = f"sf org login web -o {target_org}" if target_org else "sf org login web"
-        raise LoginError(f"the org did not open a browser session with the Salesforce CLI's token (it showed its "
-                         f"login page): the CLI's session has expired, or the org refuses token-based browser logins "
+        raise LoginError(f"the org did not open a browser session with {whose} token (it showed its "
+                         f"login page): the session has expired, or the org refuses token-based browser logins "
                          f"(phishing-resistant MFA); run `{again}` and try again, or log in with a password")
     parts = urlsplit(page.url)
     session.instance_url = f"{parts.scheme}://{parts.netloc}"

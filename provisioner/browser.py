@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import json
 import os
 import shutil
@@ -92,17 +94,37 @@ async def launch_browser_async(playwright, headless: bool = True, slow_mo: float
 class BrowserOnFirstUse:
     """A browser asked for (`launch()`, awaited) only when the first page context is opened: a run that turns out to
     need no page (a re-run that checked its app over the API with its stored credentials' token) starts none.
-    `setup` launches its own this way; the nightly job's attempts take the run's shared one."""
+    `setup` launches its own this way; the nightly job's attempts take the run's shared one.
+
+    `warm()` starts the launch ahead, for a run that will surely need a page (a create): Chromium starts while the key
+    pair is made and the stored credentials are looked for, not after. `settle()` waits for a launch that was started
+    and never used, so whoever owns what it opened can close it."""
 
     def __init__(self, launch):  # noqa: ANN001 - async () -> Playwright Browser
         self._launch = launch
+        self._launching: asyncio.Task | None = None
         self.browser = None
+
+    def warm(self) -> None:
+        if self.browser is None and self._launching is None:
+            self._launching = asyncio.ensure_future(self._launch())
+            # a failure nobody awaits is still taken, so asyncio does not print it at exit
+            self._launching.add_done_callback(lambda task: task.cancelled() or task.exception())
 
     async def started(self):  # noqa: ANN201 - Playwright's Browser
         """The browser, launched now if it was not yet (the launch has its own timeout)."""
         if self.browser is None:
-            self.browser = await self._launch()
+            self.warm()
+            self.browser = await self._launching
         return self.browser
+
+    async def settle(self) -> None:
+        """A warmed launch is over (its browser kept for closing, its failure dropped: nothing needed it)."""
+        if self.browser is None and self._launching is not None:
+            try:
+                self.browser = await self._launching
+            except Exception:  # noqa: BLE001 - the browser was never asked for, so its failure is nobody's
+                self._launching = None
 
     async def new_context(self, **options):  # noqa: ANN003, ANN201
         return await (await self.started()).new_context(**options)

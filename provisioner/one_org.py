@@ -288,6 +288,8 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
     secrets.update([*task.org.secrets(), *(task.mailbox.secrets() if task.mailbox else [])])
     if not task.dry_run:
         task.targets.check_writable()
+    if _surely_needs_a_page(task) and hasattr(browser, "warm"):
+        browser.warm()  # Chromium starts while the key pair is made, not after
     with ExitStack() as stack:
         pair = key_pair(task.keys, stack, dry_run=task.dry_run)
         secrets.update(pair.secrets())
@@ -342,6 +344,13 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
                 on_attempt=lambda attempt, why: _say_refused(progress, attempt, why))
         _verified_by(outcome, token)
     return outcome
+
+
+def _surely_needs_a_page(task: OrgTask) -> bool:
+    """No stored credentials to prove (a create, a lost file) or none to prove with: the run logs in on a page."""
+    from . import stored_credentials
+
+    return task.dry_run or not task.verify or stored_credentials.read(task.targets) is None
 
 
 def _say_refused(progress, attempt: int, why: str | None) -> None:  # noqa: ANN001
@@ -456,6 +465,10 @@ def run_org_in_new_browser(task: OrgTask, progress, *, secrets: SecretSet, headl
                 return browser
 
             # a re-run may need no page at all
-            return await run_org(BrowserOnFirstUse(launch), task, progress, recorder=recorder, secrets=secrets)
+            browser = BrowserOnFirstUse(launch)
+            try:
+                return await run_org(browser, task, progress, recorder=recorder, secrets=secrets)
+            finally:
+                await browser.settle()  # a launch begun ahead of need ends before the stack closes what it opened
 
     return asyncio.run(main())

@@ -136,8 +136,7 @@ async def provision(browser, request: ProvisionRequest, progress,  # noqa: ANN00
         session = FlowSession(page=page, recorder=recorder, timeouts=request.timeouts,
                               code_waiter=_code_waiter_factory(request), secrets=secrets)
 
-        with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
-            result.instance_url = await enter_org(session, org)
+        result.instance_url = await _enter(session, request, progress, recording=recorder.active)
         api = ApiLogin(context, org, secrets, relogin=lambda: enter_org(session, org), final=_FINAL,
                        timeout=request.timeouts.page_ms / 1000)
         chosen = await api.choose(request.via, spec.app_type, result.instance_url, recording=recorder.active)
@@ -269,6 +268,30 @@ async def enter_org(session: FlowSession, org: OrgSettings) -> str:
     link = await asyncio.to_thread(sf_cli.frontdoor_url, org.sf_target_org)
     return await enter_with_session(session, org.login_url, link, target_org=org.sf_target_org,
                                     trusted_hosts=org.trusted_hosts, totp_secret=org.totp_secret)
+
+
+async def _enter(session: FlowSession, request: ProvisionRequest, progress, *, recording: bool) -> str:  # noqa: ANN001
+    """Into Setup: through the front door with the stored credentials' token when a re-run holds one (no password,
+    no authenticator code), else the login. A recording shows the login; a token the org will not make a browser
+    session of means the login, with a line saying why."""
+    org, api = request.org, request.stored_session
+    if api is not None and not recording and not org.sf_target_org:
+        from .api.frontdoor import frontdoor_link
+        from .sf_cli import SETUP_HOME
+
+        # one step either way: a refused front door is not a failure, only the longer way in
+        with _step(progress, STEP_LOGIN, f"{org.username}: the stored credentials' session, by the front door"):
+            try:
+                link = await asyncio.to_thread(frontdoor_link, api, SETUP_HOME,
+                                               timeout=request.timeouts.page_ms / 1000)
+                return await enter_with_session(session, api.instance_url, link, trusted_hosts=org.trusted_hosts,
+                                                totp_secret=org.totp_secret, whose="the stored credentials'")
+            except LoginError as exc:
+                _info(progress, f"the stored credentials' session does not open Setup ({_first_line(exc)}): "
+                                f"logging in at {org.login_url}")
+            return await enter_org(session, org)
+    with _step(progress, STEP_LOGIN, f"{org.username} at {org.login_url}"):
+        return await enter_org(session, org)
 
 
 #: failures that say something final about the org or the spec: never tried again, even from a fresh login

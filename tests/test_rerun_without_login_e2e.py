@@ -1,7 +1,8 @@
 """A re-run whose stored credentials prove themselves checks the app over the API with their own token: no browser
 login (no password, no authenticator code), no browser at all. Real Chromium makes the app; the re-runs get a
-browser that fails the test if a page is ever asked for. Where the token cannot do the job (the pages are asked for,
-the user has no API access) the run logs in as always and says why."""
+browser that fails the test if a page is ever asked for. Where the pages are asked for, the token opens them by the
+front door; where the token cannot do the job (the user has no API access, the org refuses token browser sessions)
+the run logs in as always and says why."""
 
 from __future__ import annotations
 
@@ -63,20 +64,55 @@ def test_a_no_change_re_run_logs_in_nowhere_and_repairs_drift_with_the_stored_cr
     assert repaired.verified and not repaired.revealed
 
 
-def test_the_pages_asked_for_still_log_in(sim_factory, tmp_path):
+class StepsSaid(Steps):
+    """Keeps each step's name and detail beside the info lines."""
+
+    def step(self, name, detail=""):  # noqa: ANN001, ANN201
+        self.lines.append(f"step {name}: {detail}")
+        return super().step(name, detail)
+
+
+def frontdoor_logins(handle) -> int:  # noqa: ANN001
+    return sum(e["kind"] == "frontdoor_login" for e in handle.org.events)
+
+
+def test_the_pages_asked_for_open_by_the_front_door_with_the_stored_token(sim_factory, tmp_path):
     handle = sim_factory(mail="embedded")
     task = task_for(handle.info(), tmp_path, "auto")
 
     async def scenario(browser):  # noqa: ANN001
         created = await run_org(browser, task, Steps(), secrets=SecretSet())
-        before = logins(handle)
-        on_pages = await run_org(browser, replace(task, via="browser"), Steps(), secrets=SecretSet())
-        return created, before, on_pages
+        before = logins(handle), frontdoor_logins(handle)
+        steps = StepsSaid()
+        on_pages = await run_org(browser, replace(task, via="browser"), steps, secrets=SecretSet())
+        return created, before, on_pages, steps.lines
 
-    created, before, on_pages = with_browser(scenario)
+    created, (logins_before, frontdoor_before), on_pages, lines = with_browser(scenario)
     assert created.status == "created"
-    assert on_pages.status == "unchanged" and on_pages.via == "browser" and not on_pages.revealed
-    assert logins(handle) == before + 1
+    assert on_pages.status == "unchanged" and on_pages.via == "browser" and not on_pages.revealed, on_pages
+    # the pages were read in a session made from the stored credentials' token: no password, no authenticator code
+    assert logins(handle) == logins_before and frontdoor_logins(handle) == frontdoor_before + 1
+    assert "step login: admin@acme.example: the stored credentials' session, by the front door" in lines, lines
+
+
+def test_an_org_that_refuses_token_browser_sessions_gets_the_login(sim_factory, tmp_path):
+    # admins under phishing-resistant MFA: the front door shows the login page; the run logs in and says why
+    handle = sim_factory(mail="embedded", token_browser_login=False)
+    task = replace(task_for(handle.info(), tmp_path, "auto"), via="browser")
+
+    async def scenario(browser):  # noqa: ANN001
+        created = await run_org(browser, task, Steps(), secrets=SecretSet())
+        before = logins(handle)
+        steps = StepsSaid()
+        again = await run_org(browser, task, steps, secrets=SecretSet())
+        return created, before, again, steps.lines
+
+    created, before, again, lines = with_browser(scenario)
+    assert created.status == "created"
+    assert again.status == "unchanged" and again.verified and not again.revealed, again
+    assert logins(handle) == before + 1 and frontdoor_logins(handle) == 0
+    assert any("does not open Setup" in line and "logging in" in line for line in lines), lines
+    assert not any("failed" in line for line in lines), lines
 
 
 def test_a_user_without_api_access_logs_in_and_says_why(sim_factory, tmp_path):
