@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import functools
 import html
 import imaplib
 import logging
@@ -78,6 +79,13 @@ IDLE_REFRESH_SECONDS = 240.0
 
 # Errors that mean the connection is gone (as opposed to the server refusing a command).
 _DROPPED = (OSError, EOFError, imaplib.IMAP4.abort, IMAPClientAbortError, ssl_module.SSLError)
+
+
+@functools.lru_cache(maxsize=8)
+def _verifying_context(ca_file: str | None) -> ssl_module.SSLContext:
+    """One verifying client context per CA bundle for the whole process: loading the system's CAs costs a few
+    hundred ms of CPU, and the nightly job opens a mailbox per org (a client context may be shared by threads)."""
+    return ssl_module.create_default_context(cafile=ca_file)
 
 
 class CodeWaiter:
@@ -156,7 +164,7 @@ class CodeWaiter:
         """Verifying context (certificate chain and host name): the system's CAs, or only those in `ca_file`."""
         if self._tls is None:
             try:
-                self._tls = ssl_module.create_default_context(cafile=os.fspath(self.ca_file) if self.ca_file else None)
+                self._tls = _verifying_context(os.fspath(self.ca_file) if self.ca_file else None)
             except (OSError, ssl_module.SSLError) as exc:
                 raise ConfigError(f"IMAP CA bundle {self.ca_file} cannot be used: {_reason(exc)}") from None
         return self._tls

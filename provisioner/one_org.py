@@ -291,7 +291,8 @@ async def _provision_and_verify(browser, task: OrgTask, progress, *, recorder: R
     if _surely_needs_a_page(task) and hasattr(browser, "warm"):
         browser.warm()  # Chromium starts while the key pair is made, not after
     with ExitStack() as stack:
-        pair = key_pair(task.keys, stack, dry_run=task.dry_run)
+        # off the event loop: a new RSA key and loading one cost CPU that the job's other orgs' pages are waiting for
+        pair = await asyncio.to_thread(key_pair, task.keys, stack, dry_run=task.dry_run)
         secrets.update(pair.secrets())
         key_pem = Path(pair.key_path).read_text()
         kept = await _stored_and_proved(task, key_pem, check_stored, progress, secrets)

@@ -13,6 +13,7 @@ answer is final at once, explained in one line naming the cause and the fix. Tok
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import urllib.error
@@ -22,6 +23,7 @@ from typing import Callable, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import jwt
+from cryptography.hazmat.primitives import serialization
 
 from .errors import VerifyError
 from .hosts import check_login_url
@@ -172,13 +174,21 @@ def exchange_jwt(login_url: str, consumer_key: str, username: str, private_key_p
     now = int(time.time())
     try:
         assertion = jwt.encode({"iss": consumer_key, "sub": username, "aud": audience,
-                                "exp": now + ASSERTION_LIFETIME_SECONDS}, private_key_pem, algorithm="RS256")
+                                "exp": now + ASSERTION_LIFETIME_SECONDS}, _signing_key(private_key_pem),
+                               algorithm="RS256")
     except (ValueError, TypeError, jwt.PyJWTError):
         raise VerifyError("the private key cannot sign a JWT: it must be an unencrypted RSA key in PEM form") from None
     url = token_host + "/services/oauth2/token"
     return _token(url, {"grant_type": JWT_BEARER, "assertion": assertion}, timeout, token_host,
                   lambda error, description: _explain(error, description, token_host, consumer_key=consumer_key,
                                                       username=username, audience=audience))
+
+
+@functools.lru_cache(maxsize=64)
+def _signing_key(private_key_pem: str):  # noqa: ANN202 - cryptography's RSAPrivateKey
+    """The PEM loaded once: loading checks the RSA key, which costs tens of ms of CPU per JWT otherwise, and verify
+    signs one per attempt while an app propagates (for every org of a nightly run)."""
+    return serialization.load_pem_private_key(private_key_pem.encode(), password=None)
 
 
 def exchange_client_credentials(token_host: str, consumer_key: str, consumer_secret: str,
