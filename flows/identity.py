@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Literal
 
@@ -26,9 +27,11 @@ from provisioner.errors import (ConfigError, ProvisionerError, SetupPageError, T
 
 from .locators import Loc
 from .locators import verification as V
-from .session import CodeWait, FlowSession
+from .session import WAITING_ON_THE_CLOCK, CodeWait, FlowSession
 
 TOTP_STEP_SECONDS = 30  # every authenticator app's step
+#: a wait for the next step shorter than this keeps the nightly job's browser slot (lending it is not worth the turn)
+LEND_AFTER_SECONDS = 2.0
 #: emailed codes typed for one prompt at most (each newer than the last; Salesforce locks after more wrong ones)
 EMAILED_CODES = 3
 #: Salesforce's words for a code it does not take (wrong, superseded, expired): worth waiting for the next mail
@@ -69,8 +72,12 @@ class Authenticator:
         return int(self._clock() // TOTP_STEP_SECONDS)
 
     async def _until_step(self, step: int) -> None:
-        while self._step_now() < step:  # the event loop's timer may wake a hair early: look again
-            await self._sleep(max(step * TOTP_STEP_SECONDS - self._clock(), 0.01))
+        lend = WAITING_ON_THE_CLOCK.get()
+        if lend is None or step * TOTP_STEP_SECONDS - self._clock() < LEND_AFTER_SECONDS:
+            lend = nullcontext
+        async with lend():  # the page only waits: the nightly job's other orgs may use the browser meanwhile
+            while self._step_now() < step:  # the event loop's timer may wake a hair early: look again
+                await self._sleep(max(step * TOTP_STEP_SECONDS - self._clock(), 0.01))
 
 
 # The login flow knows the org's TOTP secret; the consumer details flows need the same authenticator (with its memory

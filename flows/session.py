@@ -4,7 +4,8 @@ secrets (so a secret read from a page is masked everywhere the moment it is read
 from __future__ import annotations
 
 import asyncio
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, AsyncIterator, Callable
 
@@ -16,6 +17,12 @@ from .recorder import NullRecorder, Recorder
 
 if TYPE_CHECKING:
     from .identity import Authenticator
+
+
+#: how a page waits on the clock alone (the authenticator's next 30-second step): the nightly job lends the org's
+#: browser slot to another org meanwhile (provisioner/job/slots.py BrowserSlot.paused); unset, nothing changes
+WAITING_ON_THE_CLOCK: ContextVar[Callable[[], AbstractAsyncContextManager[None]] | None] = ContextVar(
+    "waiting_on_the_clock", default=None)
 
 
 @dataclass(frozen=True)

@@ -72,6 +72,34 @@ def test_after_a_refusal_the_next_code_is_of_a_later_step_than_any_used():
     assert sum(clock.slept) == pytest.approx(29.0)
 
 
+def test_a_long_wait_for_the_next_step_lends_the_browser_and_a_short_one_does_not():
+    from contextlib import asynccontextmanager
+
+    from provisioner.flows.session import WAITING_ON_THE_CLOCK
+
+    lent: list[float] = []
+
+    async def codes(start: float) -> Clock:
+        clock = Clock(start)
+        auth = authenticator(clock)
+
+        @asynccontextmanager
+        async def lend():  # noqa: ANN202 - what the nightly job sets (job/slots.py BrowserSlot.paused)
+            lent.append(clock.now)
+            yield
+
+        WAITING_ON_THE_CLOCK.set(lend)
+        await auth.code()
+        await auth.code()
+        return clock
+
+    long_wait = asyncio.run(codes(T0 + 5.0))  # 25 s to the next step: another org may use the browser meanwhile
+    assert lent == [T0 + 5.0] and long_wait.slept == [pytest.approx(25.0)]
+    lent.clear()
+    asyncio.run(codes(T0 + 29.0))  # 1 s: not worth giving the slot away
+    assert lent == []
+
+
 def test_a_malformed_secret_is_a_config_error_that_does_not_echo_it():
     with pytest.raises(ConfigError) as failure:
         asyncio.run(authenticator(Clock(0.0), "not base32 at all!").code())

@@ -69,3 +69,54 @@ def test_default_concurrency_follows_cores_and_memory():
     assert default_concurrency(cores=8, available_bytes=3 * CONTEXT_MEMORY_BYTES) == 3  # memory-bound
     assert default_concurrency(cores=8, available_bytes=CONTEXT_MEMORY_BYTES // 2) == 1  # never zero
     assert default_concurrency() >= 1
+
+
+def test_an_org_waiting_on_the_authenticator_lends_its_slot_and_gets_it_back_first(tmp_path):
+    from provisioner.flows.session import WAITING_ON_THE_CLOCK
+
+    order: list[str] = []
+
+    async def work(browser, org, events, deadline):  # noqa: ANN001, ANN202
+        order.append(f"{org.name} browser")
+        if org.name == "o0":
+            async with WAITING_ON_THE_CLOCK.get()():  # the next 30-second step, e.g. for the reveal's code
+                order.append("o0 waits on the clock")
+                while "o1 browser" not in order:  # the slot it lent serves another org meanwhile
+                    await asyncio.sleep(0.01)
+            order.append("o0 back")
+        await asyncio.sleep(0.01)
+        BROWSER_DONE.get()()
+        return OrgOutcome(status="created", verified=True)
+
+    report = run(tmp_path, work, orgs=3, concurrency=1)
+    assert all(o.status == "created" for o in report.orgs)
+    # o1 used the lent slot; o0 came back before o2, which had not started
+    assert order == ["o0 browser", "o0 waits on the clock", "o1 browser", "o0 back", "o2 browser"], order
+
+
+def test_slots_go_to_resuming_orgs_first_and_a_cancelled_waiter_passes_its_turn_on():
+    from provisioner.job.slots import BrowserSlots
+
+    async def scenario():  # noqa: ANN202
+        slots = BrowserSlots(1)
+        await slots.acquire()
+        got: list[str] = []
+
+        async def take(name: str, resuming: bool = False) -> None:
+            await slots.acquire(resuming=resuming)
+            got.append(name)
+
+        new = asyncio.create_task(take("not started"))
+        cancelled = asyncio.create_task(take("cancelled", resuming=True))
+        back = asyncio.create_task(take("resuming", resuming=True))
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        slots.release()
+        await asyncio.sleep(0)
+        first = list(got)
+        slots.release()
+        await asyncio.gather(new, back, return_exceptions=True)
+        return first, got
+
+    first, got = asyncio.run(scenario())
+    assert first == ["resuming"] and got == ["resuming", "not started"]

@@ -23,12 +23,14 @@ from typing import Any, AsyncIterator, Awaitable, Callable
 
 from ..browser import BrowserOnFirstUse
 from ..errors import BrowserUnavailableError, OrgUnavailableError, ProvisionerError
+from ..flows.session import WAITING_ON_THE_CLOCK
 from ..one_org import OrgOutcome, video_recorder_factory
 from .events import JobEvents
 from .inventory import Inventory, OrgEntry
 from .org_attempt import BROWSER_DONE, OrgAttempts
 from .reports import OrgResult, RunReport, now_iso
 from .shard import ALL, Shard, select
+from .slots import BrowserSlot, BrowserSlots
 
 
 class BudgetExceededError(OrgUnavailableError):
@@ -102,7 +104,7 @@ class JobRunner:
         self.sleep = sleep
         self.rng = rng or random.Random()
         self.orgs = select(inventory.orgs, options.shard)
-        self._slots = asyncio.Semaphore(options.concurrency)
+        self._slots = BrowserSlots(options.concurrency)
 
     async def run(self) -> RunReport:
         report = RunReport(run_id=_run_id(), started_at=now_iso(), finished_at="", shard=str(self.options.shard),
@@ -154,6 +156,7 @@ class JobRunner:
                     browser = (BrowserOnFirstUse(browsers.current) if browsers.launch is not None
                                else await browsers.current())
                     token = BROWSER_DONE.set(slot.release)
+                    lending = WAITING_ON_THE_CLOCK.set(slot.paused)
                     try:
                         outcome = await self.work(browser, org, self.events, deadline)
                         result = OrgResult(name=org.name, status=outcome.status, changes=list(outcome.changes),
@@ -191,6 +194,7 @@ class JobRunner:
                         break
                     finally:
                         BROWSER_DONE.reset(token)
+                        WAITING_ON_THE_CLOCK.reset(lending)
         except TimeoutError:
             if not budget.expired():
                 raise
@@ -213,25 +217,6 @@ class JobRunner:
             from .reports import write_report_json
 
             write_report_json(report, self.options.report_path, secrets=self.secrets)
-
-
-class BrowserSlot:
-    """One org's claim on one of the run's N browser slots: released as soon as its browser part is over (or the
-    attempt ends), taken again for a retry. Releasing twice gives back one slot."""
-
-    def __init__(self, slots: asyncio.Semaphore):
-        self._slots = slots
-        self.held = False
-
-    async def acquire(self) -> None:
-        if not self.held:
-            await self._slots.acquire()
-            self.held = True
-
-    def release(self) -> None:
-        if self.held:
-            self.held = False
-            self._slots.release()
 
 
 #: what one org's browser context costs at its peak (PSS, Chromium's renderer + its share of the browser), and
