@@ -20,6 +20,15 @@ from typing import Any, Iterator, TextIO
 from .redact import SecretSet
 
 
+class StepSetAside(Exception):
+    """A step given up for another way to the same result (the stored session's API check, then a login): reported
+    as set aside, with why, never as failed. Raised from inside the step; whoever tries the other way catches it."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
 class Progress:
     def __init__(
         self,
@@ -66,7 +75,8 @@ class Progress:
                 status_cm.__exit__(None, None, None)
                 status_cm = None
                 self._spinning = False
-            self._emit("step", name, "failed", detail=_one_line(exc), duration=self._clock() - started)
+            status = "set aside" if isinstance(exc, StepSetAside) else "failed"
+            self._emit("step", name, status, detail=_one_line(exc), duration=self._clock() - started)
             raise
         finally:
             if status_cm is not None:
@@ -115,7 +125,7 @@ class Progress:
     def _plain_text(self, event, step, status, detail, duration, fields) -> str:
         took = f" ({duration:.1f}s)" if duration is not None else ""
         if event == "step":
-            mark = {"started": "..", "ok": "ok", "failed": "FAILED"}[status]
+            mark = {"started": "..", "ok": "ok", "failed": "FAILED", "set aside": "--"}[status]
             return f"[{mark}] {step}{': ' + detail if detail else ''}{took}"
         if event == "done":
             result = fields.get("result")

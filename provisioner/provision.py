@@ -41,6 +41,7 @@ from .errors import (ApiUnavailableError, AppNameTakenError, BrowserUnavailableE
 from .api import via as via_path
 from .api.login import ApiLogin
 from .api.session import ApiSession
+from .progress import StepSetAside
 from .redact import SecretSet
 
 T = TypeVar("T")
@@ -223,14 +224,15 @@ async def _without_login(request: ProvisionRequest, result: ProvisionResult, pro
     step = STEP_APP
     try:
         with _step(progress, STEP_APP, spec.name):
-            app = await reconcile(MetadataAppArea(api, spec, certificate_pem), None, dry_run=request.dry_run)
+            app = await _or_set_aside(reconcile(MetadataAppArea(api, spec, certificate_pem), None,
+                                                dry_run=request.dry_run))
         step = STEP_POLICIES
         with _step(progress, STEP_POLICIES, spec.name):
-            pol = await reconcile(MetadataPoliciesArea(api, app.ref, spec.policies), None, dry_run=request.dry_run)
-    except ProvisionerError as exc:
-        if isinstance(exc, _FINAL) and not isinstance(exc, ApiUnavailableError):
-            raise  # the login's session would meet the same answer
-        _info(progress, f"{step} with the stored credentials' session failed ({_first_line(exc)}): logging in")
+            pol = await _or_set_aside(reconcile(MetadataPoliciesArea(api, app.ref, spec.policies), None,
+                                                dry_run=request.dry_run))
+    except StepSetAside as aside:
+        _info(progress, f"{step} with the stored credentials' session did not work ({_first_line(aside.cause)}): "
+                        "logging in")
         return False
     result.via, result.via_reason, result.api_session = chosen.path, chosen.reason, api
     result.instance_url = api.instance_url
@@ -238,6 +240,17 @@ async def _without_login(request: ProvisionRequest, result: ProvisionResult, pro
     result.changes += app.changes + ([] if app.created else pol.changes)
     result.plan += app.plan + pol.plan
     return True
+
+
+async def _or_set_aside(work: Awaitable[T]) -> T:
+    """A step on the stored credentials' session: an error a login could change sets the step aside (the run logs
+    in and does it again); a final one (a name owned by another app, a refused deploy) stands."""
+    try:
+        return await work
+    except ProvisionerError as exc:
+        if isinstance(exc, _FINAL) and not isinstance(exc, ApiUnavailableError):
+            raise  # the login's session would meet the same answer
+        raise StepSetAside(exc) from exc
 
 
 #: a live browser opens a context in well under a second; one killed a moment ago may still say it is connected

@@ -16,6 +16,7 @@ from ..config import mailbox_settings_from
 from ..spec import AppSpec, load_spec
 from ..flows.session import Timeouts
 from ..one_org import CredentialTargets, KeySource, OrgOutcome, OrgTask, RecorderFactory, run_org
+from ..progress import StepSetAside
 from ..redact import SecretSet
 from .inventory import Inventory, OrgEntry
 from .rotation_due import rotate_if_due
@@ -101,6 +102,9 @@ class OrgProgress:
         self.events.step(self.org, f"{name}: {detail}" if detail else name, step=name, state="started")
         try:
             yield
+        except StepSetAside as exc:  # another way to the same result follows: not a failure
+            self.events.step(self.org, f"{name}: set aside ({exc})", step=name, state="set aside")
+            raise
         except BaseException:
             self.events.step(self.org, f"{name}: failed", step=name, state="failed")
             raise
