@@ -43,3 +43,10 @@ def test_floor_table_names_the_path_the_fallback_and_where_the_secret_was_read()
 
 def test_scale_tree_pss_counts_this_process():
     assert scale.tree_pss_bytes(os.getpid()) > 1_000_000
+
+
+def test_scale_names_the_next_nights_statuses_and_paths():
+    night = {"statuses": {"unchanged": 19, "failed": 1}, "wall_seconds": 12.5, "used_via": {"api": 19, "browser": 1},
+             "peak_pss_mib": 180}
+    assert scale._night(night) == "failed 1, unchanged 19, 12.5 s, api 19, browser 1, 180"
+    assert scale._night(None) == "not run"
