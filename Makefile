@@ -3,7 +3,7 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install demo test sim clean
+.PHONY: install demo test bench sim clean
 
 install:
 	@scripts/install.sh
@@ -14,6 +14,10 @@ demo: install
 # three tests at a time (pytest-xdist): the end-to-end tests mostly wait on pages, mail and propagation
 test: install
 	$(PY) -m pytest -q -n 3 $(PYTEST_ARGS)
+
+# every benchmark in turn (README "Measured here"): tables on the terminal, JSON in bench/out/; about 40 minutes
+bench: install
+	$(PY) -m bench all
 
 sim: install
 	$(VENV)/bin/provisioner sim

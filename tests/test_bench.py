@@ -50,3 +50,25 @@ def test_scale_names_the_next_nights_statuses_and_paths():
              "peak_pss_mib": 180}
     assert scale._night(night) == "failed 1, unchanged 19, 12.5 s, api 19, browser 1, 180"
     assert scale._night(None) == "not run"
+
+
+def test_bench_all_runs_every_benchmark_in_turn_and_stops_at_a_failure(monkeypatch, capsys):
+    import importlib
+    import sys
+
+    main_module = importlib.import_module("bench.__main__")
+    ran = []
+    for name, module in main_module.COMMANDS.items():
+        monkeypatch.setattr(importlib.import_module(module), "main",
+                            lambda argv, name=name: ran.append((name, argv)) or (3 if name == "pickup" else 0))
+    monkeypatch.setattr(sys, "argv", ["bench", "all"])
+    assert main_module.main() == 3  # pickup failed: scale is not run after it
+    assert ran == [("startup", []), ("floor", []), ("pickup", [])]
+    assert capsys.readouterr().out.startswith("machine: ")
+
+
+def test_startup_times_help_in_new_processes():
+    from bench import startup
+
+    row = startup.measure(runs=1)
+    assert row["runs"] == 1 and 0 < row["median_seconds"] == row["worst_seconds"]
