@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+RUN_FAILED = 80  # `provisioner run`'s exit when some org failed (the others still ran)
 SPEC = 'name = "Bench Scale"\napi_name = "Bench_Scale"\ncontact_email = "ci@example.test"\n'
 
 
@@ -67,7 +68,7 @@ def one(orgs: int, latency: str, concurrency: int | None, via: str = "auto", rer
             command += ["--concurrency", str(concurrency)]
         create = _timed_run(command, root, env)
         # the next night, nothing to change: each org's stored credentials prove themselves and check its app
-        again = _timed_run(command, root, env) if rerun and create["exit"] == 0 else None
+        again = _timed_run(command, root, env) if rerun and create["exit"] in (0, RUN_FAILED) else None
     finally:
         for sim in sims:
             sim.stop()
@@ -99,7 +100,10 @@ def _timed_run(command: list[str], root: Path, env: dict) -> dict:
     ok = sum(1 for o in report["orgs"] if o["status"] != "failed")
     used = Counter(o.get("via") or "none (failed first)" for o in report["orgs"])
     statuses = Counter(o["status"] for o in report["orgs"])
-    return {"exit": proc.returncode, "used_via": dict(used), "statuses": dict(statuses),
+    # why each failed org failed (the run's directory, its report with it, is removed afterwards)
+    failures = [{"org": o["name"], "attempts": o.get("attempts"), "exit_code": o.get("exit_code"),
+                 "cause": o.get("cause")} for o in report["orgs"] if o["status"] == "failed"]
+    return {"exit": proc.returncode, "used_via": dict(used), "statuses": dict(statuses), "failures": failures,
             "ok": ok, "wall_seconds": round(wall, 1), "orgs_per_hour": round(ok * 3600 / wall, 1),
             "peak_pss_mib": round(peak[0] / 2**20), "last_error": (stderr.strip().splitlines() or [""])[-1]
             if proc.returncode else ""}
@@ -142,6 +146,11 @@ def main(argv: list[str]) -> int:
         print(f"| {n} | {row['latency']} | {args.via} ({_counts(row['used_via'])}) | {row['concurrency']} | "
               f"{row['ok']} | {row['wall_seconds']} | {row['orgs_per_hour']} | {row['x_one_org']} | "
               f"{row['peak_pss_mib']} | {_night(row.get('rerun'))} |", flush=True)
+    for row in rows:
+        for run in (row, row.get("rerun") or {}):
+            for failure in run.get("failures", []):
+                print(f"failed: {row['orgs']} orgs, {failure['org']} after {failure['attempts']} attempt(s), "
+                      f"exit {failure['exit_code']}: {failure['cause']}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"rows": rows}, indent=2) + "\n")
     print(f"JSON: {args.json}")
